@@ -1,0 +1,221 @@
+"""Evaluate exported ONNX models the way the platform runs them, and score the clips.
+
+Usage (from the repo root; needs the onnxruntime Python package, e.g. on the GPU machine):
+    python triton-models/training/eval.py --models triton-models --json eval.json --sheet eval.png
+
+Sampler (mirrors the Java scheduler):
+  * prompt and an empty negative prompt go through text_encoder;
+  * initial noise per prompt: torch.Generator().manual_seed(seed), then
+    torch.randn((4, 16, 16, 16), generator=g) on CPU in float32. (The platform itself uses its
+    own "philox-normal" generator; the noise source does not matter for scoring, only that it is
+    per-sample and reproducible.)
+  * timesteps t_i = 1 - i/N for i = 0..N (linear, N = 24 by default), guidance 4; each dit call
+    advances every sample one Euler step; the final latents are decoded by vae.
+
+Scoring: colour = mean colour of the bright pixels mapped to the nearest of the 7 colours;
+direction = displacement of the bright pixels' centroid from the first frames to the last.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import struct
+import sys
+import time
+import zlib
+from dataclasses import asdict, dataclass
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import COLOURS, EvalPrompt, eval_prompts, tokenize  # noqa: E402
+
+BRIGHT = 0.35          # a pixel belongs to the shape if its brightest channel exceeds this
+EDGE_FRAMES = 4        # frames averaged at each end to measure motion
+MIN_MOTION_PX = 3.0    # ground truth moves >= 1.6 px/frame * 12 frames ~ 19 px
+
+
+# --------------------------------------------------------------------------------------------
+# Scorer (pure numpy; tested on ground-truth clips by smoke_test.py)
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Score:
+    colour: Optional[str]      # None when no shape pixels were found
+    direction: Optional[str]   # None when the shape did not move measurably
+    mean_rgb: List[float]
+    displacement: List[float]  # [dx, dy] in px, y pointing down
+
+
+def to_frames_hwc(clip) -> np.ndarray:
+    """Accept [T, H, W, 3] uint8 (ONNX vae output) or [T, 3, H, W] float (data.py) -> float HWC."""
+    arr = np.asarray(clip)
+    if arr.dtype == np.uint8:
+        arr = arr.astype(np.float32) / 255.0
+    if arr.shape[-1] != 3:
+        arr = np.moveaxis(arr, -3, -1)
+    return arr.astype(np.float32)
+
+
+def nearest_colour(rgb: np.ndarray) -> str:
+    # Normalise brightness first: a dim red is still red; compare chromaticity + saturation.
+    rgb = rgb / max(float(rgb.max()), 1e-6)
+    names = list(COLOURS)
+    dists = [float(np.sum((rgb - np.array(COLOURS[n])) ** 2)) for n in names]
+    return names[int(np.argmin(dists))]
+
+
+def score_clip(clip) -> Score:
+    frames = to_frames_hwc(clip)                       # [T, H, W, 3]
+    mask = frames.max(axis=-1) > BRIGHT                # [T, H, W]
+    if not mask.any():
+        return Score(None, None, [0.0, 0.0, 0.0], [0.0, 0.0])
+    mean_rgb = frames[mask].mean(axis=0)
+    colour = nearest_colour(mean_rgb)
+
+    ys, xs = np.mgrid[0:mask.shape[1], 0:mask.shape[2]]
+    centroids = []
+    for m in mask:
+        n = m.sum()
+        centroids.append((xs[m].mean(), ys[m].mean()) if n else None)
+    present = [c for c in centroids if c is not None]
+    direction, disp = None, np.zeros(2)
+    if len(present) >= 2:
+        k = min(EDGE_FRAMES, len(present) // 2)
+        disp = np.mean(present[-k:], axis=0) - np.mean(present[:k], axis=0)
+        if np.abs(disp).max() >= MIN_MOTION_PX:
+            if abs(disp[0]) >= abs(disp[1]):
+                direction = "right" if disp[0] > 0 else "left"
+            else:
+                direction = "down" if disp[1] > 0 else "up"
+    return Score(colour, direction, [float(v) for v in mean_rgb], [float(v) for v in disp])
+
+
+def score_clips(clips: Sequence, prompts: Sequence[EvalPrompt]) -> dict:
+    """Score each clip against its prompt; returns per-prompt rows and totals."""
+    rows = []
+    for clip, p in zip(clips, prompts):
+        s = score_clip(clip)
+        rows.append({"prompt": p.prompt, "seed": p.seed, "expected_colour": p.colour,
+                     "expected_direction": p.direction, **asdict(s),
+                     "colour_ok": s.colour == p.colour, "direction_ok": s.direction == p.direction})
+    return {"results": rows,
+            "colour_correct": sum(r["colour_ok"] for r in rows),
+            "direction_correct": sum(r["direction_ok"] for r in rows),
+            "total": len(rows)}
+
+
+# --------------------------------------------------------------------------------------------
+# Contact sheet (minimal PNG writer: no PIL/torchvision dependency)
+# --------------------------------------------------------------------------------------------
+
+def write_png(path: str, image: np.ndarray) -> None:
+    """image: [H, W, 3] uint8 -> 8-bit RGB PNG, unfiltered scanlines, zlib-compressed."""
+    h, w, _ = image.shape
+    raw = b"".join(b"\x00" + image[y].tobytes() for y in range(h))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)))
+        f.write(chunk(b"IDAT", zlib.compress(raw, 9)))
+        f.write(chunk(b"IEND", b""))
+
+
+def contact_sheet(clips: np.ndarray, every: int = 2, gap: int = 2) -> np.ndarray:
+    """[N, T, H, W, 3] uint8 -> one image: a row per clip, every `every`-th frame across."""
+    n, t, h, w, _ = clips.shape
+    cols = list(range(0, t, every))
+    sheet = np.full((n * (h + gap) + gap, len(cols) * (w + gap) + gap, 3), 40, np.uint8)
+    for i in range(n):
+        for j, f in enumerate(cols):
+            y, x = gap + i * (h + gap), gap + j * (w + gap)
+            sheet[y:y + h, x:x + w] = clips[i, f]
+    return sheet
+
+
+# --------------------------------------------------------------------------------------------
+# ONNX pipeline
+# --------------------------------------------------------------------------------------------
+
+def initial_noise(seed: int, shape=(4, 16, 16, 16)) -> np.ndarray:
+    import torch  # the documented noise source; torch is present wherever training runs
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(shape, generator=g, dtype=torch.float32).numpy()
+
+
+class OnnxPipeline:
+    def __init__(self, models_dir: str, providers: Optional[List[str]] = None):
+        import onnxruntime as ort  # lazy: not installed on the CPU dev box
+        providers = providers or ort.get_available_providers()
+        load = lambda name: ort.InferenceSession(  # noqa: E731
+            os.path.join(models_dir, name, "1", "model.onnx"), providers=providers)
+        self.text_encoder, self.dit, self.vae = load("text_encoder"), load("dit"), load("vae")
+
+    def encode(self, texts: Sequence[str]):
+        ids = tokenize(texts).numpy()
+        emb, mask = self.text_encoder.run(["text_embeddings", "attention_mask"], {"input_ids": ids})
+        return emb, mask
+
+    def generate(self, prompts: Sequence[str], seeds: Sequence[int], steps: int,
+                 guidance: float) -> np.ndarray:
+        b = len(prompts)
+        emb, mask = self.encode(prompts)
+        neg_emb, neg_mask = self.encode([""] * b)
+        x = np.stack([initial_noise(s) for s in seeds])
+        g = np.full((b, 1), guidance, np.float32)
+        for i in range(steps):
+            t = np.full((b, 1), 1.0 - i / steps, np.float32)
+            t_next = np.full((b, 1), 1.0 - (i + 1) / steps, np.float32)
+            x, _ = self.dit.run(["next_latents", "denoised"], {
+                "latents": x, "timestep": t, "next_timestep": t_next,
+                "text_embeddings": emb, "attention_mask": mask,
+                "negative_text_embeddings": neg_emb, "negative_attention_mask": neg_mask,
+                "guidance_scale": g})
+        return self.vae.run(["frames"], {"latents": x})[0]      # [B, F, 64, 64, 3] uint8
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", default=os.path.dirname(here), help="Triton model repository")
+    ap.add_argument("--steps", type=int, default=24)
+    ap.add_argument("--guidance", type=float, default=4.0)
+    ap.add_argument("--batch", type=int, default=28, help="prompts per ONNX call")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N prompts (quick check)")
+    ap.add_argument("--json", default=None, help="write results here")
+    ap.add_argument("--sheet", default=None, help="write a contact-sheet PNG here")
+    ap.add_argument("--cpu", action="store_true", help="force CPUExecutionProvider")
+    args = ap.parse_args(argv)
+
+    pipe = OnnxPipeline(args.models, ["CPUExecutionProvider"] if args.cpu else None)
+    prompts = eval_prompts()[:args.limit]
+    start = time.time()
+    clips = np.concatenate([
+        pipe.generate([p.prompt for p in chunk], [p.seed for p in chunk], args.steps, args.guidance)
+        for chunk in (prompts[i:i + args.batch] for i in range(0, len(prompts), args.batch))])
+    report = score_clips(clips, prompts)
+    report.update(steps=args.steps, guidance=args.guidance, seconds=round(time.time() - start, 2),
+                  noise="torch.Generator().manual_seed(seed); torch.randn((4,16,16,16))")
+
+    for r in report["results"]:
+        print(f"{r['prompt']:32s} seed {r['seed']}: colour {r['colour']!s:8s}"
+              f" {'ok ' if r['colour_ok'] else 'BAD'}  direction {r['direction']!s:6s}"
+              f" {'ok' if r['direction_ok'] else 'BAD'}")
+    print(f"colour {report['colour_correct']}/{report['total']}, "
+          f"direction {report['direction_correct']}/{report['total']}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+    if args.sheet:
+        write_png(args.sheet, contact_sheet(clips))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""CPU smoke test of the whole training -> export path (CI: well under 2 minutes on 2 cores).
+
+    /usr/bin/python3 triton-models/training/smoke_test.py
+
+Trains a few steps of the autoencoder and of a depth-1 DiT (same widths and shapes as the real
+models, so every contract shape is exercised), exports to a temp dir, checks the ONNX graphs
+against the platform contract, and checks the scorer on ground-truth clips. Exits non-zero on
+the first failure.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import traceback
+from typing import Callable, Dict, List, Optional
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+from eval import score_clips  # noqa: E402
+from export import GuidedEulerStep, export_all  # noqa: E402
+from model import ModelConfig, build_models  # noqa: E402
+from train import (compute_latent_stats, dit_step, make_logger, train_dit,  # noqa: E402
+                   train_vae)
+
+# The platform contract, written out independently of export.py on purpose: (type, dims with
+# "B" for the batch axis and "F" for the vae's frame axis). See DESIGN.md.
+FP32, INT64, UINT8 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.UINT8
+LAT = ["B", 4, 16, 16, 16]
+CONTRACT: Dict[str, Dict[str, Dict[str, tuple]]] = {
+    "text_encoder": {
+        "inputs": {"input_ids": (INT64, ["B", 64])},
+        "outputs": {"text_embeddings": (FP32, ["B", 64, 256]),
+                    "attention_mask": (FP32, ["B", 64])}},
+    "dit": {
+        "inputs": {"latents": (FP32, LAT), "timestep": (FP32, ["B", 1]),
+                   "next_timestep": (FP32, ["B", 1]),
+                   "text_embeddings": (FP32, ["B", 64, 256]), "attention_mask": (FP32, ["B", 64]),
+                   "negative_text_embeddings": (FP32, ["B", 64, 256]),
+                   "negative_attention_mask": (FP32, ["B", 64]),
+                   "guidance_scale": (FP32, ["B", 1])},
+        "outputs": {"next_latents": (FP32, LAT), "denoised": (FP32, LAT)}},
+    "vae": {
+        "inputs": {"latents": (FP32, ["B", 4, "F", 16, 16])},
+        "outputs": {"frames": (UINT8, ["B", "F", 64, 64, 3])}},
+}
+SIZE_BUDGET_BYTES = 25 * 1000 * 1000   # for the full-size export; the smoke model is smaller
+
+
+class Checks:
+    """Runs named checks, prints one line each, remembers failures."""
+
+    def __init__(self) -> None:
+        self.failures: List[str] = []
+        self.start = time.time()
+
+    def run(self, name: str, fn: Callable[[], Optional[str]]) -> None:
+        t0 = time.time()
+        try:
+            detail = fn() or ""
+            print(f"PASS {name} ({time.time() - t0:.1f}s) {detail}", flush=True)
+        except Exception as exc:  # report every check, then fail at the end
+            self.failures.append(name)
+            print(f"FAIL {name}: {exc}", flush=True)
+            traceback.print_exc()
+
+
+def expect(cond: bool, message: str) -> None:
+    if not cond:
+        raise AssertionError(message)
+
+
+# --------------------------------------------------------------------------------------------
+
+def check_data() -> str:
+    g1, g2 = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+    clips, caps = data.make_batch(4, g1)
+    clips2, caps2 = data.make_batch(4, g2)
+    expect(tuple(clips.shape) == (4, 16, 3, 64, 64), f"clip shape {tuple(clips.shape)}")
+    expect(torch.equal(clips, clips2) and caps == caps2, "same seed must give the same batch")
+    expect(0.0 <= float(clips.min()) and float(clips.max()) <= 1.0, "pixels outside [0, 1]")
+    for c in caps:
+        words = c.split()
+        expect(len(words) == 5 and words[0] == "a" and words[3] == "moving", f"caption {c!r}")
+        expect(words[1] in data.COLOURS and words[2] in data.SHAPES
+               and words[4] in data.DIRECTIONS, f"caption {c!r}")
+    # Shapes stay inside the frame: a clipped shape would lose area in some frames.
+    area = clips.amax(dim=2).sum(dim=(2, 3))                          # [B, T]
+    spread = (area.amax(dim=1) - area.amin(dim=1)) / area.mean(dim=1)
+    expect(float(spread.max()) < 0.05, f"shape area varies over a clip by {float(spread.max()):.3f}")
+    ids = data.tokenize(["ab", "", "x" * 100])
+    expect(ids[0, :3].tolist() == [98, 99, 0] and int(ids[1].abs().sum()) == 0
+           and int((ids[2] != 0).sum()) == 64, "tokenizer: UTF-8 byte + 1, 0-padded to 64")
+    prompts = data.eval_prompts()
+    expect(len(prompts) == 28 and len({p.prompt for p in prompts}) == 28, "28 distinct prompts")
+    return f"captions e.g. {caps[0]!r}"
+
+
+def check_scorer() -> str:
+    prompts = data.eval_prompts()
+    clips = data.ground_truth_clips(prompts)
+    as_float = score_clips(clips.numpy(), prompts)
+    u8 = (clips.permute(0, 1, 3, 4, 2) * 255).round().to(torch.uint8).numpy()   # vae layout
+    as_u8 = score_clips(u8, prompts)
+    for rep in (as_float, as_u8):
+        expect(rep["colour_correct"] == 28 and rep["direction_correct"] == 28,
+               f"scorer: colour {rep['colour_correct']}/28 direction {rep['direction_correct']}/28")
+    return "colour 28/28, direction 28/28 (float and uint8 clips)"
+
+
+class SmokeTraining:
+    """Tiny-batch CPU training with train.py's own functions."""
+
+    def __init__(self) -> None:
+        torch.manual_seed(0)
+        # Depth 1 / 1 text layer: same widths and token counts as the real models, so export
+        # covers every contract shape, at a fraction of the CPU time.
+        self.cfg = ModelConfig(dit_depth=1, text_layers=1)
+        self.text, self.vae, self.dit = build_models(self.cfg)
+        self.device = torch.device("cpu")
+        self.gen = torch.Generator().manual_seed(0)
+        self.log = make_logger(every=1000)
+
+    def vae_steps(self) -> str:
+        hist = train_vae(self.vae, self.device, self.gen, batch=1, seconds=60.0, max_steps=12,
+                         lr=2e-3, log=self.log)
+        compute_latent_stats(self.vae, self.device, self.gen, batch=2, batches=2)
+        first, last = np.mean(hist[:3]), np.mean(hist[-3:])
+        expect(last < first, f"VAE reconstruction MSE did not decrease ({first:.4f} -> {last:.4f})")
+        expect(bool(torch.isfinite(self.vae.latent_std).all()), "latent std not finite")
+        return f"mse {first:.4f} -> {last:.4f} over {len(hist)} steps"
+
+    def probe_loss(self) -> float:
+        """DiT loss on one fixed batch with fixed noise and t: comparable across steps."""
+        g = torch.Generator().manual_seed(123)
+        clips, caps = data.make_batch(2, g)
+        with torch.no_grad():
+            return float(dit_step(self.dit.eval(), self.text.eval(), self.vae, clips, caps,
+                                  torch.Generator().manual_seed(321), self.device))
+
+    def dit_steps(self) -> str:
+        before = self.probe_loss()
+        hist = train_dit(self.dit, self.text, self.vae, self.device, self.gen, batch=2,
+                         seconds=60.0, max_steps=6, lr=1e-3, log=self.log)
+        after = self.probe_loss()
+        expect(all(np.isfinite(hist)), "non-finite DiT loss")
+        expect(after < before, f"DiT probe loss did not decrease ({before:.4f} -> {after:.4f})")
+        return f"probe loss {before:.4f} -> {after:.4f} over {len(hist)} steps"
+
+    def guided_step(self) -> str:
+        """Graph semantics in torch: Euler update, denoised, per-sample t/g, batch invariance."""
+        g = torch.Generator().manual_seed(9)
+        step = GuidedEulerStep(self.dit.eval())
+        ids = data.tokenize(["a red circle moving right", "a blue square moving up"])
+        with torch.no_grad():
+            emb, mask = self.text.eval()(ids)
+            neg, neg_mask = self.text(data.tokenize(["", ""]))
+            x = torch.randn(2, 4, 16, 16, 16, generator=g)
+            t, tn = torch.tensor([[1.0], [0.5]]), torch.tensor([[0.75], [0.25]])
+            gs = torch.tensor([[4.0], [0.0]])
+            nxt, den = step(x, t, tn, emb, mask, neg, neg_mask, gs)
+            one, _ = step(x[1:], t[1:], tn[1:], emb[1:], mask[1:], neg[1:], neg_mask[1:], gs[1:])
+            v_u = self.dit(x[1:], t[1, :], neg[1:], neg_mask[1:])
+        expect(bool(torch.isfinite(nxt).all() and torch.isfinite(den).all()), "non-finite outputs")
+        v = (nxt - x) / (tn - t).view(-1, 1, 1, 1, 1)
+        expect(torch.allclose(den, x - t.view(-1, 1, 1, 1, 1) * v, atol=1e-4), "denoised != x - t v")
+        expect(torch.allclose(one[0], nxt[1], atol=1e-5), "result depends on batch neighbours")
+        expect(torch.allclose(v[1:], v_u, atol=1e-5), "guidance 0 must give the unconditional v")
+        expect(float(v.abs().mean()) > 1e-3, "velocity is trivially zero")
+        return f"|v| mean {float(v.abs().mean()):.3f}"
+
+
+def dims_of(value_info) -> list:
+    return [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
+
+
+def check_contract(paths: Dict[str, str]) -> str:
+    sizes = []
+    for name, spec in CONTRACT.items():
+        model = onnx.load(paths[name])
+        onnx.checker.check_model(model, full_check=True)
+        expect(any(o.domain in ("", "ai.onnx") and o.version == 17 for o in model.opset_import),
+               f"{name}: opset 17")
+        for kind, values in (("inputs", model.graph.input), ("outputs", model.graph.output)):
+            got = {v.name: v for v in values}
+            expect(list(got) == list(spec[kind]),
+                   f"{name} {kind}: {list(got)} != {list(spec[kind])}")
+            for vname, (dtype, dims) in spec[kind].items():
+                vi = got[vname]
+                expect(vi.type.tensor_type.elem_type == dtype, f"{name}.{vname}: element type")
+                actual = dims_of(vi)
+                expect(len(actual) == len(dims), f"{name}.{vname}: rank {actual} vs {dims}")
+                for a, want in zip(actual, dims):
+                    # Symbolic contract dims must be symbolic in the graph, static ones equal.
+                    ok = isinstance(a, str) and a != "" if isinstance(want, str) else a == want
+                    expect(ok, f"{name}.{vname}: dims {actual} vs contract {dims}")
+        big_fp32 = [i.name for i in model.graph.initializer
+                    if i.data_type == FP32 and int(np.prod(i.dims)) >= 1024]
+        expect(not big_fp32, f"{name}: large fp32 initializers left: {big_fp32[:3]}")
+        sizes.append(f"{name} {os.path.getsize(paths[name]) / 1e6:.2f} MB")
+    return ", ".join(sizes)
+
+
+def onnx_runner():
+    """A way to execute ONNX here, if any: onnxruntime, else onnx.reference, else None."""
+    try:
+        import onnxruntime as ort
+        return lambda path, feeds: ort.InferenceSession(
+            path, providers=["CPUExecutionProvider"]).run(None, feeds)
+    except ImportError:
+        pass
+    try:
+        from onnx.reference import ReferenceEvaluator
+        return lambda path, feeds: ReferenceEvaluator(path).run(None, feeds)
+    except ImportError:
+        return None
+
+
+def check_numerics(training: SmokeTraining, paths: Dict[str, str]) -> str:
+    run = onnx_runner()
+    if run is None:
+        return "SKIPPED: neither onnxruntime nor onnx.reference is installed"
+    g = torch.Generator().manual_seed(11)
+    ids = data.tokenize(["a cyan triangle moving left"])
+    neg_ids = data.tokenize([""])
+    with torch.no_grad():
+        emb, mask = training.text(ids)
+        neg, neg_mask = training.text(neg_ids)
+        feeds = {"latents": torch.randn(1, 4, 16, 16, 16, generator=g),
+                 "timestep": torch.tensor([[0.6]]), "next_timestep": torch.tensor([[0.55]]),
+                 "text_embeddings": emb, "attention_mask": mask,
+                 "negative_text_embeddings": neg, "negative_attention_mask": neg_mask,
+                 "guidance_scale": torch.tensor([[4.0]])}
+        want = GuidedEulerStep(training.dit)(*feeds.values())
+    got_text = run(paths["text_encoder"], {"input_ids": ids.numpy()})
+    got = run(paths["dit"], {k: v.numpy() for k, v in feeds.items()})
+    err_text = float(np.abs(got_text[0] - emb.numpy()).max())
+    err = max(float(np.abs(g_ - w.numpy()).max()) for g_, w in zip(got, want))
+    expect(err_text < 1e-3 and err < 1e-3, f"ONNX vs torch: text {err_text:.2e}, dit {err:.2e}")
+    return f"max |ONNX - torch|: text {err_text:.2e}, dit {err:.2e}"
+
+
+def main() -> int:
+    checks = Checks()
+    checks.run("data and tokenizer", check_data)
+    checks.run("scorer on 28 ground-truth clips", check_scorer)
+    training = SmokeTraining()
+    checks.run("VAE training steps", training.vae_steps)
+    checks.run("DiT + text encoder training steps", training.dit_steps)
+    checks.run("guided Euler step (torch)", training.guided_step)
+    with tempfile.TemporaryDirectory(prefix="framecast-smoke-") as out:
+        paths: Dict[str, str] = {}
+
+        def do_export() -> str:
+            # export_all rounds weights through fp16 in place, so torch and ONNX then agree.
+            paths.update(export_all(training.cfg, training.text, training.vae, training.dit,
+                                    out, "smoke test", verbose=False))
+            return ", ".join(sorted(paths))
+
+        checks.run("export (opset 17, fp16 weights)", do_export)
+        if paths:
+            checks.run("ONNX checker + contract names/types/shapes", lambda: check_contract(paths))
+            checks.run("ONNX vs torch numerics", lambda: check_numerics(training, paths))
+    total = time.time() - checks.start
+    if checks.failures:
+        print(f"SMOKE TEST FAILED ({len(checks.failures)}): {checks.failures} in {total:.1f}s")
+        return 1
+    print(f"SMOKE TEST PASSED in {total:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
