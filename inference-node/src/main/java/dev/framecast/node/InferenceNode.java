@@ -1,0 +1,205 @@
+package dev.framecast.node;
+
+import ai.onnxruntime.OrtEnvironment;
+import dev.framecast.node.fault.FaultInjector;
+import dev.framecast.node.grpc.InferenceService;
+import dev.framecast.node.metrics.NodeMetrics;
+import dev.framecast.node.repository.LoadedModel;
+import dev.framecast.node.repository.ModelRepository;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * A running inference node: the model repository loaded into ONNX Runtime, served over Triton's
+ * gRPC protocol, with grpc.health.v1, reflection and Prometheus metrics.
+ *
+ * <pre>{@code
+ * try (InferenceNode node = InferenceNode.start(NodeOptions.builder(repo).port(0).build())) {
+ *   ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", node.port())...
+ * }
+ * }</pre>
+ */
+public final class InferenceNode implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(InferenceNode.class.getName());
+  public static final String VERSION = "0.1.0";
+
+  private final ModelRepository repository;
+  private final NodeMetrics metrics;
+  private final FaultInjector faults;
+  private final Server server;
+  private final HealthStatusManager health;
+  private final ScheduledExecutorService healthUpdater;
+  private final InferenceService service;
+  private final int metricsPort;
+
+  private InferenceNode(
+      ModelRepository repository,
+      NodeMetrics metrics,
+      FaultInjector faults,
+      Server server,
+      HealthStatusManager health,
+      InferenceService service,
+      int metricsPort) {
+    this.repository = repository;
+    this.metrics = metrics;
+    this.faults = faults;
+    this.server = server;
+    this.health = health;
+    this.service = service;
+    this.metricsPort = metricsPort;
+    this.healthUpdater =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "framecast-node-health");
+              t.setDaemon(true);
+              return t;
+            });
+    healthUpdater.scheduleWithFixedDelay(this::updateHealth, 0, 500, TimeUnit.MILLISECONDS);
+    faults.onStopAbruptly(this::stopAbruptly);
+  }
+
+  /** Loads the repository and starts serving on a Netty server. */
+  public static InferenceNode start(NodeOptions options) throws IOException {
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.port()));
+    return start(options, builder);
+  }
+
+  /**
+   * Loads the repository and serves it on the given server builder (tests pass an in-process
+   * builder). The builder's message limit is raised for video-sized tensors.
+   */
+  public static InferenceNode start(NodeOptions options, ServerBuilder<?> builder)
+      throws IOException {
+    NodeMetrics metrics = new NodeMetrics();
+    FaultInjector faults = new FaultInjector();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    ModelRepository repository =
+        ModelRepository.load(
+            new ModelRepository.Options(
+                options.modelRepository(),
+                options.intraOpThreads(),
+                options.maxQueueSize(),
+                options.models()),
+            env,
+            metrics);
+    InferenceService service =
+        new InferenceService(repository, faults, options.serverName(), VERSION);
+    HealthStatusManager health = new HealthStatusManager();
+    Server server;
+    int metricsPort = -1;
+    try {
+      server =
+          builder
+              .addService(service)
+              .addService(health.getHealthService())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              .maxInboundMessageSize(options.maxMessageBytes())
+              .build()
+              .start();
+      if (options.metricsPort() >= 0) {
+        metricsPort = metrics.serve(options.host(), options.metricsPort());
+      }
+    } catch (IOException | RuntimeException e) {
+      repository.close();
+      metrics.close();
+      throw e;
+    }
+    for (LoadedModel model : repository.models()) {
+      LOG.info(
+          "model '"
+              + model.name()
+              + "': "
+              + (model.readyVersions().isEmpty()
+                  ? "UNAVAILABLE " + reason(model)
+                  : "READY versions " + model.readyVersions().keySet()));
+    }
+    InferenceNode node =
+        new InferenceNode(repository, metrics, faults, server, health, service, metricsPort);
+    LOG.info(
+        "serving "
+            + options.modelRepository()
+            + " over GRPCInferenceService on port "
+            + node.port()
+            + (metricsPort >= 0 ? ", metrics on port " + metricsPort + " (/metrics)" : ""));
+    return node;
+  }
+
+  private static String reason(LoadedModel model) {
+    if (model.modelReason() != null) {
+      return "(" + model.modelReason() + ")";
+    }
+    return model.versionStates().values().toString();
+  }
+
+  private void updateHealth() {
+    health.setStatus("", service.serverReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    health.setStatus(
+        "inference.GRPCInferenceService",
+        service.serverReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+  }
+
+  /** The bound gRPC port (-1 for an in-process server). */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** The bound metrics port, or -1 when metrics are off. */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  public FaultInjector faults() {
+    return faults;
+  }
+
+  public ModelRepository repository() {
+    return repository;
+  }
+
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
+  public boolean ready() {
+    return service.serverReady();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  private void stopAbruptly() {
+    LOG.warning("stopping abruptly (injected fault)");
+    server.shutdownNow();
+    healthUpdater.shutdownNow();
+  }
+
+  /** Graceful stop: refuses new calls, lets running ones finish briefly, then frees the models. */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    healthUpdater.shutdownNow();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    repository.close();
+    metrics.close();
+  }
+}

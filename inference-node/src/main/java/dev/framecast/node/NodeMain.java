@@ -1,0 +1,144 @@
+package dev.framecast.node;
+
+import dev.framecast.node.fault.FaultInjector;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/** {@code ./framecast node}: serves a Triton model repository with ONNX Runtime on CPUs. */
+public final class NodeMain {
+  private static final String USAGE =
+      """
+      Usage: framecast node [options]
+
+      Serves a Triton model repository over Triton's gRPC protocol with ONNX Runtime (CPU).
+
+        --model-repository DIR   the Triton model repository (default: triton-models)
+        --host HOST              address to bind (default 0.0.0.0)
+        --port N                 gRPC port (default 8001, Triton's; 0 = any free port)
+        --metrics-port N         Prometheus /metrics port (default 8002; -1 = off)
+        --load-model NAME        load only this model (repeatable; default: every model)
+        --intra-op-threads N     ONNX Runtime threads per session (default: ONNX Runtime's)
+        --max-queue-size N       queue bound per model when its config sets none (default 1024)
+        --fault-latency M=MS     add MS milliseconds to every request for model M
+        --fault-fail M=N         fail the next N requests for model M with UNAVAILABLE
+        --fault-not-ready M      report model M (or * for the server) as not ready
+        -h, --help               this help
+      """;
+
+  private NodeMain() {}
+
+  public static void main(String[] args) throws Exception {
+    configureLogging();
+    NodeOptions.Builder options;
+    List<String[]> faults = new ArrayList<>();
+    try {
+      options = parse(args, faults);
+    } catch (IllegalArgumentException e) {
+      System.err.println("framecast node: " + e.getMessage());
+      System.err.println();
+      System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (options == null) {
+      System.out.print(USAGE);
+      return;
+    }
+    InferenceNode node = InferenceNode.start(options.build());
+    apply(node.faults(), faults);
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "framecast-node-shutdown"));
+    node.awaitTermination();
+  }
+
+  /** Returns null when help was asked for. */
+  static NodeOptions.Builder parse(String[] args, List<String[]> faults) {
+    Path repository = Path.of("triton-models");
+    List<Runnable> settings = new ArrayList<>();
+    NodeOptions.Builder[] holder = new NodeOptions.Builder[1];
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("-h") || arg.equals("--help")) {
+        return null;
+      }
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(arg + " needs a value");
+      }
+      String value = args[++i];
+      switch (arg) {
+        case "--model-repository" -> repository = Path.of(value);
+        case "--host" -> settings.add(() -> holder[0].host(value));
+        case "--port" -> {
+          int port = integer(arg, value);
+          settings.add(() -> holder[0].port(port));
+        }
+        case "--metrics-port" -> {
+          int port = integer(arg, value);
+          settings.add(() -> holder[0].metricsPort(port));
+        }
+        case "--load-model" -> settings.add(() -> holder[0].loadModel(value));
+        case "--intra-op-threads" -> {
+          int threads = integer(arg, value);
+          settings.add(() -> holder[0].intraOpThreads(threads));
+        }
+        case "--max-queue-size" -> {
+          int size = integer(arg, value);
+          settings.add(() -> holder[0].maxQueueSize(size));
+        }
+        case "--fault-latency", "--fault-fail", "--fault-not-ready" ->
+            faults.add(new String[] {arg, value});
+        default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+      }
+    }
+    holder[0] = NodeOptions.builder(repository);
+    settings.forEach(Runnable::run);
+    holder[0].build(); // validates now, before any model is loaded
+    return holder[0];
+  }
+
+  static void apply(FaultInjector injector, List<String[]> faults) {
+    for (String[] fault : faults) {
+      switch (fault[0]) {
+        case "--fault-latency" -> {
+          Map.Entry<String, String> spec = FaultInjector.parse(fault[1]);
+          injector.addLatency(spec.getKey(), Long.parseLong(spec.getValue()));
+        }
+        case "--fault-fail" -> {
+          Map.Entry<String, String> spec = FaultInjector.parse(fault[1]);
+          injector.failNext(spec.getKey(), Integer.parseInt(spec.getValue()));
+        }
+        case "--fault-not-ready" -> injector.setNotReady(fault[1], true);
+        default -> throw new IllegalArgumentException(fault[0]);
+      }
+    }
+  }
+
+  private static int integer(String option, String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " expects an integer, got '" + value + "'");
+    }
+  }
+
+  private static void configureLogging() {
+    System.setProperty(
+        "java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+    Logger root = Logger.getLogger("");
+    for (var handler : root.getHandlers()) {
+      root.removeHandler(handler);
+    }
+    ConsoleHandler console = new ConsoleHandler();
+    console.setFormatter(new SimpleFormatter());
+    console.setLevel(Level.INFO);
+    root.addHandler(console);
+  }
+}

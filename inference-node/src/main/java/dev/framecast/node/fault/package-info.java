@@ -1,0 +1,4 @@
+/**
+ * Fault injection for tests and drills: latency, failures, not-ready, abrupt stop. Off by default.
+ */
+package dev.framecast.node.fault;

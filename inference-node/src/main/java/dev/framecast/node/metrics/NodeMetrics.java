@@ -1,0 +1,165 @@
+package dev.framecast.node.metrics;
+
+import dev.framecast.node.infer.InferenceException;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Prometheus metrics with Triton's names, help texts and labels ({@code model}, {@code version}),
+ * so dashboards and alerts written for Triton work on this node unchanged.
+ *
+ * <p>Triton exposes its cumulative counts without the {@code _total} suffix. The Prometheus Java
+ * client always appends {@code _total} to a Counter's samples, which would rename every series;
+ * these cumulative values are therefore registered as the client's Gauges (only ever increased),
+ * keeping Triton's exact series names. {@code nv_inference_pending_request_count} is a gauge in
+ * Triton too.
+ */
+public final class NodeMetrics implements AutoCloseable {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Gauge success;
+  private final Gauge failure;
+  private final Gauge inferenceCount;
+  private final Gauge execCount;
+  private final Gauge requestDuration;
+  private final Gauge queueDuration;
+  private final Gauge computeInputDuration;
+  private final Gauge computeInferDuration;
+  private final Gauge computeOutputDuration;
+  private final Gauge pending;
+  private HTTPServer server;
+
+  public NodeMetrics() {
+    success =
+        cumulative(
+            "nv_inference_request_success",
+            "Number of successful inference requests, all batch sizes");
+    failure =
+        Gauge.builder()
+            .name("nv_inference_request_failure")
+            .help("Number of failed inference requests, all batch sizes")
+            .labelNames("model", "version", "reason")
+            .register(registry);
+    inferenceCount =
+        cumulative(
+            "nv_inference_count",
+            "Number of inferences performed (does not include cached requests)");
+    execCount =
+        cumulative(
+            "nv_inference_exec_count",
+            "Number of model executions performed (does not include cached requests)");
+    requestDuration =
+        cumulative(
+            "nv_inference_request_duration_us",
+            "Cumulative inference request duration in microseconds (includes cached requests)");
+    queueDuration =
+        cumulative(
+            "nv_inference_queue_duration_us",
+            "Cumulative inference queuing duration in microseconds (includes cached requests)");
+    computeInputDuration =
+        cumulative(
+            "nv_inference_compute_input_duration_us",
+            "Cumulative compute input duration in microseconds (does not include cached requests)");
+    computeInferDuration =
+        cumulative(
+            "nv_inference_compute_infer_duration_us",
+            "Cumulative compute inference duration in microseconds (does not include cached"
+                + " requests)");
+    computeOutputDuration =
+        cumulative(
+            "nv_inference_compute_output_duration_us",
+            "Cumulative inference compute output duration in microseconds (does not include"
+                + " cached requests)");
+    pending =
+        Gauge.builder()
+            .name("nv_inference_pending_request_count")
+            .help("Instantaneous number of pending requests awaiting execution per-model.")
+            .labelNames("model", "version")
+            .register(registry);
+    Info.builder()
+        .name("framecast_node")
+        .help("Framecast inference node: the runtime that serves the models.")
+        .labelNames("runtime")
+        .register(registry)
+        .addLabelValues("onnxruntime-cpu");
+  }
+
+  private Gauge cumulative(String name, String help) {
+    return Gauge.builder().name(name).help(help).labelNames("model", "version").register(registry);
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** Serves /metrics on the port (0 = any free port); returns the bound port. */
+  public synchronized int serve(String host, int port) throws IOException {
+    server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+    return server.getPort();
+  }
+
+  /** Registers a model version's series at zero, as Triton does when the model loads. */
+  public void register(String model, String version) {
+    for (Gauge gauge :
+        new Gauge[] {
+          success,
+          inferenceCount,
+          execCount,
+          requestDuration,
+          queueDuration,
+          computeInputDuration,
+          computeInferDuration,
+          computeOutputDuration,
+          pending
+        }) {
+      gauge.labelValues(model, version).set(gauge.labelValues(model, version).get());
+    }
+    for (InferenceException.Reason reason : InferenceException.Reason.values()) {
+      failure.labelValues(model, version, reason.name()).inc(0);
+    }
+  }
+
+  void success(String model, String version, long requestNanos, long queueNanos) {
+    success.labelValues(model, version).inc();
+    requestDuration.labelValues(model, version).inc(micros(requestNanos));
+    queueDuration.labelValues(model, version).inc(micros(queueNanos));
+  }
+
+  void failure(String model, String version, InferenceException.Reason reason, long requestNanos) {
+    failure.labelValues(model, version, reason.name()).inc();
+    requestDuration.labelValues(model, version).inc(micros(requestNanos));
+  }
+
+  void execution(
+      String model,
+      String version,
+      int batchSize,
+      long inputNanos,
+      long inferNanos,
+      long outputNanos) {
+    execCount.labelValues(model, version).inc();
+    inferenceCount.labelValues(model, version).inc(batchSize);
+    computeInputDuration.labelValues(model, version).inc(micros(inputNanos));
+    computeInferDuration.labelValues(model, version).inc(micros(inferNanos));
+    computeOutputDuration.labelValues(model, version).inc(micros(outputNanos));
+  }
+
+  void pending(String model, String version, int delta) {
+    pending.labelValues(model, version).inc(delta);
+  }
+
+  private static long micros(long nanos) {
+    return TimeUnit.NANOSECONDS.toMicros(nanos);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+  }
+}
