@@ -1,0 +1,40 @@
+package dev.framecast.scheduler;
+
+import dev.framecast.scheduler.engine.ClipRenderer;
+import dev.framecast.scheduler.media.ClipEncoder;
+import dev.framecast.scheduler.media.ContactSheet;
+import dev.framecast.scheduler.media.FfmpegClipEncoder;
+import dev.framecast.scheduler.media.PngEncoder;
+import dev.framecast.scheduler.media.RgbFrames;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The engine's renderer over the media package: PNG frames, preview strips and the MP4. */
+public final class Renderers {
+  private Renderers() {}
+
+  /** PNG frames, a strip of the decoded preview frames, and H.264 MP4 clips (FFmpeg). */
+  public static ClipRenderer standard() {
+    return new Standard(new PngEncoder(), new FfmpegClipEncoder());
+  }
+
+  private record Standard(PngEncoder png, ClipEncoder clips) implements ClipRenderer {
+    @Override
+    public Rendered render(
+        byte[] rgb, int frames, int height, int width, float fps, boolean framePngs) {
+      RgbFrames all = RgbFrames.of(rgb, frames, height, width);
+      List<byte[]> pngs = new ArrayList<>();
+      if (framePngs) {
+        for (int i = 0; i < frames; i++) {
+          pngs.add(png.encodeFrame(all, i, 1));
+        }
+      }
+      return new Rendered(pngs, clips.encode(all, fps), clips.contentType());
+    }
+
+    @Override
+    public byte[] preview(byte[] rgb, int frames, int height, int width) {
+      return new ContactSheet(Math.max(1, frames)).render(RgbFrames.of(rgb, frames, height, width));
+    }
+  }
+}

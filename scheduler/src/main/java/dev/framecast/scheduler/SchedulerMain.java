@@ -1,0 +1,175 @@
+package dev.framecast.scheduler;
+
+import dev.framecast.scheduler.engine.EngineConfig;
+import dev.framecast.scheduler.pipeline.PipelineSpec;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/** {@code ./framecast scheduler}: the standalone scheduler serving framecast.scheduler.v1. */
+public final class SchedulerMain {
+  private static final String USAGE =
+      """
+      Usage: framecast scheduler [options]
+
+      Runs the scheduler: step-level continuous batching of many tenants' jobs onto
+      Triton-protocol nodes, serving framecast.scheduler.v1 (for the gateway) over gRPC.
+
+        --port N              gRPC port (default 8090; 0 = any free port)
+        --metrics-port N      Prometheus /metrics port (default 8091; -1 = off)
+        --nodes A,B,...       node addresses host:port (default localhost:8001)
+        --tenants FILE        tenants.yaml, reloaded when it changes (default: bundled demo tenants)
+        --clips DIR           where finished clips are kept (default .framecast/clips)
+        --clip-retention D    how long clips are kept, e.g. 7d, 12h (default 7d)
+        --render-threads N    threads encoding clips and previews (default 2)
+        -h, --help            this help
+      """;
+
+  private SchedulerMain() {}
+
+  record Args(
+      int port,
+      int metricsPort,
+      List<String> nodes,
+      Path tenants,
+      Path clips,
+      Duration retention,
+      int renderThreads) {}
+
+  public static void main(String[] argv) throws Exception {
+    configureLogging();
+    Args args;
+    try {
+      args = parse(argv);
+    } catch (IllegalArgumentException e) {
+      System.err.println("framecast scheduler: " + e.getMessage());
+      System.err.println();
+      System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (args == null) {
+      System.out.print(USAGE);
+      return;
+    }
+    SchedulerServer server =
+        new SchedulerServer(
+                new SchedulerServer.Options(
+                    args.nodes(),
+                    List.of(PipelineSpec.reference()),
+                    args.tenants(),
+                    args.clips(),
+                    args.retention(),
+                    EngineConfig.defaults(),
+                    args.renderThreads()),
+                Renderers.standard())
+            .serve(NettyServerBuilder.forAddress(new InetSocketAddress(args.port())));
+    if (args.metricsPort() >= 0) {
+      int port = server.metrics().serve(args.metricsPort());
+      Logger.getLogger(SchedulerMain.class.getName())
+          .info("metrics on port " + port + " (/metrics)");
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "framecast-scheduler-shutdown"));
+    server.awaitTermination();
+  }
+
+  /** Returns null when help was asked for. */
+  static Args parse(String[] argv) {
+    int port = 8090;
+    int metricsPort = 8091;
+    List<String> nodes = List.of("localhost:8001");
+    Path tenants = null;
+    Path clips = Path.of(".framecast", "clips");
+    Duration retention = Duration.ofDays(7);
+    int renderThreads = 2;
+    for (int i = 0; i < argv.length; i++) {
+      String arg = argv[i];
+      if (arg.equals("-h") || arg.equals("--help")) {
+        return null;
+      }
+      if (i + 1 >= argv.length) {
+        throw new IllegalArgumentException(
+            arg.startsWith("--") ? arg + " needs a value" : "unexpected argument '" + arg + "'");
+      }
+      String value = argv[++i];
+      switch (arg) {
+        case "--port" -> port = port(arg, value, 0);
+        case "--metrics-port" -> metricsPort = port(arg, value, -1);
+        case "--nodes" -> nodes = nodes(value);
+        case "--tenants" -> tenants = Path.of(value);
+        case "--clips" -> clips = Path.of(value);
+        case "--clip-retention" -> retention = duration(arg, value);
+        case "--render-threads" -> renderThreads = Math.max(1, integer(arg, value));
+        default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+      }
+    }
+    return new Args(port, metricsPort, nodes, tenants, clips, retention, renderThreads);
+  }
+
+  private static List<String> nodes(String value) {
+    List<String> nodes = new ArrayList<>();
+    for (String node : value.split(",")) {
+      String trimmed = node.trim();
+      int colon = trimmed.lastIndexOf(':');
+      if (colon <= 0 || colon == trimmed.length() - 1) {
+        throw new IllegalArgumentException(
+            "--nodes expects host:port entries, got '" + trimmed + "'");
+      }
+      port("--nodes", trimmed.substring(colon + 1), 1);
+      nodes.add(trimmed);
+    }
+    return nodes;
+  }
+
+  private static int port(String option, String value, int min) {
+    int port = integer(option, value);
+    if (port < min || port > 65535) {
+      throw new IllegalArgumentException(option + " must be in [" + min + ", 65535], got " + port);
+    }
+    return port;
+  }
+
+  private static int integer(String option, String value) {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " expects an integer, got '" + value + "'");
+    }
+  }
+
+  static Duration duration(String option, String value) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d+)([smhd])").matcher(value.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          option + " expects a duration like 7d, 12h, 30m, got '" + value + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+
+  private static void configureLogging() {
+    System.setProperty(
+        "java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+    Logger root = Logger.getLogger("");
+    for (var handler : root.getHandlers()) {
+      root.removeHandler(handler);
+    }
+    ConsoleHandler console = new ConsoleHandler();
+    console.setFormatter(new SimpleFormatter());
+    console.setLevel(Level.INFO);
+    root.addHandler(console);
+  }
+}

@@ -1,0 +1,222 @@
+package dev.framecast.scheduler;
+
+import dev.framecast.scheduler.admission.Admission;
+import dev.framecast.scheduler.admission.RateLimiter;
+import dev.framecast.scheduler.admission.UsageLedger;
+import dev.framecast.scheduler.engine.ClipRenderer;
+import dev.framecast.scheduler.engine.Engine;
+import dev.framecast.scheduler.engine.EngineConfig;
+import dev.framecast.scheduler.engine.UsageSink;
+import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.metrics.SchedulerMetrics;
+import dev.framecast.scheduler.node.CircuitBreaker;
+import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.node.NodePool;
+import dev.framecast.scheduler.node.TritonClient;
+import dev.framecast.scheduler.pipeline.Pipeline;
+import dev.framecast.scheduler.pipeline.PipelineSpec;
+import dev.framecast.scheduler.pipeline.Pipelines;
+import dev.framecast.scheduler.service.SchedulerCore;
+import dev.framecast.scheduler.service.SchedulerService;
+import dev.framecast.scheduler.store.DiskClipStore;
+import dev.framecast.scheduler.tenant.TenantPolicy;
+import dev.framecast.scheduler.tenant.TenantRegistry;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The scheduler wired together: nodes and their health, pipelines resolved from the nodes' model
+ * configs, tenants (reloaded when the file changes), admission, the engine, the clip store, and
+ * (when a server builder is given) the {@code framecast.scheduler.v1} gRPC service. The gateway's
+ * embedded mode uses {@link #core()} in-process.
+ */
+public final class SchedulerServer implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(SchedulerServer.class.getName());
+
+  /**
+   * @param nodes node addresses (host:port)
+   * @param tenantsFile tenants.yaml to load and watch; null for the bundled demo tenants
+   * @param clipDirectory where finished clips are stored
+   */
+  public record Options(
+      List<String> nodes,
+      List<PipelineSpec> pipelines,
+      Path tenantsFile,
+      Path clipDirectory,
+      Duration clipRetention,
+      EngineConfig engine,
+      int workerThreads) {}
+
+  private final NodePool pool;
+  private final Engine engine;
+  private final SchedulerCore core;
+  private final TenantRegistry tenants;
+  private final ScheduledExecutorService housekeeping;
+  private final ExecutorService workers;
+  private final ExecutorService streams;
+  private final SchedulerMetrics metrics;
+  private Server server;
+
+  public SchedulerServer(Options options, ClipRenderer renderer) throws IOException {
+    Clock clock = Clock.systemUTC();
+    List<Node> nodes = new ArrayList<>();
+    for (String address : options.nodes()) {
+      nodes.add(
+          new Node(
+              address,
+              new TritonClient(address, 512 << 20),
+              new CircuitBreaker(
+                  3, Duration.ofSeconds(2), Duration.ofMinutes(1), System::nanoTime)));
+    }
+    Set<String> models = new HashSet<>();
+    options.pipelines().forEach(p -> models.addAll(List.of(p.textEncoder(), p.dit(), p.vae())));
+    pool = new NodePool(nodes, models, Duration.ofSeconds(5));
+    pool.startHealthChecks(Duration.ofSeconds(1));
+    Map<String, Pipeline> pipelines =
+        Pipelines.resolve(options.pipelines(), pool, Duration.ofSeconds(30));
+    tenants =
+        options.tenantsFile() == null
+            ? TenantRegistry.fromClasspath()
+            : new TenantRegistry(options.tenantsFile());
+    housekeeping =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "framecast-housekeeping");
+              t.setDaemon(true);
+              return t;
+            });
+    if (options.tenantsFile() != null) {
+      tenants.startWatching(housekeeping, Duration.ofSeconds(2));
+    }
+    UsageLedger ledger = new UsageLedger(clock);
+    Admission admission = new Admission(tenants, new RateLimiter(), ledger);
+    DiskClipStore store =
+        new DiskClipStore(options.clipDirectory(), options.clipRetention(), clock);
+    housekeeping.scheduleWithFixedDelay(
+        () -> {
+          try {
+            store.sweep();
+          } catch (IOException e) {
+            LOG.warning("clip retention sweep failed: " + e);
+          }
+        },
+        1,
+        60,
+        TimeUnit.MINUTES);
+    workers =
+        Executors.newFixedThreadPool(
+            Math.max(1, options.workerThreads()), daemon("framecast-render"));
+    streams = Executors.newCachedThreadPool(daemon("framecast-stream"));
+    metrics = new SchedulerMetrics(new LedgerSink(ledger));
+    engine =
+        new Engine(
+            options.engine(),
+            pipelines,
+            pool,
+            tenant -> tenants.policy(tenant).map(TenantPolicy::weight).orElse(1.0),
+            tenant -> tenants.policy(tenant).map(TenantPolicy::maxConcurrentJobs).orElse(1),
+            metrics,
+            renderer,
+            store,
+            workers,
+            clock);
+    metrics.bind(engine);
+    core = new SchedulerCore(engine, tenants, admission, ledger, store, streams, metrics);
+    LOG.info("scheduler ready: pipelines " + pipelines.keySet() + " on nodes " + options.nodes());
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Reports GPU-seconds and outcomes to the usage ledger. */
+  private record LedgerSink(UsageLedger ledger) implements UsageSink {
+    @Override
+    public void gpuSeconds(String tenant, double seconds) {
+      ledger.record(tenant, seconds);
+    }
+
+    @Override
+    public void finished(String tenant, JobPhase outcome) {
+      switch (outcome) {
+        case SUCCEEDED -> ledger.recordOutcome(tenant, UsageLedger.Outcome.SUCCEEDED);
+        case CANCELLED -> ledger.recordOutcome(tenant, UsageLedger.Outcome.CANCELLED);
+        default -> ledger.recordOutcome(tenant, UsageLedger.Outcome.FAILED);
+      }
+    }
+  }
+
+  public SchedulerMetrics metrics() {
+    return metrics;
+  }
+
+  public SchedulerCore core() {
+    return core;
+  }
+
+  public Engine engine() {
+    return engine;
+  }
+
+  /** Serves framecast.scheduler.v1 (with health and reflection) on the builder. */
+  public SchedulerServer serve(ServerBuilder<?> builder) throws IOException {
+    HealthStatusManager health = new HealthStatusManager();
+    server =
+        builder
+            .addService(new SchedulerService(core))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .maxInboundMessageSize(16 << 20)
+            .build()
+            .start();
+    LOG.info("serving framecast.scheduler.v1 on port " + server.getPort());
+    return this;
+  }
+
+  public int port() {
+    return server == null ? -1 : server.getPort();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.shutdown();
+      try {
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      server.shutdownNow();
+    }
+    engine.close();
+    metrics.close();
+    pool.close();
+    housekeeping.shutdownNow();
+    workers.shutdownNow();
+    streams.shutdownNow();
+  }
+}

@@ -1,0 +1,315 @@
+package dev.framecast.scheduler.engine;
+
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.JobEvent;
+import dev.framecast.api.v1.Queued;
+import dev.framecast.inference.v2.ModelInferResponse;
+import dev.framecast.scheduler.batch.BatchSizer;
+import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.node.NodePool;
+import dev.framecast.scheduler.pipeline.Pipeline;
+import io.grpc.Status;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToIntFunction;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The scheduling engine. One loop thread owns all job state: it drains commands (submit, cancel,
+ * finished requests), asks the {@link Planner} for this tick's {@link Plan}, and sends it. Other
+ * threads only enqueue commands and read jobs' volatile fields and event logs.
+ */
+public final class Engine implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+  private static final long IDLE_WAKE_MILLIS = 100;
+
+  private final EngineConfig config;
+  private final Map<String, Pipeline> pipelines;
+  private final NodePool pool;
+  private final Clock clock;
+  private final BlockingQueue<Command> inbox;
+  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  private final EngineState state;
+  private final Planner planner;
+  private final Outcomes outcomes;
+  private final Events events;
+  private final UsageSink usage;
+  private final Thread loop;
+  private volatile boolean running = true;
+
+  /**
+   * @param pipelines pipelines by name, resolved against the nodes' model configs
+   * @param weights a tenant's fair-share weight
+   * @param maxConcurrent a tenant's max concurrent (running) jobs
+   * @param workers the pool that renders clips and previews and stores clips (never the loop)
+   */
+  public Engine(
+      EngineConfig config,
+      Map<String, Pipeline> pipelines,
+      NodePool pool,
+      ToDoubleFunction<String> weights,
+      ToIntFunction<String> maxConcurrent,
+      UsageSink usage,
+      ClipRenderer renderer,
+      ClipStore store,
+      ExecutorService workers,
+      Clock clock) {
+    this.config = config;
+    this.pipelines = Map.copyOf(pipelines);
+    this.pool = pool;
+    this.clock = clock;
+    this.inbox = new LinkedBlockingQueue<>(config.maxCommands());
+    this.events = new Events(clock);
+    this.usage = usage;
+    this.state = new EngineState(weights, maxConcurrent, 4096);
+    this.planner =
+        new Planner(
+            state,
+            pool,
+            new BatchSizer(config.throughputFraction(), config.latencyTarget().toMillis() / 1000.0),
+            config,
+            events);
+    this.outcomes =
+        new Outcomes(
+            state, planner, config, events, usage, renderer, store, workers, this::enqueueInternal);
+    this.loop = new Thread(this::run, "framecast-scheduler-loop");
+    loop.setDaemon(true);
+    loop.start();
+  }
+
+  public Map<String, Pipeline> pipelines() {
+    return pipelines;
+  }
+
+  public NodePool pool() {
+    return pool;
+  }
+
+  /** Jobs in the engine that have not ended (any tenant). */
+  public int unfinished() {
+    int count = 0;
+    for (Job job : jobs.values()) {
+      if (!job.phase().isTerminal()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Tenants with jobs in the engine. */
+  public java.util.Set<String> tenants() {
+    java.util.Set<String> tenants = new java.util.TreeSet<>();
+    jobs.values().forEach(j -> tenants.add(j.tenant()));
+    return tenants;
+  }
+
+  /**
+   * Creates and queues a job for an admitted, normalized request (defaults and seed filled in).
+   * Throws UNAVAILABLE when the engine is stopping or its command queue is full.
+   */
+  public Job submit(String tenant, GenerateRequest request) {
+    Pipeline pipeline = pipelines.get(request.getModel());
+    if (pipeline == null) {
+      throw new IllegalArgumentException("unknown pipeline '" + request.getModel() + "'");
+    }
+    Job job =
+        new Job(
+            UUID.randomUUID().toString(),
+            tenant,
+            request,
+            pipeline,
+            clock.instant(),
+            config.maxEventBytes());
+    if (config.jobTimeout().toMillis() > 0) {
+      job.setDeadline(job.created().plus(config.jobTimeout()));
+    }
+    jobs.put(job.id(), job);
+    if (!running || !inbox.offer(new Command.Submit(job))) {
+      jobs.remove(job.id());
+      throw Status.UNAVAILABLE
+          .withDescription("the scheduler is not accepting jobs now")
+          .asRuntimeException();
+    }
+    forgetOldJobs();
+    return job;
+  }
+
+  /** Asks the loop to cancel the job at its next step boundary. */
+  public void cancel(String jobId, String reason) {
+    if (!inbox.offer(new Command.Cancel(jobId, reason))) {
+      throw Status.UNAVAILABLE.withDescription("the scheduler is busy; retry").asRuntimeException();
+    }
+  }
+
+  public Optional<Job> job(String id) {
+    return Optional.ofNullable(jobs.get(id));
+  }
+
+  /** A tenant's jobs, newest first. */
+  public List<Job> jobs(String tenant) {
+    List<Job> list = new ArrayList<>();
+    for (Job job : jobs.values()) {
+      if (job.tenant().equals(tenant)) {
+        list.add(job);
+      }
+    }
+    list.sort(Comparator.comparing(Job::created).reversed().thenComparing(Job::id));
+    return list;
+  }
+
+  /** Jobs of the tenant admitted but not yet started (for max_queued_jobs). */
+  public int waiting(String tenant) {
+    int waiting = 0;
+    for (Job job : jobs.values()) {
+      if (job.tenant().equals(tenant) && job.started() == null && !job.phase().isTerminal()) {
+        waiting++;
+      }
+    }
+    return waiting;
+  }
+
+  /** Jobs of the tenant started and not yet ended. */
+  public int running(String tenant) {
+    int running = 0;
+    for (Job job : jobs.values()) {
+      if (job.tenant().equals(tenant) && job.started() != null && !job.phase().isTerminal()) {
+        running++;
+      }
+    }
+    return running;
+  }
+
+  private void enqueueInternal(Command command) {
+    // Results must never be lost: the bound is far above what can be in flight, so a full queue
+    // here means the loop is stuck, and blocking the worker briefly is the honest back-pressure.
+    try {
+      if (!inbox.offer(command, 10, TimeUnit.SECONDS)) {
+        LOG.severe("scheduler command queue full; dropping " + command.getClass().getSimpleName());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void run() {
+    while (true) {
+      try {
+        Command command = inbox.poll(IDLE_WAKE_MILLIS, TimeUnit.MILLISECONDS);
+        while (command != null) {
+          if (command instanceof Command.Stop) {
+            return;
+          }
+          handle(command);
+          command = inbox.poll();
+        }
+        Instant now = clock.instant();
+        expire(now);
+        execute(planner.schedule(now));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException | Error e) {
+        // A bug must not stop every job: log it loudly and keep the loop alive.
+        LOG.log(Level.SEVERE, "scheduler loop error", e);
+      }
+    }
+  }
+
+  private void handle(Command command) {
+    if (command instanceof Command.Submit submit) {
+      Job job = submit.job();
+      state.toEncode.addLast(job);
+      events.append(
+          job,
+          JobEvent.newBuilder()
+              .setQueued(
+                  Queued.newBuilder().setPosition(state.toEncode.size() - 1 + state.ready.size())));
+      usage.firstEvent(java.time.Duration.between(job.created(), clock.instant()).toNanos() / 1e9);
+    } else if (command instanceof Command.Cancel cancel) {
+      Job job = jobs.get(cancel.jobId());
+      if (job != null) {
+        outcomes.cancel(job, cancel.reason());
+      }
+    } else if (command instanceof Command.Done done) {
+      outcomes.apply(done);
+    } else if (command instanceof Command.PreviewReady preview) {
+      outcomes.previewReady(preview);
+    } else if (command instanceof Command.Rendered rendered) {
+      outcomes.rendered(rendered);
+    }
+  }
+
+  /** Deadlines, and jobs that waited too long for any healthy node. */
+  private void expire(Instant now) {
+    for (Job job : jobs.values()) {
+      if (job.phase().isTerminal() || state.inFlight.contains(job)) {
+        continue;
+      }
+      if (job.deadline() != null && now.isAfter(job.deadline())) {
+        outcomes.fail(job, Status.DEADLINE_EXCEEDED.withDescription("the job passed its deadline"));
+      }
+    }
+    if (state.noNodeSince != null && now.isAfter(state.noNodeSince.plus(config.noNodeTimeout()))) {
+      for (Job job : jobs.values()) {
+        if (!job.phase().isTerminal() && !state.inFlight.contains(job) && job.started() == null) {
+          outcomes.fail(
+              job,
+              Status.UNAVAILABLE.withDescription(
+                  "no healthy node can run pipeline '" + job.pipeline().name() + "'"));
+        }
+      }
+      state.noNodeSince = null;
+    }
+  }
+
+  private void execute(Plan plan) {
+    for (Plan.Batch batch : plan.batches()) {
+      batch.node().addInFlight(1);
+      long start = System.nanoTime();
+      batch
+          .node()
+          .client()
+          .infer(batch.request(), config.rpcDeadline())
+          .whenComplete(
+              (ModelInferResponse response, Throwable error) ->
+                  enqueueInternal(
+                      new Command.Done(batch, response, error, System.nanoTime() - start)));
+    }
+  }
+
+  /** Finished jobs beyond the retention bound are forgotten, oldest first. */
+  private void forgetOldJobs() {
+    if (jobs.size() <= config.maxJobs()) {
+      return;
+    }
+    jobs.values().stream()
+        .filter(j -> j.phase().isTerminal())
+        .sorted(Comparator.comparing(Job::created))
+        .limit(jobs.size() - config.maxJobs())
+        .forEach(j -> jobs.remove(j.id()));
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    inbox.offer(new Command.Stop());
+    try {
+      loop.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package dev.framecast.scheduler.engine;
+
+import com.google.protobuf.ByteString;
+import dev.framecast.scheduler.batch.StepProfile;
+import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.queue.FairQueue;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToIntFunction;
+
+/**
+ * Everything the loop thread owns between ticks: the waiting lines of each phase, the active set of
+ * each node, what is in flight, the text-embedding cache and the step profiles. No other thread
+ * touches it.
+ */
+final class EngineState {
+  /** Jobs waiting for text encoding. */
+  final Deque<Job> toEncode = new ArrayDeque<>();
+
+  /** Encoded jobs waiting for a place in an active set, in fair order. */
+  final FairQueue ready;
+
+  /** Each node's active set: the jobs it steps. */
+  final Map<Node, List<Job>> active = new LinkedHashMap<>();
+
+  /** Jobs with a request in flight (no other request may be formed for them). */
+  final Set<Job> inFlight = new HashSet<>();
+
+  /** Jobs whose denoising finished, waiting for the VAE. */
+  final Deque<Job> toDecode = new ArrayDeque<>();
+
+  /** Previews to decode: job, step, and its current prediction. */
+  final Deque<PreviewWork> toPreview = new ArrayDeque<>();
+
+  /** Prompts being encoded now, and the jobs waiting on each. */
+  final Map<String, List<Job>> encoding = new HashMap<>();
+
+  /** Step latency per node, learned from observed DiT batches. */
+  final Map<Node, StepProfile> profiles = new HashMap<>();
+
+  /** Jobs running (in active sets or decoding) per tenant, for max_concurrent_jobs. */
+  final Map<String, Integer> running = new HashMap<>();
+
+  final TextCache textCache;
+  final ToIntFunction<String> maxConcurrent;
+
+  /** When no healthy node could run some waiting job (null when one could). */
+  Instant noNodeSince;
+
+  record PreviewWork(Job job, int step, ByteString denoised) {}
+
+  EngineState(
+      ToDoubleFunction<String> weights, ToIntFunction<String> maxConcurrent, int cacheSize) {
+    this.ready = new FairQueue(weights);
+    this.maxConcurrent = maxConcurrent;
+    this.textCache = new TextCache(cacheSize);
+  }
+
+  boolean belowConcurrency(String tenant) {
+    return running.getOrDefault(tenant, 0) < maxConcurrent.applyAsInt(tenant);
+  }
+
+  void addRunning(String tenant, int delta) {
+    running.merge(tenant, delta, Integer::sum);
+  }
+
+  List<Job> activeOn(Node node) {
+    return active.computeIfAbsent(node, n -> new ArrayList<>());
+  }
+
+  StepProfile profile(Node node) {
+    return profiles.computeIfAbsent(node, n -> new StepProfile());
+  }
+
+  /** An LRU cache of text embeddings by prompt (with the pipeline's text encoder). */
+  static final class TextCache extends LinkedHashMap<String, Job.TextEmbedding> {
+    private static final long serialVersionUID = 1L;
+    private final int capacity;
+
+    TextCache(int capacity) {
+      super(16, 0.75f, true);
+      this.capacity = capacity;
+    }
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Job.TextEmbedding> eldest) {
+      return size() > capacity;
+    }
+  }
+}

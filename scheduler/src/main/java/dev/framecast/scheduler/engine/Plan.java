@@ -1,0 +1,57 @@
+package dev.framecast.scheduler.engine;
+
+import dev.framecast.inference.v2.ModelInferRequest;
+import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.node.Node;
+import java.util.List;
+
+/**
+ * One tick's decisions: the node requests to send now. Immutable; {@code schedule()} makes it, the
+ * executor sends it, and each batch's result comes back to {@code apply}.
+ *
+ * @param batches the requests of this tick, each for one node
+ */
+public record Plan(List<Batch> batches) {
+  public Plan {
+    batches = List.copyOf(batches);
+  }
+
+  public boolean isEmpty() {
+    return batches.isEmpty();
+  }
+
+  /** A request to one node on behalf of some jobs. */
+  public sealed interface Batch permits Encode, Step, Decode, Preview {
+    /** The node the request goes to. */
+    Node node();
+
+    /** The jobs it serves. */
+    List<Job> jobs();
+
+    /** The Triton request, tensors assembled. */
+    ModelInferRequest request();
+  }
+
+  /**
+   * Text encoding of distinct prompts (cache misses) for the jobs waiting on them.
+   *
+   * @param prompts the prompts in batch order
+   */
+  public record Encode(Node node, List<Job> jobs, List<String> prompts, ModelInferRequest request)
+      implements Batch {}
+
+  /** One DiT step for every job of the batch. */
+  public record Step(Node node, List<Job> jobs, ModelInferRequest request) implements Batch {}
+
+  /** VAE decoding of finished jobs' final latents. */
+  public record Decode(Node node, List<Job> jobs, ModelInferRequest request) implements Batch {}
+
+  /**
+   * VAE decoding of a few frames of one job's current prediction, for a preview.
+   *
+   * @param step the step the prediction belongs to
+   * @param frames latent frames decoded
+   */
+  public record Preview(Node node, List<Job> jobs, int step, int frames, ModelInferRequest request)
+      implements Batch {}
+}

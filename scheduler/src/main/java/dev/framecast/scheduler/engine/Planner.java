@@ -1,0 +1,389 @@
+package dev.framecast.scheduler.engine;
+
+import com.google.protobuf.ByteString;
+import dev.framecast.api.v1.Started;
+import dev.framecast.inference.v2.ModelInferRequest;
+import dev.framecast.scheduler.batch.BatchSizer;
+import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.node.NodePool;
+import dev.framecast.scheduler.pipeline.PhiloxNormal;
+import dev.framecast.scheduler.pipeline.Pipeline;
+import dev.framecast.scheduler.pipeline.Tokenizer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code schedule()}: from the loop's state and the time, the requests to send this tick. It moves
+ * jobs between waiting lines (and into active sets), but sends nothing itself.
+ */
+final class Planner {
+  private final EngineState state;
+  private final NodePool pool;
+  private final BatchSizer sizer;
+  private final EngineConfig config;
+  private final Events events;
+
+  Planner(EngineState state, NodePool pool, BatchSizer sizer, EngineConfig config, Events events) {
+    this.state = state;
+    this.pool = pool;
+    this.sizer = sizer;
+    this.config = config;
+    this.events = events;
+  }
+
+  Plan schedule(Instant now) {
+    List<Plan.Batch> batches = new ArrayList<>();
+    encode(batches);
+    activate(now);
+    step(batches);
+    decode(batches);
+    preview(batches);
+    return new Plan(batches);
+  }
+
+  /** Jobs whose prompts are cached become ready at once; the misses go in one encoder batch. */
+  private void encode(List<Plan.Batch> batches) {
+    Map<String, List<Job>> misses = new LinkedHashMap<>();
+    Pipeline pipeline = null;
+    for (Iterator<Job> it = state.toEncode.iterator(); it.hasNext(); ) {
+      Job job = it.next();
+      Pipeline p = job.pipeline();
+      Job.TextEmbedding text = state.textCache.get(key(p, job.request().getPrompt()));
+      Job.TextEmbedding negative = state.textCache.get(key(p, job.request().getNegativePrompt()));
+      if (text != null && negative != null) {
+        it.remove();
+        job.setText(text, negative);
+        job.transition(JobPhase.READY);
+        state.ready.add(job, false);
+        continue;
+      }
+      if (pipeline != null && pipeline != p) {
+        continue; // one pipeline's encoder per batch; the rest wait a tick
+      }
+      int room = Math.max(1, p.maxBatchSize());
+      List<String> wanted = new ArrayList<>();
+      if (text == null) {
+        wanted.add(job.request().getPrompt());
+      }
+      if (negative == null
+          && !job.request().getNegativePrompt().equals(job.request().getPrompt())) {
+        wanted.add(job.request().getNegativePrompt());
+      }
+      long newPrompts =
+          wanted.stream()
+              .filter(w -> !misses.containsKey(w) && !state.encoding.containsKey(key(p, w)))
+              .count();
+      if (misses.size() + newPrompts > room) {
+        break;
+      }
+      Optional<Node> node = pool.place(Set.of(p.spec().textEncoder()), Node::inFlight);
+      if (node.isEmpty()) {
+        break;
+      }
+      pipeline = p;
+      it.remove();
+      job.transition(JobPhase.ENCODING_TEXT);
+      if (job.timings().encodingStarted == null) {
+        job.timings().encodingStarted = events.now();
+      }
+      for (String prompt : wanted) {
+        if (state.encoding.containsKey(key(p, prompt))) {
+          state.encoding.get(key(p, prompt)).add(job);
+        } else {
+          misses.computeIfAbsent(prompt, k -> new ArrayList<>()).add(job);
+        }
+      }
+    }
+    if (misses.isEmpty()) {
+      return;
+    }
+    Pipeline p = pipeline;
+    Node node = pool.place(Set.of(p.spec().textEncoder()), Node::inFlight).orElseThrow();
+    List<String> prompts = new ArrayList<>(misses.keySet());
+    List<ByteString> ids = new ArrayList<>();
+    for (String prompt : prompts) {
+      ids.add(ByteString.copyFrom(Tokenizer.utf8Bytes(prompt, p.maxTextLength())));
+      state.encoding.put(key(p, prompt), new ArrayList<>(misses.get(prompt)));
+    }
+    // Jobs waiting on text are tracked by state.encoding, not state.inFlight: they are in no
+    // other line, and a prompt shared by several jobs is encoded once.
+    List<Job> jobs = new ArrayList<>();
+    misses
+        .values()
+        .forEach(
+            list ->
+                list.forEach(
+                    j -> {
+                      if (!jobs.contains(j)) jobs.add(j);
+                    }));
+    ModelInferRequest request =
+        ModelInferRequest.newBuilder()
+            .setModelName(p.spec().textEncoder())
+            .addInputs(Tensors.input("input_ids", "INT64", prompts.size(), p.maxTextLength()))
+            .addRawInputContents(Tensors.concat(ids))
+            .build();
+    batches.add(new Plan.Encode(node, jobs, prompts, request));
+  }
+
+  static String key(Pipeline pipeline, String prompt) {
+    return pipeline.spec().textEncoder() + '\u0000' + prompt;
+  }
+
+  /**
+   * Fills active sets in fair order, least-loaded node first, up to each node's batch size; an
+   * interactive job may then take the place of a batch job at this step boundary.
+   */
+  private void activate(Instant now) {
+    boolean anyWaiting = state.ready.size() > 0;
+    while (state.ready.size() > 0) {
+      Job next = state.ready.peek(state::belowConcurrency);
+      if (next == null) {
+        break;
+      }
+      Optional<Node> node = roomiest(next.pipeline());
+      if (node.isEmpty()) {
+        if (!preempt(next)) {
+          break;
+        }
+        continue;
+      }
+      state.ready.poll(state::belowConcurrency);
+      join(next, node.get());
+    }
+    boolean someNodeUp = !pool.healthy(Set.of()).isEmpty();
+    state.noNodeSince =
+        anyWaiting && !someNodeUp ? (state.noNodeSince == null ? now : state.noNodeSince) : null;
+  }
+
+  private Optional<Node> roomiest(Pipeline pipeline) {
+    Node best = null;
+    double bestLoad = Double.MAX_VALUE;
+    for (Node node : pool.healthy(Set.of(pipeline.spec().dit()))) {
+      int capacity = capacity(node, pipeline);
+      int activeJobs = state.activeOn(node).size();
+      if (activeJobs >= capacity || !node.breaker().allow()) {
+        continue;
+      }
+      double load = (double) activeJobs / capacity;
+      if (load < bestLoad) {
+        best = node;
+        bestLoad = load;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  int capacity(Node node, Pipeline pipeline) {
+    return sizer.choose(state.profile(node), pipeline.maxBatchSize());
+  }
+
+  /** An interactive job takes the slot of a batch job that is between steps. */
+  private boolean preempt(Job interactive) {
+    if (!interactive.interactive()) {
+      return false;
+    }
+    for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
+      for (Job victim : entry.getValue()) {
+        if (!victim.interactive()
+            && !state.inFlight.contains(victim)
+            && victim.pipeline() == interactive.pipeline()
+            && entry.getKey().canRun(Set.of(interactive.pipeline().spec().dit()))) {
+          leave(victim, entry.getKey());
+          victim.transition(JobPhase.READY);
+          state.ready.add(victim, true);
+          state.ready.remove(interactive);
+          join(interactive, entry.getKey());
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void join(Job job, Node node) {
+    job.transition(JobPhase.DENOISING);
+    job.setNode(node.name());
+    state.activeOn(node).add(job);
+    node.addActive(1);
+    state.addRunning(job.tenant(), 1);
+    if (job.latents() == null) {
+      Pipeline p = job.pipeline();
+      job.setLatents(ByteString.copyFrom(PhiloxNormal.noise(job.seed(), p.latentSize())));
+    }
+    if (job.started() == null) {
+      job.markStarted(events.now());
+      job.timings().denoisingStarted = events.now();
+      events.append(
+          job,
+          dev.framecast.api.v1.JobEvent.newBuilder()
+              .setStarted(Started.newBuilder().setNode(node.name())));
+    }
+  }
+
+  /** Takes a job out of its node's active set. */
+  void leave(Job job, Node node) {
+    if (state.activeOn(node).remove(job)) {
+      node.addActive(-1);
+      state.addRunning(job.tenant(), -1);
+    }
+  }
+
+  /** One DiT batch per node from its active jobs that are between steps. */
+  private void step(List<Plan.Batch> batches) {
+    for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
+      Node node = entry.getKey();
+      if (node.inFlight() >= config.maxInFlightPerNode()) {
+        continue;
+      }
+      List<Job> jobs = new ArrayList<>();
+      for (Job job : entry.getValue()) {
+        if (!state.inFlight.contains(job)) {
+          jobs.add(job);
+        }
+      }
+      if (jobs.isEmpty()) {
+        continue;
+      }
+      state.inFlight.addAll(jobs);
+      batches.add(new Plan.Step(node, jobs, stepRequest(jobs)));
+    }
+  }
+
+  private static ModelInferRequest stepRequest(List<Job> jobs) {
+    Pipeline p = jobs.get(0).pipeline();
+    int n = jobs.size();
+    float[] t = new float[n];
+    float[] next = new float[n];
+    float[] guidance = new float[n];
+    List<ByteString> latents = new ArrayList<>();
+    List<ByteString> text = new ArrayList<>();
+    List<ByteString> mask = new ArrayList<>();
+    List<ByteString> negative = new ArrayList<>();
+    List<ByteString> negativeMask = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Job job = jobs.get(i);
+      // Linear schedule: t_i = 1 - i / N, from pure noise (t = 1) to data (t = 0).
+      t[i] = 1f - (float) job.step() / job.totalSteps();
+      next[i] = 1f - (float) (job.step() + 1) / job.totalSteps();
+      guidance[i] = job.guidance();
+      latents.add(job.latents());
+      text.add(job.text().embeddings());
+      mask.add(job.text().mask());
+      negative.add(job.negativeText().embeddings());
+      negativeMask.add(job.negativeText().mask());
+    }
+    int l = p.maxTextLength();
+    int d = p.embeddingDim();
+    return ModelInferRequest.newBuilder()
+        .setModelName(p.spec().dit())
+        .addInputs(
+            Tensors.input(
+                "latents",
+                "FP32",
+                n,
+                p.latentChannels(),
+                p.latentFrames(),
+                p.latentHeight(),
+                p.latentWidth()))
+        .addInputs(Tensors.input("timestep", "FP32", n, 1))
+        .addInputs(Tensors.input("next_timestep", "FP32", n, 1))
+        .addInputs(Tensors.input("text_embeddings", "FP32", n, l, d))
+        .addInputs(Tensors.input("attention_mask", "FP32", n, l))
+        .addInputs(Tensors.input("negative_text_embeddings", "FP32", n, l, d))
+        .addInputs(Tensors.input("negative_attention_mask", "FP32", n, l))
+        .addInputs(Tensors.input("guidance_scale", "FP32", n, 1))
+        .addRawInputContents(Tensors.concat(latents))
+        .addRawInputContents(Tensors.floats(t))
+        .addRawInputContents(Tensors.floats(next))
+        .addRawInputContents(Tensors.concat(text))
+        .addRawInputContents(Tensors.concat(mask))
+        .addRawInputContents(Tensors.concat(negative))
+        .addRawInputContents(Tensors.concat(negativeMask))
+        .addRawInputContents(Tensors.floats(guidance))
+        .build();
+  }
+
+  private void decode(List<Plan.Batch> batches) {
+    if (state.toDecode.isEmpty()) {
+      return;
+    }
+    Pipeline p = state.toDecode.peekFirst().pipeline();
+    Optional<Node> node = pool.place(Set.of(p.spec().vae()), Node::inFlight);
+    if (node.isEmpty()) {
+      return;
+    }
+    List<Job> jobs = new ArrayList<>();
+    for (Iterator<Job> it = state.toDecode.iterator();
+        it.hasNext() && jobs.size() < p.maxBatchSize(); ) {
+      Job job = it.next();
+      if (job.pipeline() == p) {
+        it.remove();
+        jobs.add(job);
+      }
+    }
+    state.inFlight.addAll(jobs);
+    List<ByteString> latents = new ArrayList<>();
+    jobs.forEach(j -> latents.add(j.latents()));
+    ModelInferRequest request =
+        ModelInferRequest.newBuilder()
+            .setModelName(p.spec().vae())
+            .addInputs(
+                Tensors.input(
+                    "latents",
+                    "FP32",
+                    jobs.size(),
+                    p.latentChannels(),
+                    p.latentFrames(),
+                    p.latentHeight(),
+                    p.latentWidth()))
+            .addRawInputContents(Tensors.concat(latents))
+            .build();
+    batches.add(new Plan.Decode(node.get(), jobs, request));
+  }
+
+  /** Each preview decodes the first few latent frames of the job's current prediction. */
+  private void preview(List<Plan.Batch> batches) {
+    while (!state.toPreview.isEmpty()) {
+      EngineState.PreviewWork work = state.toPreview.peekFirst();
+      Pipeline p = work.job().pipeline();
+      Optional<Node> node = pool.place(Set.of(p.spec().vae()), Node::inFlight);
+      if (node.isEmpty()) {
+        return;
+      }
+      state.toPreview.pollFirst();
+      if (work.job().phase().isTerminal()) {
+        continue;
+      }
+      int frames = Math.min(config.previewFrames(), p.latentFrames());
+      int plane = p.latentHeight() * p.latentWidth() * Float.BYTES;
+      int perChannel = p.latentFrames() * plane;
+      List<ByteString> parts = new ArrayList<>();
+      for (int c = 0; c < p.latentChannels(); c++) {
+        parts.add(work.denoised().substring(c * perChannel, c * perChannel + frames * plane));
+      }
+      ModelInferRequest request =
+          ModelInferRequest.newBuilder()
+              .setModelName(p.spec().vae())
+              .addInputs(
+                  Tensors.input(
+                      "latents",
+                      "FP32",
+                      1,
+                      p.latentChannels(),
+                      frames,
+                      p.latentHeight(),
+                      p.latentWidth()))
+              .addRawInputContents(Tensors.concat(parts))
+              .build();
+      batches.add(new Plan.Preview(node.get(), List.of(work.job()), work.step(), frames, request));
+    }
+  }
+}

@@ -1,0 +1,299 @@
+package dev.framecast.scheduler.job;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import dev.framecast.api.v1.ClipInfo;
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.Priority;
+import dev.framecast.scheduler.pipeline.Pipeline;
+import java.time.Instant;
+import java.util.logging.Logger;
+
+/**
+ * One generation job. Identity and the admitted request are immutable; everything else is owned by
+ * the scheduler's loop thread and changed only there (fields other threads read are volatile).
+ */
+public final class Job {
+  private static final Logger LOG = Logger.getLogger(Job.class.getName());
+
+  private final String id;
+  private final String tenant;
+  private final GenerateRequest request;
+  private final Pipeline pipeline;
+  private final Instant created;
+  private final EventLog events;
+
+  private volatile JobPhase phase = JobPhase.QUEUED;
+  private volatile int step;
+  private volatile double gpuSeconds;
+  private volatile Instant started;
+  private volatile Instant finished;
+  private volatile com.google.rpc.Status error;
+  private volatile ClipInfo clip;
+  private volatile int queuePosition;
+
+  // Loop-thread state.
+  private ByteString latents;
+  private TextEmbedding text;
+  private TextEmbedding negativeText;
+  private String node = "";
+  private boolean cancelRequested;
+  private String cancelReason = "";
+  private Instant deadline;
+  private int failedAttempts;
+  private final Timings timings = new Timings();
+
+  public Job(
+      String id,
+      String tenant,
+      GenerateRequest request,
+      Pipeline pipeline,
+      Instant created,
+      long maxEventBytes) {
+    this.id = id;
+    this.tenant = tenant;
+    this.request = request;
+    this.pipeline = pipeline;
+    this.created = created;
+    this.events = new EventLog(id, maxEventBytes);
+  }
+
+  /** Text embeddings and mask of one prompt, as the text encoder returned them. */
+  public record TextEmbedding(ByteString embeddings, ByteString mask) {}
+
+  /** Wall-clock marks of each stage, for the completed event's timings. */
+  public static final class Timings {
+    public Instant encodingStarted;
+    public Instant denoisingStarted;
+    public Instant decodingStarted;
+    public Instant videoStarted;
+  }
+
+  /** Moves to {@code to}, checking that the transition is allowed; logs "from -> to". */
+  public void transition(JobPhase to) {
+    JobPhase from = phase;
+    if (!from.next().contains(to)) {
+      throw new IllegalStateException("job " + id + ": illegal transition " + from + " -> " + to);
+    }
+    phase = to;
+    LOG.fine(() -> "job " + id + ": " + from + " -> " + to);
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String tenant() {
+    return tenant;
+  }
+
+  /** The request as admitted, defaults filled in (model, steps, guidance, seed). */
+  public GenerateRequest request() {
+    return request;
+  }
+
+  public Pipeline pipeline() {
+    return pipeline;
+  }
+
+  public Priority priority() {
+    return request.getPriority() == Priority.PRIORITY_BATCH
+        ? Priority.PRIORITY_BATCH
+        : Priority.PRIORITY_INTERACTIVE;
+  }
+
+  public boolean interactive() {
+    return priority() == Priority.PRIORITY_INTERACTIVE;
+  }
+
+  public long seed() {
+    return request.getSeed();
+  }
+
+  public int totalSteps() {
+    return request.getSteps();
+  }
+
+  public float guidance() {
+    return request.getGuidanceScale();
+  }
+
+  public Instant created() {
+    return created;
+  }
+
+  public EventLog events() {
+    return events;
+  }
+
+  public JobPhase phase() {
+    return phase;
+  }
+
+  public int step() {
+    return step;
+  }
+
+  public void advance(ByteString nextLatents) {
+    this.latents = nextLatents;
+    this.step++;
+  }
+
+  public ByteString latents() {
+    return latents;
+  }
+
+  public void setLatents(ByteString latents) {
+    this.latents = latents;
+  }
+
+  public TextEmbedding text() {
+    return text;
+  }
+
+  public TextEmbedding negativeText() {
+    return negativeText;
+  }
+
+  public void setText(TextEmbedding text, TextEmbedding negativeText) {
+    this.text = text;
+    this.negativeText = negativeText;
+  }
+
+  public boolean encoded() {
+    return text != null && negativeText != null;
+  }
+
+  public double gpuSeconds() {
+    return gpuSeconds;
+  }
+
+  public void addGpuSeconds(double seconds) {
+    this.gpuSeconds += seconds;
+  }
+
+  public Instant started() {
+    return started;
+  }
+
+  public void markStarted(Instant when) {
+    if (started == null) {
+      started = when;
+    }
+  }
+
+  public Instant finished() {
+    return finished;
+  }
+
+  public void markFinished(Instant when) {
+    this.finished = when;
+  }
+
+  public com.google.rpc.Status error() {
+    return error;
+  }
+
+  public void setError(com.google.rpc.Status error) {
+    this.error = error;
+  }
+
+  public ClipInfo clip() {
+    return clip;
+  }
+
+  public void setClip(ClipInfo clip) {
+    this.clip = clip;
+  }
+
+  public String node() {
+    return node;
+  }
+
+  public void setNode(String node) {
+    this.node = node;
+  }
+
+  public boolean cancelRequested() {
+    return cancelRequested;
+  }
+
+  public String cancelReason() {
+    return cancelReason;
+  }
+
+  public void requestCancel(String reason) {
+    this.cancelRequested = true;
+    this.cancelReason = reason;
+  }
+
+  public Instant deadline() {
+    return deadline;
+  }
+
+  public void setDeadline(Instant deadline) {
+    this.deadline = deadline;
+  }
+
+  public int failedAttempts() {
+    return failedAttempts;
+  }
+
+  public void countFailedAttempt() {
+    failedAttempts++;
+  }
+
+  public void resetFailedAttempts() {
+    failedAttempts = 0;
+  }
+
+  public Timings timings() {
+    return timings;
+  }
+
+  public int queuePosition() {
+    return queuePosition;
+  }
+
+  public void setQueuePosition(int position) {
+    this.queuePosition = position;
+  }
+
+  /** The public view of this job. */
+  public dev.framecast.api.v1.Job toProto() {
+    dev.framecast.api.v1.Job.Builder job =
+        dev.framecast.api.v1.Job.newBuilder()
+            .setId(id)
+            .setTenant(tenant)
+            .setState(phase.publicState())
+            .setRequest(request)
+            .setCreatedTime(timestamp(created))
+            .setStep(step)
+            .setTotalSteps(totalSteps())
+            .setGpuSeconds(gpuSeconds)
+            .setSeed(seed())
+            .setLastSeq(events.lastSeq())
+            .setQueuePosition(
+                phase.publicState() == dev.framecast.api.v1.JobState.QUEUED ? queuePosition : 0);
+    if (started != null) {
+      job.setStartedTime(timestamp(started));
+    }
+    if (finished != null) {
+      job.setFinishedTime(timestamp(finished));
+    }
+    if (error != null) {
+      job.setError(error);
+    }
+    if (clip != null) {
+      job.setClip(clip);
+    }
+    return job.build();
+  }
+
+  public static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder()
+        .setSeconds(instant.getEpochSecond())
+        .setNanos(instant.getNano())
+        .build();
+  }
+}

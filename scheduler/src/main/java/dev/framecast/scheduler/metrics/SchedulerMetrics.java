@@ -1,0 +1,173 @@
+package dev.framecast.scheduler.metrics;
+
+import dev.framecast.scheduler.engine.Engine;
+import dev.framecast.scheduler.engine.UsageSink;
+import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.node.Node;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+
+/**
+ * The scheduler's metrics: admissions and rejections per tenant and reason, queue depth, active
+ * jobs, batch sizes, step latency per node and model, node health, GPU-seconds per tenant, time to
+ * first event and job latency by outcome. Wraps the usage sink the engine reports to, so every
+ * measurement also reaches the ledger.
+ */
+public final class SchedulerMetrics implements UsageSink, AutoCloseable {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final UsageSink delegate;
+  private final Counter admitted;
+  private final Counter rejected;
+  private final Counter gpuSeconds;
+  private final Histogram batchSize;
+  private final Histogram requestLatency;
+  private final Counter requestFailures;
+  private final Histogram firstEvent;
+  private final Histogram jobLatency;
+  private HTTPServer server;
+
+  public SchedulerMetrics(UsageSink delegate) {
+    this.delegate = delegate;
+    admitted =
+        Counter.builder()
+            .name("framecast_scheduler_jobs_admitted")
+            .help("Jobs admitted, per tenant")
+            .labelNames("tenant")
+            .register(registry);
+    rejected =
+        Counter.builder()
+            .name("framecast_scheduler_jobs_rejected")
+            .help("Submissions rejected, per tenant and reason")
+            .labelNames("tenant", "reason")
+            .register(registry);
+    gpuSeconds =
+        Counter.builder()
+            .name("framecast_scheduler_gpu_seconds")
+            .help("GPU-seconds consumed, per tenant (each batch's latency split among its jobs)")
+            .labelNames("tenant")
+            .register(registry);
+    batchSize =
+        Histogram.builder()
+            .name("framecast_scheduler_batch_size")
+            .help("Jobs per DiT step batch")
+            .classicUpperBounds(1, 2, 4, 8, 16, 32, 64)
+            .register(registry);
+    requestLatency =
+        Histogram.builder()
+            .name("framecast_scheduler_node_request_seconds")
+            .help(
+                "Latency of node requests, per node, model and kind (step, encode, decode, preview)")
+            .labelNames("node", "model", "kind")
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+            .register(registry);
+    requestFailures =
+        Counter.builder()
+            .name("framecast_scheduler_node_request_failures")
+            .help("Failed node requests, per node and model")
+            .labelNames("node", "model")
+            .register(registry);
+    firstEvent =
+        Histogram.builder()
+            .name("framecast_scheduler_time_to_first_event_seconds")
+            .help("From admission to the job's first event")
+            .classicUpperBounds(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+            .register(registry);
+    jobLatency =
+        Histogram.builder()
+            .name("framecast_scheduler_job_seconds")
+            .help("From admission to the end of a job, per outcome")
+            .labelNames("outcome")
+            .classicUpperBounds(1, 5, 10, 30, 60, 120, 300, 600, 1800)
+            .register(registry);
+  }
+
+  /** Registers the gauges read from the engine at scrape time. */
+  public SchedulerMetrics bind(Engine engine) {
+    GaugeWithCallback.builder()
+        .name("framecast_scheduler_queue_depth")
+        .help("Jobs admitted and not yet started, per tenant")
+        .labelNames("tenant")
+        .callback(cb -> engine.tenants().forEach(t -> cb.call(engine.waiting(t), t)))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("framecast_scheduler_active_jobs")
+        .help("Jobs started and not yet ended, per tenant")
+        .labelNames("tenant")
+        .callback(cb -> engine.tenants().forEach(t -> cb.call(engine.running(t), t)))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("framecast_scheduler_node_healthy")
+        .help("1 when the node is ready and its circuit breaker is not open")
+        .labelNames("node")
+        .callback(
+            cb -> {
+              for (Node node : engine.pool().nodes()) {
+                cb.call(node.canRun(java.util.Set.of()) ? 1 : 0, node.name());
+              }
+            })
+        .register(registry);
+    return this;
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  public synchronized int serve(int port) throws IOException {
+    server = HTTPServer.builder().port(port).registry(registry).buildAndStart();
+    return server.getPort();
+  }
+
+  public void admitted(String tenant) {
+    admitted.labelValues(tenant).inc();
+  }
+
+  public void rejected(String tenant, String reason) {
+    rejected.labelValues(tenant, reason).inc();
+  }
+
+  @Override
+  public void gpuSeconds(String tenant, double seconds) {
+    gpuSeconds.labelValues(tenant).inc(seconds);
+    delegate.gpuSeconds(tenant, seconds);
+  }
+
+  @Override
+  public void finished(String tenant, JobPhase outcome) {
+    delegate.finished(tenant, outcome);
+  }
+
+  @Override
+  public void request(
+      String node, String model, String kind, int size, double seconds, boolean ok) {
+    if (!ok) {
+      requestFailures.labelValues(node, model).inc();
+      return;
+    }
+    requestLatency.labelValues(node, model, kind).observe(seconds);
+    if (kind.equals("step")) {
+      batchSize.observe(size);
+    }
+  }
+
+  @Override
+  public void jobEnded(JobPhase outcome, double seconds) {
+    jobLatency.labelValues(outcome.name().toLowerCase()).observe(seconds);
+  }
+
+  @Override
+  public void firstEvent(double seconds) {
+    firstEvent.observe(seconds);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.close();
+    }
+  }
+}

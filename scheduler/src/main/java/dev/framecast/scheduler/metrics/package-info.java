@@ -1,0 +1,2 @@
+/** The scheduler's Prometheus metrics. */
+package dev.framecast.scheduler.metrics;

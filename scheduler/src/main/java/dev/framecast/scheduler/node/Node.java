@@ -1,0 +1,78 @@
+package dev.framecast.scheduler.node;
+
+import java.util.Set;
+
+/**
+ * One node as the scheduler sees it: its client, its health (updated by the health checker), its
+ * breaker, and its load (owned by the loop thread).
+ */
+public final class Node {
+  private final String name;
+  private final TritonClient client;
+  private final CircuitBreaker breaker;
+  private volatile boolean ready;
+  private volatile Set<String> readyModels = Set.of();
+
+  /** Jobs in this node's active sets (loop thread). */
+  private int activeJobs;
+
+  /** Requests in flight to this node (loop thread). */
+  private int inFlight;
+
+  public Node(String name, TritonClient client, CircuitBreaker breaker) {
+    this.name = name;
+    this.client = client;
+    this.breaker = breaker;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public TritonClient client() {
+    return client;
+  }
+
+  public CircuitBreaker breaker() {
+    return breaker;
+  }
+
+  /** Ready, hosting every model asked for, and not ejected by its breaker. */
+  public boolean canRun(Set<String> models) {
+    return ready && readyModels.containsAll(models) && breaker.state() != CircuitBreaker.State.OPEN;
+  }
+
+  public boolean ready() {
+    return ready;
+  }
+
+  public Set<String> readyModels() {
+    return readyModels;
+  }
+
+  void setHealth(boolean ready, Set<String> models) {
+    this.ready = ready;
+    this.readyModels = Set.copyOf(models);
+  }
+
+  public int activeJobs() {
+    return activeJobs;
+  }
+
+  public void addActive(int delta) {
+    activeJobs += delta;
+  }
+
+  public int inFlight() {
+    return inFlight;
+  }
+
+  public void addInFlight(int delta) {
+    inFlight += delta;
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

@@ -1,0 +1,134 @@
+package dev.framecast.scheduler.node;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
+import java.util.logging.Logger;
+
+/**
+ * The nodes and their health: a checker thread asks every node ServerReady and ModelReady for the
+ * models the pipelines use, and {@link #place} picks the least-loaded node that can run a set of
+ * models.
+ */
+public final class NodePool implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(NodePool.class.getName());
+
+  private final List<Node> nodes;
+  private final Set<String> models;
+  private final Duration rpcTimeout;
+  private final ScheduledExecutorService checker;
+
+  public NodePool(List<Node> nodes, Set<String> models, Duration rpcTimeout) {
+    this.nodes = List.copyOf(nodes);
+    this.models = Set.copyOf(models);
+    this.rpcTimeout = rpcTimeout;
+    this.checker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "framecast-node-health");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  public List<Node> nodes() {
+    return nodes;
+  }
+
+  /** Checks every node now and then every {@code interval}. */
+  public void startHealthChecks(Duration interval) {
+    checkAll().join();
+    checker.scheduleWithFixedDelay(
+        () -> checkAll().join(), interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public CompletableFuture<Void> checkAll() {
+    List<CompletableFuture<Void>> checks = new ArrayList<>();
+    for (Node node : nodes) {
+      checks.add(check(node));
+    }
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
+  }
+
+  private CompletableFuture<Void> check(Node node) {
+    return node.client()
+        .serverReady(rpcTimeout)
+        .thenCompose(
+            serverReady -> {
+              List<CompletableFuture<String>> perModel = new ArrayList<>();
+              for (String model : models) {
+                perModel.add(
+                    node.client()
+                        .modelReady(model, rpcTimeout)
+                        .handle((ready, error) -> error == null && ready ? model : null));
+              }
+              return CompletableFuture.allOf(perModel.toArray(CompletableFuture[]::new))
+                  .thenApply(
+                      ignored -> {
+                        Set<String> ready = new HashSet<>();
+                        perModel.forEach(f -> Optional.ofNullable(f.join()).ifPresent(ready::add));
+                        return ready;
+                      });
+            })
+        .handle(
+            (readyModels, error) -> {
+              boolean wasReady = node.ready();
+              // A node is usable when it serves the models, even if another model it hosts is not
+              // ready (Triton's strict ServerReady would otherwise take it out).
+              boolean ready = error == null && !readyModels.isEmpty();
+              node.setHealth(ready, error == null ? readyModels : Set.of());
+              if (ready != wasReady) {
+                LOG.info(
+                    "node "
+                        + node.name()
+                        + ": "
+                        + (wasReady ? "ready" : "not ready")
+                        + " -> "
+                        + (ready
+                            ? "ready " + readyModels
+                            : "not ready"
+                                + (error != null ? " (" + error.getMessage() + ")" : "")));
+              }
+              return null;
+            });
+  }
+
+  /** The least-loaded node that can run the models, by the given load measure. */
+  public Optional<Node> place(Set<String> required, ToIntFunction<Node> load) {
+    Node best = null;
+    for (Node node : nodes) {
+      if (!node.canRun(required)) {
+        continue;
+      }
+      if (best == null || load.applyAsInt(node) < load.applyAsInt(best)) {
+        best = node;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  public Collection<Node> healthy(Set<String> required) {
+    List<Node> healthy = new ArrayList<>();
+    for (Node node : nodes) {
+      if (node.canRun(required)) {
+        healthy.add(node);
+      }
+    }
+    return healthy;
+  }
+
+  @Override
+  public void close() {
+    checker.shutdownNow();
+    nodes.forEach(n -> n.client().close());
+  }
+}

@@ -1,0 +1,2 @@
+/** The order in which ready jobs enter active sets: weighted fair share across tenants. */
+package dev.framecast.scheduler.queue;

@@ -1,0 +1,217 @@
+package dev.framecast.scheduler.service;
+
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.JobEvent;
+import dev.framecast.api.v1.JobState;
+import dev.framecast.api.v1.ListJobsRequest;
+import dev.framecast.api.v1.ListJobsResponse;
+import dev.framecast.api.v1.ListModelsResponse;
+import dev.framecast.api.v1.Usage;
+import dev.framecast.scheduler.admission.Admission;
+import dev.framecast.scheduler.admission.AdmissionException;
+import dev.framecast.scheduler.admission.UnknownTenantException;
+import dev.framecast.scheduler.admission.UsageLedger;
+import dev.framecast.scheduler.engine.ClipStore;
+import dev.framecast.scheduler.engine.Engine;
+import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.metrics.SchedulerMetrics;
+import dev.framecast.scheduler.pipeline.Pipeline;
+import dev.framecast.scheduler.tenant.TenantPolicy;
+import dev.framecast.scheduler.tenant.TenantRegistry;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+
+/**
+ * What the scheduler offers a caller whose identity the gateway verified: submit (validation,
+ * admission, queueing), jobs of the caller's tenant only (another tenant's job is NOT_FOUND), event
+ * streams, cancel, usage, pipelines and clips. Used in-process by the gateway's embedded mode and
+ * by the gRPC service in a distributed deployment.
+ */
+public final class SchedulerCore {
+  static final int DEFAULT_PAGE = 50;
+  static final int MAX_PAGE = 500;
+
+  private final Engine engine;
+  private final TenantRegistry tenants;
+  private final Admission admission;
+  private final UsageLedger ledger;
+  private final ClipStore clips;
+  private final RequestNormalizer normalizer;
+  private final Executor streamExecutor;
+  private final SchedulerMetrics metrics;
+  private final java.util.Map<String, Object> tenantLocks =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  public SchedulerCore(
+      Engine engine,
+      TenantRegistry tenants,
+      Admission admission,
+      UsageLedger ledger,
+      ClipStore clips,
+      Executor streamExecutor,
+      SchedulerMetrics metrics) {
+    this.metrics = metrics;
+    this.engine = engine;
+    this.tenants = tenants;
+    this.admission = admission;
+    this.ledger = ledger;
+    this.clips = clips;
+    this.streamExecutor = streamExecutor;
+    SecureRandom random = new SecureRandom();
+    this.normalizer = new RequestNormalizer(engine.pipelines(), random::nextLong);
+  }
+
+  /** The verified identity of a call. */
+  public record Caller(String tenant, String subject, boolean admin) {}
+
+  public dev.framecast.api.v1.Job submit(Caller caller, GenerateRequest request) {
+    String tenant = caller.tenant();
+    try {
+      policy(tenant);
+      GenerateRequest normalized = normalizer.normalize(request);
+      // Admission and queueing are one step per tenant, so concurrent submissions cannot
+      // overshoot max_queued_jobs.
+      synchronized (tenantLocks.computeIfAbsent(tenant, t -> new Object())) {
+        admission.admit(
+            tenant, normalized.getModel(), normalized.getSteps(), engine.waiting(tenant));
+        dev.framecast.api.v1.Job job = engine.submit(tenant, normalized).toProto();
+        metrics.admitted(tenant);
+        return job;
+      }
+    } catch (AdmissionException e) {
+      metrics.rejected(tenant, e.getClass().getSimpleName().replace("Exception", ""));
+      throw e;
+    }
+  }
+
+  /** The caller's job; NOT_FOUND for unknown ids and for other tenants' jobs alike. */
+  public Job owned(Caller caller, String jobId) {
+    policy(caller.tenant());
+    return engine
+        .job(jobId)
+        .filter(job -> job.tenant().equals(caller.tenant()))
+        .orElseThrow(
+            () ->
+                Status.NOT_FOUND
+                    .withDescription("job '" + jobId + "' not found")
+                    .asRuntimeException());
+  }
+
+  public dev.framecast.api.v1.Job get(Caller caller, String jobId) {
+    return owned(caller, jobId).toProto();
+  }
+
+  public void watch(
+      Caller caller, String jobId, long afterSeq, ServerCallStreamObserver<JobEvent> call) {
+    Job job = owned(caller, jobId);
+    EventStreamer.start(job.events(), call, streamExecutor, afterSeq);
+  }
+
+  public dev.framecast.api.v1.Job cancel(Caller caller, String jobId, String reason) {
+    Job job = owned(caller, jobId);
+    engine.cancel(job.id(), reason.isEmpty() ? "cancelled by " + caller.subject() : reason);
+    return job.toProto();
+  }
+
+  /**
+   * Newest first; the page token is the last job's id (keyset pagination: stable under inserts).
+   */
+  public ListJobsResponse list(Caller caller, ListJobsRequest request) {
+    policy(caller.tenant());
+    if (request.getPageSize() > MAX_PAGE) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription("page_size must be at most " + MAX_PAGE)
+          .asRuntimeException();
+    }
+    int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
+    Set<JobState> states = Set.copyOf(request.getStatesList());
+    List<Job> jobs = engine.jobs(caller.tenant());
+    int start = 0;
+    if (!request.getPageToken().isEmpty()) {
+      String after = decodeToken(request.getPageToken());
+      start = -1;
+      for (int i = 0; i < jobs.size(); i++) {
+        if (jobs.get(i).id().equals(after)) {
+          start = i + 1;
+          break;
+        }
+      }
+      if (start < 0) {
+        throw Status.INVALID_ARGUMENT
+            .withDescription("page_token is not valid")
+            .asRuntimeException();
+      }
+    }
+    ListJobsResponse.Builder response = ListJobsResponse.newBuilder();
+    int i = start;
+    for (; i < jobs.size() && response.getJobsCount() < size; i++) {
+      dev.framecast.api.v1.Job job = jobs.get(i).toProto();
+      if (states.isEmpty() || states.contains(job.getState())) {
+        response.addJobs(job);
+      }
+    }
+    if (i < jobs.size() && response.getJobsCount() > 0) {
+      String last = response.getJobs(response.getJobsCount() - 1).getId();
+      response.setNextPageToken(
+          Base64.getUrlEncoder()
+              .withoutPadding()
+              .encodeToString(last.getBytes(StandardCharsets.UTF_8)));
+    }
+    return response.build();
+  }
+
+  private static String decodeToken(String token) {
+    try {
+      return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("page_token is not valid").asRuntimeException();
+    }
+  }
+
+  /** The caller's usage; another tenant's needs the admin role. */
+  public Usage usage(Caller caller, String tenant) {
+    String target = tenant.isEmpty() ? caller.tenant() : tenant;
+    if (!target.equals(caller.tenant()) && !caller.admin()) {
+      throw Status.PERMISSION_DENIED
+          .withDescription("reading another tenant's usage needs the framecast-admin role")
+          .asRuntimeException();
+    }
+    TenantPolicy policy = policy(target);
+    return ledger.toUsageProto(target, policy, engine.running(target), engine.waiting(target));
+  }
+
+  /** The pipelines the caller's tenant may use. */
+  public ListModelsResponse pipelines(Caller caller) {
+    TenantPolicy policy = policy(caller.tenant());
+    ListModelsResponse.Builder response = ListModelsResponse.newBuilder();
+    for (Pipeline pipeline : engine.pipelines().values()) {
+      if (policy.allowsPipeline(pipeline.name())) {
+        response.addModels(pipeline.toModelInfo());
+      }
+    }
+    return response.build();
+  }
+
+  /** The finished clip of the caller's job. */
+  public Optional<byte[]> clip(Caller caller, String jobId) throws IOException {
+    Job job = owned(caller, jobId);
+    if (job.toProto().getState() != JobState.SUCCEEDED) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription("job '" + jobId + "' has no clip: it is " + job.toProto().getState())
+          .asRuntimeException();
+    }
+    return clips.get(job.tenant(), job.id());
+  }
+
+  private TenantPolicy policy(String tenant) {
+    return tenants.policy(tenant).orElseThrow(() -> new UnknownTenantException(tenant));
+  }
+}

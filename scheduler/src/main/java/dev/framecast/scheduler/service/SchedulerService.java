@@ -1,0 +1,137 @@
+package dev.framecast.scheduler.service;
+
+import com.google.protobuf.ByteString;
+import dev.framecast.api.v1.ClipChunk;
+import dev.framecast.api.v1.Job;
+import dev.framecast.api.v1.JobEvent;
+import dev.framecast.api.v1.ListJobsResponse;
+import dev.framecast.api.v1.ListModelsResponse;
+import dev.framecast.api.v1.Usage;
+import dev.framecast.scheduler.admission.GrpcStatusMapper;
+import dev.framecast.scheduler.v1.CancelRequest;
+import dev.framecast.scheduler.v1.JobRequest;
+import dev.framecast.scheduler.v1.ListJobsRequest;
+import dev.framecast.scheduler.v1.ListPipelinesRequest;
+import dev.framecast.scheduler.v1.SchedulerGrpc;
+import dev.framecast.scheduler.v1.SubmitRequest;
+import dev.framecast.scheduler.v1.UsageRequest;
+import dev.framecast.scheduler.v1.WatchRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code framecast.scheduler.v1.Scheduler} over gRPC: the gateway's calls, each carrying the
+ * identity it verified. Errors map to gRPC statuses in one place ({@link GrpcStatusMapper}).
+ */
+public final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
+  private static final int CHUNK = 1 << 20;
+  private final SchedulerCore core;
+
+  public SchedulerService(SchedulerCore core) {
+    this.core = core;
+  }
+
+  private static SchedulerCore.Caller caller(dev.framecast.scheduler.v1.Caller caller) {
+    if (caller.getTenant().isEmpty()) {
+      throw Status.UNAUTHENTICATED
+          .withDescription("the call carries no tenant")
+          .asRuntimeException();
+    }
+    return new SchedulerCore.Caller(caller.getTenant(), caller.getSubject(), caller.getAdmin());
+  }
+
+  @Override
+  public void submit(SubmitRequest request, StreamObserver<Job> response) {
+    unary(response, () -> core.submit(caller(request.getCaller()), request.getRequest()));
+  }
+
+  @Override
+  public void getJob(JobRequest request, StreamObserver<Job> response) {
+    unary(response, () -> core.get(caller(request.getCaller()), request.getJobId()));
+  }
+
+  @Override
+  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> response) {
+    unary(response, () -> core.list(caller(request.getCaller()), request.getRequest()));
+  }
+
+  @Override
+  public void cancel(CancelRequest request, StreamObserver<Job> response) {
+    unary(
+        response,
+        () -> core.cancel(caller(request.getCaller()), request.getJobId(), request.getReason()));
+  }
+
+  @Override
+  public void getUsage(UsageRequest request, StreamObserver<Usage> response) {
+    unary(response, () -> core.usage(caller(request.getCaller()), request.getTenant()));
+  }
+
+  @Override
+  public void listPipelines(
+      ListPipelinesRequest request, StreamObserver<ListModelsResponse> response) {
+    unary(response, () -> core.pipelines(caller(request.getCaller())));
+  }
+
+  @Override
+  public void watch(WatchRequest request, StreamObserver<JobEvent> response) {
+    try {
+      core.watch(
+          caller(request.getCaller()),
+          request.getJobId(),
+          request.getAfterSeq(),
+          (ServerCallStreamObserver<JobEvent>) response);
+    } catch (RuntimeException e) {
+      response.onError(toStatus(e));
+    }
+  }
+
+  @Override
+  public void getClip(JobRequest request, StreamObserver<ClipChunk> response) {
+    try {
+      byte[] clip =
+          core.clip(caller(request.getCaller()), request.getJobId())
+              .orElseThrow(
+                  () ->
+                      Status.NOT_FOUND
+                          .withDescription(
+                              "the clip of job '" + request.getJobId() + "' is no longer stored")
+                          .asRuntimeException());
+      for (int offset = 0; offset < clip.length; offset += CHUNK) {
+        int length = Math.min(CHUNK, clip.length - offset);
+        response.onNext(
+            ClipChunk.newBuilder()
+                .setOffset(offset)
+                .setData(ByteString.copyFrom(clip, offset, length))
+                .setLast(offset + length == clip.length)
+                .setContentType("video/mp4")
+                .build());
+      }
+      response.onCompleted();
+    } catch (Exception e) {
+      response.onError(toStatus(e));
+    }
+  }
+
+  private static <T> void unary(StreamObserver<T> response, Callable<T> body) {
+    T value;
+    try {
+      value = body.call();
+    } catch (Exception e) {
+      response.onError(toStatus(e));
+      return;
+    }
+    response.onNext(value);
+    response.onCompleted();
+  }
+
+  private static StatusRuntimeException toStatus(Throwable e) {
+    if (e instanceof StatusRuntimeException status) {
+      return status;
+    }
+    return GrpcStatusMapper.toStatus(e);
+  }
+}

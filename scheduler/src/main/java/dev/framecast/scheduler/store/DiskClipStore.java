@@ -1,0 +1,85 @@
+package dev.framecast.scheduler.store;
+
+import dev.framecast.scheduler.engine.ClipStore;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Clips on disk as {@code <root>/<tenant>/<job id>.mp4}, written to a temporary file and moved into
+ * place, so a reader never sees half a clip and a crash leaves no partial file under the final
+ * name. Clips older than the retention are deleted by {@link #sweep()}.
+ */
+public final class DiskClipStore implements ClipStore {
+  private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+  private static final String SUFFIX = ".mp4";
+
+  private final Path root;
+  private final Duration retention;
+  private final Clock clock;
+
+  public DiskClipStore(Path root, Duration retention, Clock clock) throws IOException {
+    this.root = Files.createDirectories(root);
+    this.retention = retention;
+    this.clock = clock;
+  }
+
+  @Override
+  public void put(String tenant, String jobId, byte[] clip) throws IOException {
+    Path dir = Files.createDirectories(root.resolve(safe(tenant)));
+    Path target = dir.resolve(safe(jobId) + SUFFIX);
+    Path temp = Files.createTempFile(dir, ".incoming-", ".tmp");
+    try {
+      Files.write(temp, clip);
+      try {
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  @Override
+  public java.util.Optional<byte[]> get(String tenant, String jobId) throws IOException {
+    try {
+      return java.util.Optional.of(
+          Files.readAllBytes(root.resolve(safe(tenant)).resolve(safe(jobId) + SUFFIX)));
+    } catch (NoSuchFileException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** Deletes clips (and leftover temporary files) older than the retention; returns how many. */
+  public int sweep() throws IOException {
+    Instant cutoff = clock.instant().minus(retention);
+    int deleted = 0;
+    try (Stream<Path> files = Files.walk(root, 2)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        if (Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+          Files.deleteIfExists(file);
+          deleted++;
+        }
+      }
+    }
+    return deleted;
+  }
+
+  /** Tenant names and job ids become path segments: only a safe alphabet is accepted. */
+  private static String safe(String segment) {
+    if (!SAFE.matcher(segment).matches() || segment.startsWith(".")) {
+      throw new IllegalArgumentException("unsafe name for a clip path: '" + segment + "'");
+    }
+    return segment;
+  }
+}

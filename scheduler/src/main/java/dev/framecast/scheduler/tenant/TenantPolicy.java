@@ -1,0 +1,137 @@
+package dev.framecast.scheduler.tenant;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * One tenant's share of the fleet and its limits, validated on construction so that a policy that
+ * exists is a policy the scheduler can enforce.
+ *
+ * <p>Validation messages use the YAML field names ({@code max_queued_jobs}) because operators read
+ * them when a tenants file is rejected.
+ *
+ * @param name the tenant, as it appears in the token's {@code tenant} claim
+ * @param weight share of the fleet relative to other tenants' weights (&gt; 0)
+ * @param maxConcurrentJobs jobs running at once; more wait queued (enforced by the scheduler)
+ * @param maxQueuedJobs jobs waiting at once; beyond it submissions are refused
+ * @param requestsPerMinute sustained submission rate (token bucket refill)
+ * @param burst token bucket capacity: submissions allowed back to back
+ * @param gpuSecondsPerDay GPU-seconds per UTC day; 0 = unlimited
+ * @param maxSteps denoising steps per job; 0 = the pipeline's own limit
+ * @param allowedPipelines pipelines the tenant may use; empty = all
+ */
+public record TenantPolicy(
+    String name,
+    double weight,
+    int maxConcurrentJobs,
+    int maxQueuedJobs,
+    int requestsPerMinute,
+    int burst,
+    double gpuSecondsPerDay,
+    int maxSteps,
+    List<String> allowedPipelines) {
+
+  /**
+   * Tenant names end up in metric labels, log lines and quota subjects ("tenant:acme"), so they are
+   * kept to a conservative, bounded alphabet.
+   */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+  /**
+   * Upper bounds keep every quota finite (house rule 5) and keep the rate limiter's integer
+   * arithmetic far from overflow.
+   */
+  static final int MAX_COUNT = 1_000_000;
+
+  public TenantPolicy {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("tenant name must not be empty");
+    }
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "tenant name '"
+              + name
+              + "' must be 1-63 characters of letters, digits, '.', '_' or '-',"
+              + " starting with a letter or digit");
+    }
+    if (!(weight > 0) || Double.isInfinite(weight)) {
+      throw new IllegalArgumentException(
+          prefix(name) + "weight must be a finite number > 0, got " + weight);
+    }
+    requireRange(name, "max_concurrent_jobs", maxConcurrentJobs, 1);
+    requireRange(name, "max_queued_jobs", maxQueuedJobs, 1);
+    requireRange(name, "requests_per_minute", requestsPerMinute, 1);
+    requireRange(name, "burst", burst, 1);
+    if (!(gpuSecondsPerDay >= 0) || Double.isInfinite(gpuSecondsPerDay)) {
+      throw new IllegalArgumentException(
+          prefix(name)
+              + "gpu_seconds_per_day must be a finite number >= 0 (0 = unlimited), got "
+              + gpuSecondsPerDay);
+    }
+    requireRange(name, "max_steps", maxSteps, 0);
+    if (allowedPipelines == null) {
+      throw new IllegalArgumentException(prefix(name) + "allowed_pipelines must not be null");
+    }
+    for (String pipeline : allowedPipelines) {
+      if (pipeline == null || pipeline.isBlank()) {
+        throw new IllegalArgumentException(
+            prefix(name) + "allowed_pipelines must not contain empty names");
+      }
+    }
+    allowedPipelines = List.copyOf(allowedPipelines);
+  }
+
+  /** True when the tenant may run {@code pipeline} (an empty allow-list allows every one). */
+  public boolean allowsPipeline(String pipeline) {
+    return allowedPipelines.isEmpty() || allowedPipelines.contains(pipeline);
+  }
+
+  /** True when a daily GPU-seconds quota applies. */
+  public boolean hasDailyGpuLimit() {
+    return gpuSecondsPerDay > 0;
+  }
+
+  /** True when the tenant has its own step limit below the pipeline's. */
+  public boolean hasMaxSteps() {
+    return maxSteps > 0;
+  }
+
+  /** "weight 2.0 -> 3.0, burst 20 -> 40": what a reload changed, for the log. */
+  String changesTo(TenantPolicy next) {
+    StringBuilder changes = new StringBuilder();
+    change(changes, "weight", weight, next.weight);
+    change(changes, "max_concurrent_jobs", maxConcurrentJobs, next.maxConcurrentJobs);
+    change(changes, "max_queued_jobs", maxQueuedJobs, next.maxQueuedJobs);
+    change(changes, "requests_per_minute", requestsPerMinute, next.requestsPerMinute);
+    change(changes, "burst", burst, next.burst);
+    change(changes, "gpu_seconds_per_day", gpuSecondsPerDay, next.gpuSecondsPerDay);
+    change(changes, "max_steps", maxSteps, next.maxSteps);
+    change(changes, "allowed_pipelines", allowedPipelines, next.allowedPipelines);
+    return changes.toString();
+  }
+
+  private static void change(StringBuilder changes, String field, Object from, Object to) {
+    if (!from.equals(to)) {
+      changes.append(changes.length() == 0 ? "" : ", ").append(field).append(' ');
+      changes.append(from).append(" -> ").append(to);
+    }
+  }
+
+  private static void requireRange(String tenant, String field, int value, int min) {
+    if (value < min || value > MAX_COUNT) {
+      throw new IllegalArgumentException(
+          prefix(tenant)
+              + field
+              + " must be between "
+              + min
+              + " and "
+              + MAX_COUNT
+              + ", got "
+              + value);
+    }
+  }
+
+  private static String prefix(String tenant) {
+    return "tenant '" + tenant + "': ";
+  }
+}

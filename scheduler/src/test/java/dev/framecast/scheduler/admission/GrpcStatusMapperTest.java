@@ -1,0 +1,152 @@
+package dev.framecast.scheduler.admission;
+
+import static dev.framecast.scheduler.admission.Details.detail;
+import static dev.framecast.scheduler.admission.Details.rpcStatus;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Duration;
+import com.google.rpc.BadRequest;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.QuotaFailure;
+import com.google.rpc.RetryInfo;
+import dev.framecast.scheduler.admission.InvalidRequestException.FieldViolation;
+import dev.framecast.scheduler.admission.QuotaExceededException.Limit;
+import io.grpc.Status.Code;
+import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class GrpcStatusMapperTest {
+
+  private final Logger logger = Logger.getLogger(GrpcStatusMapper.class.getName());
+
+  @BeforeEach
+  void quiet() {
+    logger.setUseParentHandlers(false); // the INTERNAL cases log stack traces by design
+  }
+
+  @AfterEach
+  void loud() {
+    logger.setUseParentHandlers(true);
+  }
+
+  @Test
+  void unknownTenantIsPermissionDeniedWithErrorInfo() {
+    StatusRuntimeException e = GrpcStatusMapper.toStatus(new UnknownTenantException("umbrella"));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED);
+    assertThat(e.getStatus().getDescription()).isEqualTo("tenant 'umbrella' is not configured");
+    ErrorInfo info = detail(e, ErrorInfo.class);
+    assertThat(info.getReason()).isEqualTo("UNKNOWN_TENANT");
+    assertThat(info.getDomain()).isEqualTo("framecast.dev");
+    assertThat(info.getMetadataMap()).containsEntry("tenant", "umbrella");
+  }
+
+  @Test
+  void pipelineNotAllowedIsPermissionDenied() {
+    StatusRuntimeException e =
+        GrpcStatusMapper.toStatus(
+            new PipelineNotAllowedException("acme", "large", List.of("small", "medium")));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED);
+    assertThat(e.getStatus().getDescription())
+        .isEqualTo("tenant 'acme' may not use pipeline 'large'; allowed: small, medium");
+    ErrorInfo info = detail(e, ErrorInfo.class);
+    assertThat(info.getReason()).isEqualTo("PIPELINE_NOT_ALLOWED");
+    assertThat(info.getDomain()).isEqualTo("framecast.dev");
+    assertThat(info.getMetadataMap())
+        .containsEntry("pipeline", "large")
+        .containsEntry("allowed_pipelines", "small,medium");
+  }
+
+  @Test
+  void quotaExceededIsResourceExhaustedWithRetryInfoAndQuotaFailure() {
+    StatusRuntimeException e =
+        GrpcStatusMapper.toStatus(
+            new QuotaExceededException(
+                Limit.GPU_SECONDS_PER_DAY, "acme", 3600.5, java.time.Duration.ofMillis(1500)));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Code.RESOURCE_EXHAUSTED);
+    assertThat(detail(e, RetryInfo.class).getRetryDelay())
+        .isEqualTo(Duration.newBuilder().setSeconds(1).setNanos(500_000_000).build());
+    QuotaFailure.Violation violation = detail(e, QuotaFailure.class).getViolations(0);
+    assertThat(violation.getSubject()).isEqualTo("tenant:acme");
+    assertThat(violation.getDescription())
+        .isEqualTo("gpu_seconds_per_day: at most 3600.5 GPU-seconds per UTC day");
+    assertThat(violation.getQuotaId()).isEqualTo("gpu_seconds_per_day");
+    assertThat(violation.getQuotaValue()).isEqualTo(3600);
+    assertThat(detail(e, ErrorInfo.class).getMetadataMap())
+        .containsEntry("limit", "gpu_seconds_per_day");
+  }
+
+  @Test
+  void invalidRequestIsInvalidArgumentWithFieldViolations() {
+    StatusRuntimeException e =
+        GrpcStatusMapper.toStatus(
+            new InvalidRequestException(
+                List.of(
+                    new FieldViolation("prompt", "must not be empty"),
+                    new FieldViolation("guidance_scale", "must be between 1 and 20, got 40"))));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription())
+        .isEqualTo(
+            "invalid request: prompt: must not be empty;"
+                + " guidance_scale: must be between 1 and 20, got 40");
+    assertThat(detail(e, BadRequest.class).getFieldViolationsList())
+        .extracting(BadRequest.FieldViolation::getField, BadRequest.FieldViolation::getDescription)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("prompt", "must not be empty"),
+            org.assertj.core.groups.Tuple.tuple(
+                "guidance_scale", "must be between 1 and 20, got 40"));
+  }
+
+  @Test
+  void shuttingDownIsUnavailable() {
+    StatusRuntimeException e = GrpcStatusMapper.toStatus(new ShuttingDownException());
+    assertThat(e.getStatus().getCode()).isEqualTo(Code.UNAVAILABLE);
+    assertThat(detail(e, ErrorInfo.class).getReason()).isEqualTo("SHUTTING_DOWN");
+  }
+
+  @Test
+  void refusalsInsideFuturesAreUnwrapped() {
+    AdmissionException refusal = new UnknownTenantException("umbrella");
+    assertThat(GrpcStatusMapper.toStatus(new CompletionException(refusal)).getStatus().getCode())
+        .isEqualTo(Code.PERMISSION_DENIED);
+    assertThat(GrpcStatusMapper.toStatus(new ExecutionException(refusal)).getStatus().getCode())
+        .isEqualTo(Code.PERMISSION_DENIED);
+  }
+
+  @Test
+  void anythingElseIsInternalWithoutLeakingInternals() {
+    StatusRuntimeException e =
+        GrpcStatusMapper.toStatus(
+            new IllegalStateException("connection to 10.0.0.7:8001 refused, password=hunter2"));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Code.INTERNAL);
+    assertThat(e.getStatus().getDescription())
+        .startsWith("internal error (incident ")
+        .doesNotContain("10.0.0.7")
+        .doesNotContain("hunter2");
+    assertThat(e.getStatus().getCause()).isNull();
+    assertThat(rpcStatus(e).getDetailsList()).isEmpty();
+  }
+
+  @Test
+  void downstreamStatusIsNotPassedThrough() {
+    StatusRuntimeException downstream =
+        io.grpc.Status.UNAVAILABLE
+            .withDescription("node dit-3.internal:8001 down")
+            .asRuntimeException();
+
+    StatusRuntimeException e = GrpcStatusMapper.toStatus(downstream);
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Code.INTERNAL);
+    assertThat(e.getStatus().getDescription()).doesNotContain("dit-3");
+  }
+}

@@ -1,0 +1,290 @@
+package dev.framecast.scheduler.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.rpc.BadRequest;
+import com.google.rpc.RetryInfo;
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.Job;
+import dev.framecast.api.v1.JobEvent;
+import dev.framecast.api.v1.JobState;
+import dev.framecast.api.v1.ListJobsResponse;
+import dev.framecast.node.InferenceNode;
+import dev.framecast.node.NodeOptions;
+import dev.framecast.scheduler.SchedulerServer;
+import dev.framecast.scheduler.engine.ClipRenderer;
+import dev.framecast.scheduler.engine.EngineConfig;
+import dev.framecast.scheduler.pipeline.PipelineSpec;
+import dev.framecast.scheduler.v1.Caller;
+import dev.framecast.scheduler.v1.JobRequest;
+import dev.framecast.scheduler.v1.ListJobsRequest;
+import dev.framecast.scheduler.v1.SchedulerGrpc;
+import dev.framecast.scheduler.v1.SubmitRequest;
+import dev.framecast.scheduler.v1.WatchRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.StatusProto;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** framecast.scheduler.v1 in-process, over a real inference node. */
+class SchedulerServiceTest {
+  @TempDir static Path dir;
+  private static InferenceNode node;
+  private static SchedulerServer scheduler;
+  private static ManagedChannel channel;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path repository = Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
+    node =
+        InferenceNode.start(
+            NodeOptions.builder(repository).host("127.0.0.1").port(0).metricsPort(-1).build());
+    Path tenants = dir.resolve("tenants.yaml");
+    Files.writeString(
+        tenants,
+        """
+        defaults: { max_concurrent_jobs: 4, max_queued_jobs: 50, requests_per_minute: 600, burst: 100 }
+        tenants:
+          acme: { weight: 2 }
+          globex: { weight: 1 }
+          tiny: { weight: 1, max_queued_jobs: 2 }
+        """);
+    scheduler =
+        new SchedulerServer(
+                new SchedulerServer.Options(
+                    List.of("127.0.0.1:" + node.port()),
+                    List.of(PipelineSpec.reference()),
+                    tenants,
+                    dir.resolve("clips"),
+                    Duration.ofDays(7),
+                    EngineConfig.defaults(),
+                    1),
+                new FakeRenderer())
+            .serve(InProcessServerBuilder.forName("scheduler-test").directExecutor());
+    channel = InProcessChannelBuilder.forName("scheduler-test").directExecutor().build();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (scheduler != null) {
+      scheduler.close();
+    }
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  private static SchedulerGrpc.SchedulerBlockingStub stub() {
+    return SchedulerGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
+  }
+
+  private static Caller caller(String tenant) {
+    return Caller.newBuilder().setTenant(tenant).setSubject("test-" + tenant).build();
+  }
+
+  private static Job submit(String tenant, GenerateRequest request) {
+    return stub()
+        .submit(SubmitRequest.newBuilder().setCaller(caller(tenant)).setRequest(request).build());
+  }
+
+  private static List<JobEvent> watch(String tenant, String jobId, long after) {
+    List<JobEvent> events = new ArrayList<>();
+    Iterator<JobEvent> it =
+        stub()
+            .watch(
+                WatchRequest.newBuilder()
+                    .setCaller(caller(tenant))
+                    .setJobId(jobId)
+                    .setAfterSeq(after)
+                    .build());
+    it.forEachRemaining(events::add);
+    return events;
+  }
+
+  @Test
+  void submitFillsDefaultsAndWatchFollowsTheJobToItsEnd() {
+    Job job =
+        submit(
+            "acme",
+            GenerateRequest.newBuilder()
+                .setPrompt("a red circle moving right")
+                .setSteps(2)
+                .build());
+    assertThat(job.getRequest().getModel()).isEqualTo("reference");
+    assertThat(job.getRequest().getGuidanceScale()).isEqualTo(4.0f);
+    assertThat(job.getRequest().hasSeed()).isTrue();
+    assertThat(job.getTotalSteps()).isEqualTo(2);
+
+    List<JobEvent> events = watch("acme", job.getId(), 0);
+    assertThat(events.get(events.size() - 1).hasCompleted()).isTrue();
+    assertThat(events.get(0).getSeq()).isEqualTo(1);
+    // Resume after a dropped stream: only what came after.
+    List<JobEvent> tail = watch("acme", job.getId(), 2);
+    assertThat(tail).isEqualTo(events.subList(2, events.size()));
+    Job done =
+        stub()
+            .getJob(
+                JobRequest.newBuilder().setCaller(caller("acme")).setJobId(job.getId()).build());
+    assertThat(done.getState()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(done.getGpuSeconds()).isPositive();
+  }
+
+  @Test
+  void anotherTenantsJobIsNotFound() {
+    Job job =
+        submit(
+            "acme",
+            GenerateRequest.newBuilder().setPrompt("a blue square moving up").setSteps(1).build());
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                stub()
+                    .getJob(
+                        JobRequest.newBuilder()
+                            .setCaller(caller("globex"))
+                            .setJobId(job.getId())
+                            .build()));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    StatusRuntimeException watch =
+        catchThrowableOfType(StatusRuntimeException.class, () -> watch("globex", job.getId(), 0));
+    assertThat(watch.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    watch("acme", job.getId(), 0);
+  }
+
+  @Test
+  void badRequestsAreRejectedWithFieldViolationsAndQueueNothing() {
+    int before = scheduler.engine().jobs("acme").size();
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                submit(
+                    "acme",
+                    GenerateRequest.newBuilder()
+                        .setPrompt("")
+                        .setSteps(999)
+                        .setGuidanceScale(Float.NaN)
+                        .build()));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    BadRequest bad = detail(e, BadRequest.class);
+    assertThat(bad.getFieldViolationsList())
+        .extracting(v -> v.getField())
+        .containsExactlyInAnyOrder("prompt", "steps", "guidance_scale");
+    assertThat(scheduler.engine().jobs("acme")).hasSize(before);
+
+    StatusRuntimeException unknownTenant =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> submit("nobody", GenerateRequest.newBuilder().setPrompt("x").build()));
+    assertThat(unknownTenant.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+  }
+
+  @Test
+  void overTheQueuedJobsQuotaTheAnswerSaysWhenToRetry() {
+    GenerateRequest slow =
+        GenerateRequest.newBuilder().setPrompt("a white circle moving down").setSteps(30).build();
+    Job first = submit("tiny", slow);
+    Job second = submit("tiny", slow);
+    StatusRuntimeException e =
+        catchThrowableOfType(StatusRuntimeException.class, () -> submit("tiny", slow));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(
+            detail(e, RetryInfo.class).getRetryDelay().getSeconds()
+                + detail(e, RetryInfo.class).getRetryDelay().getNanos())
+        .isPositive();
+    for (Job job : List.of(first, second)) {
+      stub()
+          .cancel(
+              dev.framecast.scheduler.v1.CancelRequest.newBuilder()
+                  .setCaller(caller("tiny"))
+                  .setJobId(job.getId())
+                  .build());
+      List<JobEvent> events = watch("tiny", job.getId(), 0);
+      assertThat(events.get(events.size() - 1).hasCancelled()).isTrue();
+    }
+  }
+
+  @Test
+  void listIsNewestFirstAndPaginated() {
+    for (int i = 0; i < 3; i++) {
+      submit(
+          "globex",
+          GenerateRequest.newBuilder()
+              .setPrompt("a green square moving left " + i)
+              .setSteps(1)
+              .build());
+    }
+    ListJobsResponse first =
+        stub()
+            .listJobs(
+                ListJobsRequest.newBuilder()
+                    .setCaller(caller("globex"))
+                    .setRequest(dev.framecast.api.v1.ListJobsRequest.newBuilder().setPageSize(2))
+                    .build());
+    assertThat(first.getJobsCount()).isEqualTo(2);
+    assertThat(first.getNextPageToken()).isNotEmpty();
+    ListJobsResponse second =
+        stub()
+            .listJobs(
+                ListJobsRequest.newBuilder()
+                    .setCaller(caller("globex"))
+                    .setRequest(
+                        dev.framecast.api.v1.ListJobsRequest.newBuilder()
+                            .setPageSize(2)
+                            .setPageToken(first.getNextPageToken()))
+                    .build());
+    assertThat(second.getJobsList())
+        .extracting(Job::getId)
+        .doesNotContainAnyElementsOf(first.getJobsList().stream().map(Job::getId).toList());
+    assertThat(first.getJobs(0).getCreatedTime().getSeconds())
+        .isGreaterThanOrEqualTo(first.getJobs(1).getCreatedTime().getSeconds());
+  }
+
+  private static <T extends com.google.protobuf.Message> T detail(
+      StatusRuntimeException e, Class<T> type) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(e);
+    assertThat(status).isNotNull();
+    for (com.google.protobuf.Any any : status.getDetailsList()) {
+      if (any.is(type)) {
+        try {
+          return any.unpack(type);
+        } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+          throw new AssertionError(ex);
+        }
+      }
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " in " + status);
+  }
+
+  /** A renderer that needs no video library: the "clip" is the raw frames. */
+  static final class FakeRenderer implements ClipRenderer {
+    @Override
+    public Rendered render(
+        byte[] rgb, int frames, int height, int width, float fps, boolean framePngs) {
+      return new Rendered(List.of(), rgb.clone(), "video/mp4");
+    }
+
+    @Override
+    public byte[] preview(byte[] rgb, int frames, int height, int width) {
+      return new byte[] {1};
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package dev.framecast.scheduler.tenant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TenantConfigTest {
+
+  private static final String GOOD =
+      """
+      defaults:
+        weight: 1
+        max_concurrent_jobs: 4
+        max_queued_jobs: 64
+        requests_per_minute: 120
+        burst: 20
+        gpu_seconds_per_day: 0
+        max_steps: 0
+        allowed_pipelines: []
+      tenants:
+        acme:   { weight: 2, max_concurrent_jobs: 8 }
+        globex: { weight: 1.5, gpu_seconds_per_day: 3600.5, allowed_pipelines: [small] }
+        initech:
+      """;
+
+  @Test
+  void parsesTenantsAndAppliesDefaults() {
+    TenantConfig config = TenantConfig.parse(GOOD);
+
+    assertThat(config.tenants()).containsExactly("acme", "globex", "initech");
+    assertThat(config.policy("acme"))
+        .contains(new TenantPolicy("acme", 2, 8, 64, 120, 20, 0, 0, List.of()));
+    assertThat(config.policy("globex"))
+        .contains(new TenantPolicy("globex", 1.5, 4, 64, 120, 20, 3600.5, 0, List.of("small")));
+    assertThat(config.policy("initech"))
+        .contains(new TenantPolicy("initech", 1, 4, 64, 120, 20, 0, 0, List.of()));
+    assertThat(config.policy("umbrella")).isEmpty();
+  }
+
+  @Test
+  void defaultsSectionOverridesBuiltInsAndIsOptional() {
+    TenantConfig withDefaults =
+        TenantConfig.parse("defaults: { burst: 3, max_steps: 40 }\ntenants: { a: {} }");
+    assertThat(withDefaults.policy("a").orElseThrow().burst()).isEqualTo(3);
+    assertThat(withDefaults.policy("a").orElseThrow().maxSteps()).isEqualTo(40);
+    assertThat(withDefaults.policy("a").orElseThrow().maxQueuedJobs()).isEqualTo(64);
+
+    TenantConfig builtIns = TenantConfig.parse("tenants: { a: { weight: 3 } }");
+    assertThat(builtIns.policy("a"))
+        .contains(new TenantPolicy("a", 3, 4, 64, 120, 20, 0, 0, List.of()));
+  }
+
+  @Test
+  void equalityIgnoresCommentsAndFormatting() {
+    TenantConfig a = TenantConfig.parse("tenants: { acme: { weight: 2 } }");
+    TenantConfig b = TenantConfig.parse("# edited\ntenants:\n  acme:\n    weight: 2.0\n");
+    assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+  }
+
+  @Test
+  void bundledDemoTenantsParse() {
+    TenantConfig bundled = TenantRegistry.fromClasspath().snapshot();
+    assertThat(bundled.tenants()).containsExactly("acme", "globex", "initech");
+    assertThat(bundled.policy("acme").orElseThrow().weight()).isEqualTo(2.0);
+    assertThat(bundled.policy("globex").orElseThrow().weight()).isEqualTo(1.0);
+    assertThat(bundled.policy("initech").orElseThrow().weight()).isEqualTo(1.0);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      textBlock =
+          """
+          unknown tenant field    | tenants: { acme: { wieght: 2 } }               | tenant 'acme': unknown field 'wieght'
+          unknown default field   | defaults: { bursts: 2 }\\ntenants: { a: {} }    | defaults: unknown field 'bursts'
+          unknown top-level key   | tenant: { acme: {} }                           | unknown top-level key 'tenant'
+          missing tenants         | defaults: { weight: 1 }                        | missing 'tenants'
+          empty tenants           | tenants: {}                                    | 'tenants' is empty
+          empty file              | "# nothing"                                    | the file is empty
+          tenants not a mapping   | tenants: [acme, globex]                        | 'tenants' must be a mapping, got a list
+          tenant not a mapping    | tenants: { acme: 3 }                           | tenant 'acme' must be a mapping, got a number
+          empty tenant name       | tenants: { '': { weight: 1 } }                 | tenant names must not be empty
+          numeric tenant name     | tenants: { 123: {} }                           | tenant name 123 must be a string
+          bad tenant name         | tenants: { 'a b': {} }                         | tenant name 'a b' must be
+          text for an integer     | tenants: { acme: { burst: lots } }             | tenant 'acme': burst must be a whole number, got text 'lots'
+          fraction for integer    | tenants: { acme: { max_queued_jobs: 2.5 } }    | tenant 'acme': max_queued_jobs must be a whole number, got a number '2.5'
+          boolean for a number    | tenants: { acme: { weight: yes } }             | tenant 'acme': weight must be a number, got a boolean
+          null value              | tenants: { acme: { burst: } }                  | tenant 'acme': burst must be a whole number, got nothing
+          huge integer            | tenants: { acme: { burst: 99999999999 } }      | tenant 'acme': burst is too large
+          negative integer        | tenants: { acme: { max_queued_jobs: -1 } }     | tenant 'acme': max_queued_jobs must not be negative, got -1
+          negative number         | tenants: { acme: { gpu_seconds_per_day: -5 } } | tenant 'acme': gpu_seconds_per_day must not be negative, got -5
+          negative default        | defaults: { burst: -2 }\\ntenants: { a: {} }    | defaults: burst must not be negative, got -2
+          zero weight             | tenants: { acme: { weight: 0 } }               | tenant 'acme': weight must be a finite number > 0
+          zero queue              | tenants: { acme: { max_queued_jobs: 0 } }      | tenant 'acme': max_queued_jobs must be between 1 and 1000000, got 0
+          zero rate               | tenants: { acme: { requests_per_minute: 0 } }  | tenant 'acme': requests_per_minute must be between 1
+          pipelines not a list    | tenants: { acme: { allowed_pipelines: big } }  | tenant 'acme': allowed_pipelines must be a list of pipeline names
+          empty pipeline name     | tenants: { acme: { allowed_pipelines: [''] } } | tenant 'acme': allowed_pipelines must be a list of non-empty pipeline names
+          duplicate tenant        | tenants: { acme: {}, acme: {} }                | duplicate key acme
+          java type tag           | tenants: !!java.util.HashMap { acme: {} }      | not valid YAML
+          not yaml                | "tenants: { acme: [ }"                         | not valid YAML
+          """)
+  void rejectsWithMessageNamingTenantAndField(String name, String yaml, String message) {
+    String text = yaml.replace("\\n", "\n");
+    assertThatThrownBy(() -> TenantConfig.parse(text, "tenants.yaml"))
+        .isInstanceOf(TenantConfigException.class)
+        .hasMessageStartingWith("tenants.yaml: ")
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void policyValidatesWhenBuiltInCode() {
+    assertThatThrownBy(() -> new TenantPolicy("acme", 1, 4, 64, 120, 0, 0, 0, List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tenant 'acme': burst must be between 1 and 1000000, got 0");
+    assertThatThrownBy(() -> new TenantPolicy("acme", Double.NaN, 4, 64, 120, 1, 0, 0, List.of()))
+        .hasMessageContaining("weight");
+    assertThatThrownBy(() -> new TenantPolicy("", 1, 4, 64, 120, 1, 0, 0, List.of()))
+        .hasMessageContaining("tenant name must not be empty");
+  }
+
+  @Test
+  void policyAllowList() {
+    TenantPolicy all = new TenantPolicy("a", 1, 1, 1, 1, 1, 0, 0, List.of());
+    TenantPolicy some = new TenantPolicy("a", 1, 1, 1, 1, 1, 0, 0, List.of("small"));
+    assertThat(all.allowsPipeline("big")).isTrue();
+    assertThat(some.allowsPipeline("small")).isTrue();
+    assertThat(some.allowsPipeline("big")).isFalse();
+  }
+}
