@@ -1,6 +1,8 @@
 package dev.framecast.scheduler;
 
+import dev.framecast.scheduler.batch.ProfileCsv;
 import dev.framecast.scheduler.engine.EngineConfig;
+import dev.framecast.scheduler.pipeline.PipelineConfig;
 import dev.framecast.scheduler.pipeline.PipelineSpec;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
@@ -29,6 +31,9 @@ public final class SchedulerMain {
         --clips DIR           where finished clips are kept (default .framecast/clips)
         --clip-retention D    how long clips are kept, e.g. 7d, 12h (default 7d)
         --render-threads N    threads encoding clips and previews (default 2)
+        --pipelines FILE      pipelines.yaml (name -> text_encoder, dit, vae models; default: the
+                              reference pipeline over text_encoder, dit, vae)
+        --step-profile FILE   CSV of batch,latency_ms seeding every node's DiT step profile
         -h, --help            this help
       """;
 
@@ -41,7 +46,9 @@ public final class SchedulerMain {
       Path tenants,
       Path clips,
       Duration retention,
-      int renderThreads) {}
+      int renderThreads,
+      Path pipelines,
+      Path stepProfile) {}
 
   public static void main(String[] argv) throws Exception {
     configureLogging();
@@ -63,11 +70,16 @@ public final class SchedulerMain {
         new SchedulerServer(
                 new SchedulerServer.Options(
                     args.nodes(),
-                    List.of(PipelineSpec.reference()),
+                    args.pipelines() == null
+                        ? List.of(PipelineSpec.reference())
+                        : PipelineConfig.load(args.pipelines()),
                     args.tenants(),
                     args.clips(),
                     args.retention(),
-                    EngineConfig.defaults(),
+                    args.stepProfile() == null
+                        ? EngineConfig.defaults()
+                        : EngineConfig.defaults()
+                            .withStepProfile(ProfileCsv.load(args.stepProfile())),
                     args.renderThreads()),
                 Renderers.standard())
             .serve(NettyServerBuilder.forAddress(new InetSocketAddress(args.port())));
@@ -89,6 +101,8 @@ public final class SchedulerMain {
     Path clips = Path.of(".framecast", "clips");
     Duration retention = Duration.ofDays(7);
     int renderThreads = 2;
+    Path pipelines = null;
+    Path stepProfile = null;
     for (int i = 0; i < argv.length; i++) {
       String arg = argv[i];
       if (arg.equals("-h") || arg.equals("--help")) {
@@ -107,10 +121,13 @@ public final class SchedulerMain {
         case "--clips" -> clips = Path.of(value);
         case "--clip-retention" -> retention = duration(arg, value);
         case "--render-threads" -> renderThreads = Math.max(1, integer(arg, value));
+        case "--pipelines" -> pipelines = Path.of(value);
+        case "--step-profile" -> stepProfile = Path.of(value);
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
       }
     }
-    return new Args(port, metricsPort, nodes, tenants, clips, retention, renderThreads);
+    return new Args(
+        port, metricsPort, nodes, tenants, clips, retention, renderThreads, pipelines, stepProfile);
   }
 
   private static List<String> nodes(String value) {

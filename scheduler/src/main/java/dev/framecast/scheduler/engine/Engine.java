@@ -74,7 +74,7 @@ public final class Engine implements AutoCloseable {
     this.inbox = new LinkedBlockingQueue<>(config.maxCommands());
     this.events = new Events(clock);
     this.usage = usage;
-    this.state = new EngineState(weights, maxConcurrent, 4096);
+    this.state = new EngineState(weights, maxConcurrent, 4096, config.stepProfile());
     this.planner =
         new Planner(
             state,

@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param previewFrames latent frames decoded for a preview
  * @param clipChunkBytes size of clip_chunk events (at most 1 MiB)
  * @param jobTimeout a job's deadline from admission (0 = none)
+ * @param stepProfile configured DiT step latency (seconds) by jobs per call, seeding every node's
+ *     learned profile (empty: learn from scratch)
  */
 public record EngineConfig(
     int maxJobs,
@@ -30,12 +32,14 @@ public record EngineConfig(
     int maxInFlightPerNode,
     int previewFrames,
     int clipChunkBytes,
-    Duration jobTimeout) {
+    Duration jobTimeout,
+    java.util.Map<Integer, Double> stepProfile) {
 
   public EngineConfig {
     if (clipChunkBytes <= 0 || clipChunkBytes > (1 << 20)) {
       throw new IllegalArgumentException("clip chunks must be 1 byte .. 1 MiB");
     }
+    stepProfile = java.util.Map.copyOf(stepProfile);
     if (maxJobs < 1 || maxCommands < 1 || maxAttempts < 1 || maxInFlightPerNode < 1) {
       throw new IllegalArgumentException("bounds must be >= 1");
     }
@@ -54,6 +58,24 @@ public record EngineConfig(
         2,
         3,
         1 << 20,
-        Duration.ofHours(1));
+        Duration.ofHours(1),
+        java.util.Map.of());
+  }
+
+  public EngineConfig withStepProfile(java.util.Map<Integer, Double> profile) {
+    return new EngineConfig(
+        maxJobs,
+        maxCommands,
+        maxEventBytes,
+        rpcDeadline,
+        maxAttempts,
+        noNodeTimeout,
+        throughputFraction,
+        latencyTarget,
+        maxInFlightPerNode,
+        previewFrames,
+        clipChunkBytes,
+        jobTimeout,
+        profile);
   }
 }

@@ -59,8 +59,19 @@ final class EngineState {
 
   record PreviewWork(Job job, int step, ByteString denoised) {}
 
+  private final Map<Integer, Double> configuredProfile;
+
   EngineState(
       ToDoubleFunction<String> weights, ToIntFunction<String> maxConcurrent, int cacheSize) {
+    this(weights, maxConcurrent, cacheSize, Map.of());
+  }
+
+  EngineState(
+      ToDoubleFunction<String> weights,
+      ToIntFunction<String> maxConcurrent,
+      int cacheSize,
+      Map<Integer, Double> configuredProfile) {
+    this.configuredProfile = configuredProfile;
     this.ready = new FairQueue(weights);
     this.maxConcurrent = maxConcurrent;
     this.textCache = new TextCache(cacheSize);
@@ -79,7 +90,7 @@ final class EngineState {
   }
 
   StepProfile profile(Node node) {
-    return profiles.computeIfAbsent(node, n -> new StepProfile());
+    return profiles.computeIfAbsent(node, n -> new StepProfile(configuredProfile));
   }
 
   /** An LRU cache of text embeddings by prompt (with the pipeline's text encoder). */

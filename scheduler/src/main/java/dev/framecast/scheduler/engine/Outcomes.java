@@ -170,6 +170,7 @@ final class Outcomes {
     if (error != null) {
       for (Job job : jobs) {
         planner.leave(job, batch.node());
+        job.setAvoidNode(batch.node().name());
         if (job.cancelRequested()) {
           cancelled(job);
           continue;

@@ -148,7 +148,7 @@ final class Planner {
       if (next == null) {
         break;
       }
-      Optional<Node> node = roomiest(next.pipeline());
+      Optional<Node> node = roomiest(next);
       if (node.isEmpty()) {
         if (!preempt(next)) {
           break;
@@ -163,13 +163,24 @@ final class Planner {
         anyWaiting && !someNodeUp ? (state.noNodeSince == null ? now : state.noNodeSince) : null;
   }
 
-  private Optional<Node> roomiest(Pipeline pipeline) {
+  /**
+   * The least-loaded healthy node with room for the job, avoiding the node that last failed it when
+   * another has room. Reading the breaker's state does not take its half-open trial; that is taken
+   * when a batch is actually sent (see {@link #step}).
+   */
+  private Optional<Node> roomiest(Job job) {
+    Pipeline pipeline = job.pipeline();
     Node best = null;
+    Node avoided = null;
     double bestLoad = Double.MAX_VALUE;
     for (Node node : pool.healthy(Set.of(pipeline.spec().dit()))) {
       int capacity = capacity(node, pipeline);
       int activeJobs = state.activeOn(node).size();
-      if (activeJobs >= capacity || !node.breaker().allow()) {
+      if (activeJobs >= capacity) {
+        continue;
+      }
+      if (node.name().equals(job.avoidNode())) {
+        avoided = node;
         continue;
       }
       double load = (double) activeJobs / capacity;
@@ -178,7 +189,7 @@ final class Planner {
         bestLoad = load;
       }
     }
-    return Optional.ofNullable(best);
+    return Optional.ofNullable(best != null ? best : avoided);
   }
 
   int capacity(Node node, Pipeline pipeline) {
@@ -236,10 +247,25 @@ final class Planner {
     }
   }
 
+  /** A node that went unhealthy gives its jobs between steps back to the fair queue. */
+  private void evict(Node node) {
+    for (Job job : new ArrayList<>(state.activeOn(node))) {
+      if (!state.inFlight.contains(job)) {
+        leave(job, node);
+        job.transition(JobPhase.READY);
+        state.ready.add(job, true);
+      }
+    }
+  }
+
   /** One DiT batch per node from its active jobs that are between steps. */
   private void step(List<Plan.Batch> batches) {
     for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
       Node node = entry.getKey();
+      if (!node.canRun(Set.of())) {
+        evict(node);
+        continue;
+      }
       if (node.inFlight() >= config.maxInFlightPerNode()) {
         continue;
       }
@@ -249,8 +275,8 @@ final class Planner {
           jobs.add(job);
         }
       }
-      if (jobs.isEmpty()) {
-        continue;
+      if (jobs.isEmpty() || !node.breaker().allow()) {
+        continue; // a half-open breaker lets one trial batch through at a time
       }
       state.inFlight.addAll(jobs);
       batches.add(new Plan.Step(node, jobs, stepRequest(jobs)));

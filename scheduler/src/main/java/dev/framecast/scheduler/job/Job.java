@@ -41,6 +41,7 @@ public final class Job {
   private String cancelReason = "";
   private Instant deadline;
   private int failedAttempts;
+  private String avoidNode = "";
   private final Timings timings = new Timings();
 
   public Job(
@@ -245,6 +246,16 @@ public final class Job {
 
   public void resetFailedAttempts() {
     failedAttempts = 0;
+    avoidNode = "";
+  }
+
+  /** The node whose request for this job last failed: a retry prefers any other. */
+  public String avoidNode() {
+    return avoidNode;
+  }
+
+  public void setAvoidNode(String node) {
+    this.avoidNode = node;
   }
 
   public Timings timings() {

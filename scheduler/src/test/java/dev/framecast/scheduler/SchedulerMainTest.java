@@ -1,0 +1,37 @@
+package dev.framecast.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SchedulerMainTest {
+  @Test
+  void defaultsAndOptions() {
+    SchedulerMain.Args defaults = SchedulerMain.parse(new String[0]);
+    assertThat(defaults.port()).isEqualTo(8090);
+    assertThat(defaults.nodes()).containsExactly("localhost:8001");
+    SchedulerMain.Args args =
+        SchedulerMain.parse(
+            new String[] {
+              "--nodes", "a:8001, b:8011", "--clip-retention", "12h", "--metrics-port", "-1"
+            });
+    assertThat(args.nodes()).containsExactly("a:8001", "b:8011");
+    assertThat(args.retention()).isEqualTo(Duration.ofHours(12));
+    assertThat(args.metricsPort()).isEqualTo(-1);
+    assertThat(SchedulerMain.parse(new String[] {"--help"})).isNull();
+  }
+
+  @Test
+  void badOptionsAreClearErrors() {
+    assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--nodes", "a"}))
+        .hasMessageContaining("host:port");
+    assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--clip-retention", "7 days"}))
+        .hasMessageContaining("like 7d");
+    assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--port", "99999"}))
+        .hasMessageContaining("[0, 65535]");
+    assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--what", "x"}))
+        .hasMessageContaining("unknown option");
+  }
+}

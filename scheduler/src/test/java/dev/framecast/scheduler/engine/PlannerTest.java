@@ -1,0 +1,294 @@
+package dev.framecast.scheduler.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.Priority;
+import dev.framecast.inference.v2.ModelInferResponse;
+import dev.framecast.scheduler.batch.BatchSizer;
+import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.node.NodePool;
+import dev.framecast.scheduler.node.TestNodes;
+import dev.framecast.scheduler.pipeline.Pipeline;
+import dev.framecast.scheduler.pipeline.PipelineSpec;
+import io.grpc.Status;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * schedule() and apply() driven by hand: a fake executor answers each planned request with tensors
+ * of the right size, on a manual clock. No threads, no sleeps, no nodes.
+ */
+class PlannerTest {
+  private static final PipelineSpec SPEC = PipelineSpec.reference();
+  // Tiny shapes: text 4 x 8, latents 2 x 2 x 2 x 2, frames 2 of 4 x 4.
+  private static final Pipeline PIPELINE =
+      new Pipeline(
+          SPEC,
+          "utf8-bytes",
+          4,
+          8,
+          2,
+          2,
+          2,
+          2,
+          4,
+          1,
+          50,
+          4f,
+          0f,
+          20f,
+          "linear",
+          "philox-normal",
+          4,
+          4,
+          8f,
+          8);
+
+  private final AtomicLong nanos = new AtomicLong();
+  private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC);
+  private final List<Command> inbox = new ArrayList<>();
+  private final Node nodeA = TestNodes.ready("a", nanos::get, "text_encoder", "dit", "vae");
+  private final Node nodeB = TestNodes.ready("b", nanos::get, "text_encoder", "dit", "vae");
+  private EngineState state;
+  private Planner planner;
+  private Outcomes outcomes;
+  private int ids;
+
+  private void setUp(List<Node> nodes, int maxConcurrent) {
+    NodePool pool =
+        new NodePool(nodes, Set.of("text_encoder", "dit", "vae"), Duration.ofSeconds(1));
+    EngineConfig config = EngineConfig.defaults();
+    Events events = new Events(clock);
+    state = new EngineState(t -> 1.0, t -> maxConcurrent, 16);
+    planner = new Planner(state, pool, new BatchSizer(0.95, 10.0), config, events);
+    ClipRenderer renderer =
+        new ClipRenderer() {
+          @Override
+          public Rendered render(
+              byte[] rgb, int frames, int height, int width, float fps, boolean png) {
+            return new Rendered(List.of(), rgb, "video/mp4");
+          }
+
+          @Override
+          public byte[] preview(byte[] rgb, int frames, int height, int width) {
+            return new byte[] {1};
+          }
+        };
+    ClipStore store =
+        new ClipStore() {
+          @Override
+          public void put(String tenant, String jobId, byte[] clip) {}
+
+          @Override
+          public java.util.Optional<byte[]> get(String tenant, String jobId) {
+            return java.util.Optional.empty();
+          }
+        };
+    outcomes =
+        new Outcomes(
+            state,
+            planner,
+            config,
+            events,
+            UsageSink.NONE,
+            renderer,
+            store,
+            Runnable::run,
+            inbox::add);
+  }
+
+  private Job submit(String tenant, int steps, Priority priority) {
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setPrompt("p" + ids)
+            .setModel("reference")
+            .setSteps(steps)
+            .setGuidanceScale(4f)
+            .setSeed(ids)
+            .setPriority(priority)
+            .build();
+    Job job = new Job("job-" + ids++, tenant, request, PIPELINE, clock.instant(), 1 << 20);
+    state.toEncode.addLast(job);
+    return job;
+  }
+
+  /** Plans a tick and answers every request; returns the plan. */
+  private Plan tick(Status failure) {
+    Plan plan = planner.schedule(clock.instant());
+    for (Plan.Batch batch : plan.batches()) {
+      batch.node().addInFlight(1);
+      nanos.addAndGet(1_000_000);
+      if (failure != null && batch instanceof Plan.Step) {
+        outcomes.apply(new Command.Done(batch, null, failure.asRuntimeException(), 1_000_000));
+      } else {
+        outcomes.apply(
+            new Command.Done(batch, answer(batch), null, 10_000_000L * batch.jobs().size()));
+      }
+    }
+    List<Command> rendered = new ArrayList<>(inbox);
+    inbox.clear();
+    for (Command command : rendered) {
+      if (command instanceof Command.Rendered r) {
+        outcomes.rendered(r);
+      } else if (command instanceof Command.PreviewReady p) {
+        outcomes.previewReady(p);
+      }
+    }
+    return plan;
+  }
+
+  /** Tensors of the right size for what the batch asked. */
+  private static ModelInferResponse answer(Plan.Batch batch) {
+    ModelInferResponse.Builder response = ModelInferResponse.newBuilder();
+    long rows = batch.request().getInputs(0).getShape(0);
+    if (batch instanceof Plan.Encode) {
+      response
+          .addRawOutputContents(zeros(rows * 4 * 8 * 4))
+          .addRawOutputContents(zeros(rows * 4 * 4));
+    } else if (batch instanceof Plan.Step) {
+      response
+          .addRawOutputContents(zeros(rows * 16 * 4))
+          .addRawOutputContents(zeros(rows * 16 * 4));
+    } else {
+      long frames = batch.request().getInputs(0).getShape(2);
+      response.addRawOutputContents(zeros(rows * frames * 4 * 4 * 3));
+    }
+    return response.build();
+  }
+
+  private static ByteString zeros(long n) {
+    return ByteString.copyFrom(new byte[(int) n]);
+  }
+
+  private static List<Job> stepJobs(Plan plan, Node node) {
+    return plan.batches().stream()
+        .filter(b -> b instanceof Plan.Step && b.node() == node)
+        .flatMap(b -> b.jobs().stream())
+        .toList();
+  }
+
+  @Test
+  void jobsJoinAndLeaveTheBatchBetweenTicks() {
+    setUp(List.of(nodeA), 8);
+    Job two = submit("acme", 2, Priority.PRIORITY_INTERACTIVE);
+    Job four = submit("acme", 4, Priority.PRIORITY_INTERACTIVE);
+    Plan encode = tick(null);
+    assertThat(encode.batches()).singleElement().isInstanceOf(Plan.Encode.class);
+    assertThat(stepJobs(tick(null), nodeA)).containsExactly(two, four);
+
+    Job late = submit("acme", 1, Priority.PRIORITY_INTERACTIVE);
+    Plan third = tick(null); // late is being encoded while the others step
+    assertThat(stepJobs(third, nodeA)).containsExactly(two, four);
+    assertThat(two.step()).isEqualTo(2);
+    assertThat(two.phase()).isEqualTo(JobPhase.DECODING);
+
+    Plan fourth = tick(null); // two has left, late has joined
+    assertThat(stepJobs(fourth, nodeA)).containsExactly(four, late);
+    assertThat(fourth.batches())
+        .anyMatch(b -> b instanceof Plan.Decode && b.jobs().equals(List.of(two)));
+    assertThat(two.phase()).isEqualTo(JobPhase.SUCCEEDED);
+
+    assertThat(stepJobs(tick(null), nodeA)).containsExactly(four);
+    tick(null);
+    assertThat(List.of(two, four, late)).allMatch(j -> j.phase() == JobPhase.SUCCEEDED);
+    assertThat(four.gpuSeconds()).isPositive();
+  }
+
+  @Test
+  void anInteractiveJobPreemptsABatchJobWhichResumesWithItsLatents() {
+    setUp(List.of(nodeA), 8);
+    // Teach the node's profile that batching gains nothing: one job per step.
+    state.profile(nodeA).observe(1, 0.1);
+    state.profile(nodeA).observe(2, 0.2);
+    Job batch = submit("acme", 6, Priority.PRIORITY_BATCH);
+    tick(null); // encode
+    tick(null);
+    tick(null);
+    assertThat(batch.step()).isEqualTo(2);
+
+    Job interactive = submit("acme", 2, Priority.PRIORITY_INTERACTIVE);
+    tick(null); // the interactive job is encoded while the batch job steps
+    assertThat(batch.step()).isEqualTo(3);
+    ByteString kept = batch.latents();
+    Plan preempting = tick(null);
+    assertThat(stepJobs(preempting, nodeA)).containsExactly(interactive);
+    assertThat(batch.phase()).isEqualTo(JobPhase.READY);
+    assertThat(batch.latents()).isSameAs(kept);
+    assertThat(batch.step()).isEqualTo(3);
+
+    tick(null);
+    assertThat(interactive.phase()).isEqualTo(JobPhase.DECODING);
+    Plan resumed = tick(null);
+    assertThat(stepJobs(resumed, nodeA)).containsExactly(batch);
+    assertThat(batch.step()).isEqualTo(4);
+  }
+
+  @Test
+  void aFailedStepIsRetriedOnTheOtherNodeAndABrokenNodeIsEjected() {
+    setUp(List.of(nodeA, nodeB), 8);
+    state.profile(nodeA).observe(1, 0.1);
+    state.profile(nodeA).observe(2, 0.2);
+    state.profile(nodeB).observe(1, 0.1);
+    state.profile(nodeB).observe(2, 0.2);
+    Job job = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
+    tick(null); // encode
+    Plan first = tick(Status.UNAVAILABLE);
+    Node failed =
+        first.batches().stream()
+            .filter(b -> b instanceof Plan.Step)
+            .findFirst()
+            .orElseThrow()
+            .node();
+    assertThat(job.phase()).isEqualTo(JobPhase.READY);
+    assertThat(job.step()).isZero();
+    Plan second = tick(Status.UNAVAILABLE);
+    Node other =
+        second.batches().stream()
+            .filter(b -> b instanceof Plan.Step)
+            .findFirst()
+            .orElseThrow()
+            .node();
+    assertThat(other).isNotSameAs(failed);
+    // Two failed attempts are within maxAttempts (3): the job keeps going once a node works.
+    Plan third = tick(null);
+    assertThat(stepJobs(third, nodeA).size() + stepJobs(third, nodeB).size()).isEqualTo(1);
+    assertThat(job.step()).isEqualTo(1);
+  }
+
+  @Test
+  void aJobFailsWithAClearStatusAfterItsAttemptsRunOut() {
+    setUp(List.of(nodeA), 8);
+    Job job = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
+    tick(null); // encode
+    for (int i = 0; i < 3 && !job.phase().isTerminal(); i++) {
+      nanos.addAndGet(Duration.ofSeconds(30).toNanos()); // let the breaker probe again
+      tick(Status.UNAVAILABLE);
+    }
+    assertThat(job.phase()).isEqualTo(JobPhase.FAILED);
+    assertThat(job.error().getCode()).isEqualTo(Status.Code.UNAVAILABLE.value());
+    assertThat(job.error().getMessage()).contains("after 3 attempt(s)");
+  }
+
+  @Test
+  void maxConcurrentJobsKeepsTheRestQueued() {
+    setUp(List.of(nodeA), 1);
+    Job first = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
+    Job second = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
+    Job other = submit("globex", 3, Priority.PRIORITY_INTERACTIVE);
+    tick(null); // encode
+    Plan plan = tick(null);
+    assertThat(stepJobs(plan, nodeA)).containsExactlyInAnyOrder(first, other);
+    assertThat(second.phase()).isEqualTo(JobPhase.READY);
+  }
+}

@@ -1,0 +1,21 @@
+package dev.framecast.scheduler.node;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/** Nodes for policy tests: never contacted, health set by the test. */
+public final class TestNodes {
+  private TestNodes() {}
+
+  public static Node ready(String name, LongSupplier clock, String... models) {
+    Node node =
+        new Node(
+            name,
+            new TritonClient(
+                name, io.grpc.inprocess.InProcessChannelBuilder.forName("unused-" + name).build()),
+            new CircuitBreaker(2, Duration.ofSeconds(1), Duration.ofSeconds(8), clock));
+    node.setHealth(true, Set.of(models));
+    return node;
+  }
+}
