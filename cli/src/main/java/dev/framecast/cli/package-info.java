@@ -1,0 +1,2 @@
+/** Framecast's command line: {@code ./framecast demo}, the embedded platform in one process. */
+package dev.framecast.cli;
