@@ -26,7 +26,9 @@ public final class SchedulerMain {
 
         --port N              gRPC port (default 8090; 0 = any free port)
         --metrics-port N      Prometheus /metrics port (default 8091; -1 = off)
-        --nodes A,B,...       node addresses host:port (default localhost:8001)
+        --nodes A,B,...       nodes: host:port, or dns:NAME:PORT for every address of NAME
+                              (a Kubernetes headless service), re-resolved every second
+                              (default localhost:8001)
         --tenants FILE        tenants.yaml, reloaded when it changes (default: bundled demo tenants)
         --clips DIR           where finished clips are kept (default .framecast/clips)
         --clip-retention D    how long clips are kept, e.g. 7d, 12h (default 7d)

@@ -50,7 +50,7 @@ public final class SchedulerServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(SchedulerServer.class.getName());
 
   /**
-   * @param nodes node addresses (host:port)
+   * @param nodes node entries: host:port, or dns:name:port (every address of the name)
    * @param tenantsFile tenants.yaml to load and watch; null for the bundled demo tenants
    * @param clipDirectory where finished clips are stored
    */

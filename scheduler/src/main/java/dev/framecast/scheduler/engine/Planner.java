@@ -258,15 +258,18 @@ final class Planner {
     }
   }
 
-  /** One DiT batch per node from its active jobs that are between steps. */
+  /**
+   * DiT batches per node from its active jobs that are between steps. When the node's profile says
+   * two half batches cost no more compute than one full batch (latency linear in batch size, as on
+   * CPUs or for large DiTs), the active set runs as two micro-batches in flight, so the node
+   * computes one while the other's result is applied and its next request travels. Where batching
+   * pays (a flat profile), one full batch is kept.
+   */
   private void step(List<Plan.Batch> batches) {
     for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
       Node node = entry.getKey();
       if (!node.canRun(Set.of())) {
         evict(node);
-        continue;
-      }
-      if (node.inFlight() >= config.maxInFlightPerNode()) {
         continue;
       }
       List<Job> jobs = new ArrayList<>();
@@ -275,12 +278,36 @@ final class Planner {
           jobs.add(job);
         }
       }
-      if (jobs.isEmpty() || !node.breaker().allow()) {
+      boolean split = splitPays(node, entry.getValue().size());
+      int allowed = split ? Math.min(2, config.maxInFlightPerNode()) : 1;
+      if (jobs.isEmpty() || node.inFlight() >= allowed || !node.breaker().allow()) {
         continue; // a half-open breaker lets one trial batch through at a time
       }
-      state.inFlight.addAll(jobs);
-      batches.add(new Plan.Step(node, jobs, stepRequest(jobs)));
+      if (split && node.inFlight() == 0 && jobs.size() >= 2) {
+        int half = (jobs.size() + 1) / 2;
+        send(batches, node, jobs.subList(0, half));
+        send(batches, node, jobs.subList(half, jobs.size()));
+      } else {
+        send(batches, node, jobs);
+      }
     }
+  }
+
+  private void send(List<Plan.Batch> batches, Node node, List<Job> jobs) {
+    List<Job> batch = List.copyOf(jobs);
+    state.inFlight.addAll(batch);
+    batches.add(new Plan.Step(node, batch, stepRequest(batch)));
+  }
+
+  /** True when two half batches cost at most 5% more than one full batch on this node. */
+  boolean splitPays(Node node, int activeJobs) {
+    if (activeJobs < 2 || state.profile(node).points() < 2) {
+      return false;
+    }
+    var profile = state.profile(node);
+    int half = (activeJobs + 1) / 2;
+    return profile.latency(half) + profile.latency(activeJobs - half)
+        <= 1.05 * profile.latency(activeJobs);
   }
 
   private static ModelInferRequest stepRequest(List<Job> jobs) {

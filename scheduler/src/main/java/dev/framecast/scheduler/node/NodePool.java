@@ -24,11 +24,37 @@ public final class NodePool implements AutoCloseable {
 
   private final List<Node> nodes;
   private final Set<String> models;
+  private final NodeDiscovery discovery;
+  private final java.util.function.Function<String, Node> factory;
   private final Duration rpcTimeout;
   private final ScheduledExecutorService checker;
 
   public NodePool(List<Node> nodes, Set<String> models, Duration rpcTimeout) {
-    this.nodes = List.copyOf(nodes);
+    this(nodes, models, rpcTimeout, null, null);
+  }
+
+  /**
+   * A pool whose members come from {@code discovery} at every health round: new addresses get a
+   * node from {@code factory}; a node whose address disappeared is marked not ready (the engine
+   * then moves its jobs elsewhere) and is reused if the address comes back.
+   */
+  public NodePool(
+      NodeDiscovery discovery,
+      java.util.function.Function<String, Node> factory,
+      Set<String> models,
+      Duration rpcTimeout) {
+    this(List.of(), models, rpcTimeout, discovery, factory);
+  }
+
+  private NodePool(
+      List<Node> nodes,
+      Set<String> models,
+      Duration rpcTimeout,
+      NodeDiscovery discovery,
+      java.util.function.Function<String, Node> factory) {
+    this.nodes = new java.util.concurrent.CopyOnWriteArrayList<>(nodes);
+    this.discovery = discovery;
+    this.factory = factory;
     this.models = Set.copyOf(models);
     this.rpcTimeout = rpcTimeout;
     this.checker =
@@ -52,8 +78,16 @@ public final class NodePool implements AutoCloseable {
   }
 
   public CompletableFuture<Void> checkAll() {
+    Set<String> current = discover();
     List<CompletableFuture<Void>> checks = new ArrayList<>();
     for (Node node : nodes) {
+      if (current != null && !current.contains(node.name())) {
+        if (node.ready()) {
+          LOG.info("node " + node.name() + " left discovery: not ready");
+        }
+        node.setHealth(false, Set.of());
+        continue;
+      }
       checks.add(check(node));
     }
     return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
@@ -100,6 +134,23 @@ public final class NodePool implements AutoCloseable {
               }
               return null;
             });
+  }
+
+  /** Adds nodes for newly discovered addresses; returns the current addresses (null: static). */
+  private Set<String> discover() {
+    if (discovery == null) {
+      return null;
+    }
+    Set<String> addresses = discovery.addresses();
+    Set<String> known = new HashSet<>();
+    nodes.forEach(n -> known.add(n.name()));
+    for (String address : addresses) {
+      if (!known.contains(address)) {
+        LOG.info("discovered node " + address);
+        nodes.add(factory.apply(address));
+      }
+    }
+    return addresses;
   }
 
   /** The least-loaded node that can run the models, by the given load measure. */

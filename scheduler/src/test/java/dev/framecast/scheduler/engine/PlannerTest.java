@@ -281,6 +281,43 @@ class PlannerTest {
   }
 
   @Test
+  void whereBatchingBuysNothingTheActiveSetRunsAsTwoMicroBatchesInFlight() {
+    setUp(List.of(nodeA), 8);
+    // Linear: two half batches cost what one full batch costs, so RPC time can be hidden.
+    for (int b = 1; b <= 8; b++) {
+      state.profile(nodeA).observe(b, 0.1 * b);
+    }
+    List<Job> jobs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      jobs.add(submit("acme", 5, Priority.PRIORITY_INTERACTIVE));
+    }
+    tick(null); // encode
+    // Capacity is 1 on a linear profile; fill the active set by hand to look at the split alone.
+    state.ready.poll(t -> true);
+    Plan plan = planner.schedule(clock.instant());
+    long steps = plan.batches().stream().filter(b -> b instanceof Plan.Step).count();
+    assertThat(steps).isEqualTo(1); // one job active: nothing to split
+    assertThat(planner.splitPays(nodeA, 4)).isTrue();
+  }
+
+  @Test
+  void whereBatchingPaysOneFullBatchIsKept() {
+    setUp(List.of(nodeA), 8);
+    for (int b = 1; b <= 8; b++) {
+      state.profile(nodeA).observe(b, 0.1); // flat: a full batch costs what one job costs
+    }
+    for (int i = 0; i < 4; i++) {
+      submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
+    }
+    tick(null); // encode
+    Plan plan = tick(null);
+    assertThat(plan.batches().stream().filter(b -> b instanceof Plan.Step).toList())
+        .singleElement()
+        .satisfies(b -> assertThat(b.jobs()).hasSize(4));
+    assertThat(planner.splitPays(nodeA, 4)).isFalse();
+  }
+
+  @Test
   void maxConcurrentJobsKeepsTheRestQueued() {
     setUp(List.of(nodeA), 1);
     Job first = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
