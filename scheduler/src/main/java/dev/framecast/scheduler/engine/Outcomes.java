@@ -298,7 +298,20 @@ final class Outcomes {
       fail(job, Status.INTERNAL.withDescription("rendering the clip failed: " + rendered.error()));
       return;
     }
-    ClipRenderer.Rendered out = rendered.output();
+    try {
+      publish(job, rendered.output());
+    } catch (dev.framecast.scheduler.job.EventLog.EventLogFullException e) {
+      fail(
+          job,
+          Status.RESOURCE_EXHAUSTED.withDescription(
+              e.getMessage()
+                  + ": the frames and clip do not fit the job's event stream; request without"
+                  + " include_frames, or raise the scheduler's maxEventBytes"));
+    }
+  }
+
+  /** Frame events, clip chunks and the completed event of a rendered job. */
+  private void publish(Job job, ClipRenderer.Rendered out) {
     Pipeline p = job.pipeline();
     for (int i = 0; i < out.framePngs().size(); i++) {
       events.append(

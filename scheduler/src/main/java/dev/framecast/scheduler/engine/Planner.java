@@ -192,8 +192,31 @@ final class Planner {
     return Optional.ofNullable(best != null ? best : avoided);
   }
 
-  int capacity(Node node, Pipeline pipeline) {
+  /** Jobs one DiT batch on the node holds (the batch-size rule on its profile). */
+  int batchSize(Node node, Pipeline pipeline) {
     return sizer.choose(state.profile(node), pipeline.maxBatchSize());
+  }
+
+  /** Jobs the node's active set holds: two batches' worth when they alternate (see rpcMatters). */
+  int capacity(Node node, Pipeline pipeline) {
+    int batch = batchSize(node, pipeline);
+    return rpcMatters(node, pipeline, batch) ? 2 * batch : batch;
+  }
+
+  /**
+   * True when more than 10% of a step's round trip is not the node's compute (serialization,
+   * network, queueing): then two micro-batches alternate, so the node computes one while the
+   * other's result is applied and its next request travels.
+   */
+  boolean rpcMatters(Node node, Pipeline pipeline, int batch) {
+    if (config.maxInFlightPerNode() < 2) {
+      return false;
+    }
+    double roundTrip = state.profile(node).latency(batch);
+    double compute = node.computeSeconds(pipeline.spec().dit(), batch);
+    return Double.isFinite(roundTrip)
+        && Double.isFinite(compute)
+        && roundTrip - compute > 0.1 * roundTrip;
   }
 
   /** An interactive job takes the slot of a batch job that is between steps. */
@@ -259,11 +282,9 @@ final class Planner {
   }
 
   /**
-   * DiT batches per node from its active jobs that are between steps. When the node's profile says
-   * two half batches cost no more compute than one full batch (latency linear in batch size, as on
-   * CPUs or for large DiTs), the active set runs as two micro-batches in flight, so the node
-   * computes one while the other's result is applied and its next request travels. Where batching
-   * pays (a flat profile), one full batch is kept.
+   * DiT batches per node from its active jobs that are between steps, up to the batch size each.
+   * Two batches may be in flight where RPC time matters (the active set then holds two batches'
+   * worth of jobs), one otherwise.
    */
   private void step(List<Plan.Batch> batches) {
     for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
@@ -278,19 +299,34 @@ final class Planner {
           jobs.add(job);
         }
       }
-      boolean split = splitPays(node, entry.getValue().size());
-      int allowed = split ? Math.min(2, config.maxInFlightPerNode()) : 1;
-      if (jobs.isEmpty() || node.inFlight() >= allowed || !node.breaker().allow()) {
-        continue; // a half-open breaker lets one trial batch through at a time
+      if (jobs.isEmpty()) {
+        continue;
       }
-      if (split && node.inFlight() == 0 && jobs.size() >= 2) {
-        int half = (jobs.size() + 1) / 2;
-        send(batches, node, jobs.subList(0, half));
-        send(batches, node, jobs.subList(half, jobs.size()));
-      } else {
-        send(batches, node, jobs);
+      // Jobs that fell behind go first, so a set larger than one batch does not starve its tail.
+      jobs.sort(java.util.Comparator.comparingInt(Job::step));
+      Pipeline pipeline = jobs.get(0).pipeline();
+      int batch = batchSize(node, pipeline);
+      int allowed = rpcMatters(node, pipeline, batch) ? 2 : 1;
+      while (!jobs.isEmpty() && node.inFlight() + pending(batches, node) < allowed) {
+        if (!node.breaker().allow()) {
+          break; // a half-open breaker lets one trial batch through at a time
+        }
+        List<Job> next =
+            new ArrayList<>(jobs.subList(0, Math.min(Math.max(1, batch), jobs.size())));
+        jobs.removeAll(next);
+        send(batches, node, next);
       }
     }
+  }
+
+  private static int pending(List<Plan.Batch> batches, Node node) {
+    int count = 0;
+    for (Plan.Batch b : batches) {
+      if (b instanceof Plan.Step && b.node() == node) {
+        count++;
+      }
+    }
+    return count;
   }
 
   private void send(List<Plan.Batch> batches, Node node, List<Job> jobs) {
@@ -299,18 +335,7 @@ final class Planner {
     batches.add(new Plan.Step(node, batch, stepRequest(batch)));
   }
 
-  /** True when two half batches cost at most 5% more than one full batch on this node. */
-  boolean splitPays(Node node, int activeJobs) {
-    if (activeJobs < 2 || state.profile(node).points() < 2) {
-      return false;
-    }
-    var profile = state.profile(node);
-    int half = (activeJobs + 1) / 2;
-    return profile.latency(half) + profile.latency(activeJobs - half)
-        <= 1.05 * profile.latency(activeJobs);
-  }
-
-  private static ModelInferRequest stepRequest(List<Job> jobs) {
+  static ModelInferRequest stepRequest(List<Job> jobs) {
     Pipeline p = jobs.get(0).pipeline();
     int n = jobs.size();
     float[] t = new float[n];

@@ -44,16 +44,17 @@ public final class EventLog {
                       .setSeconds(time.getEpochSecond())
                       .setNanos(time.getNano()))
               .build();
+      // The bound is checked before anything changes, so a refused event leaves the log as it
+      // was; terminal events are exempt so that a job can always end.
+      if (!isTerminal(appended) && bytes + appended.getSerializedSize() > maxBytes) {
+        throw new EventLogFullException(jobId, maxBytes);
+      }
       if (appended.hasProgress() && !appended.getProgress().getPreviewPng().isEmpty()) {
         coalescePreviews();
         lastPreviewIndex = events.size();
       }
       events.add(appended);
       bytes += appended.getSerializedSize();
-      if (bytes > maxBytes) {
-        throw new IllegalStateException(
-            "event log of job " + jobId + " exceeds its bound of " + maxBytes + " bytes");
-      }
       if (isTerminal(appended)) {
         closed = true;
       }
@@ -97,6 +98,15 @@ public final class EventLog {
 
   public void removeListener(Runnable listener) {
     listeners.remove(listener);
+  }
+
+  /** The job's events would exceed their bound. */
+  public static final class EventLogFullException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    EventLogFullException(String jobId, long maxBytes) {
+      super("the events of job " + jobId + " would exceed their bound of " + maxBytes + " bytes");
+    }
   }
 
   public static boolean isTerminal(JobEvent event) {

@@ -13,6 +13,10 @@ public final class Node {
   private volatile boolean ready;
   private volatile Set<String> readyModels = Set.of();
 
+  /** Mean compute time per execution by model and batch size, from the node's statistics. */
+  private volatile java.util.Map<String, java.util.Map<Integer, Double>> computeSeconds =
+      java.util.Map.of();
+
   /** Jobs in this node's active sets (loop thread). */
   private int activeJobs;
 
@@ -53,6 +57,17 @@ public final class Node {
   void setHealth(boolean ready, Set<String> models) {
     this.ready = ready;
     this.readyModels = Set.copyOf(models);
+  }
+
+  /** The node's own compute time for a batch of the model (seconds), NaN when unknown. */
+  public double computeSeconds(String model, int batch) {
+    java.util.Map<Integer, Double> byBatch = computeSeconds.get(model);
+    Double seconds = byBatch == null ? null : byBatch.get(batch);
+    return seconds == null ? Double.NaN : seconds;
+  }
+
+  public void setComputeSeconds(java.util.Map<String, java.util.Map<Integer, Double>> seconds) {
+    this.computeSeconds = java.util.Map.copyOf(seconds);
   }
 
   public int activeJobs() {

@@ -113,6 +113,7 @@ public final class NodePool implements AutoCloseable {
                         return ready;
                       });
             })
+        .thenCompose(readyModels -> statistics(node, readyModels).thenApply(ignored -> readyModels))
         .handle(
             (readyModels, error) -> {
               boolean wasReady = node.ready();
@@ -134,6 +135,39 @@ public final class NodePool implements AutoCloseable {
               }
               return null;
             });
+  }
+
+  /**
+   * Reads each ready model's per-batch-size compute time from the node's ModelStatistics, so the
+   * scheduler can tell a step's RPC time from its compute time. Failure here is not a health
+   * failure: the statistics are advisory.
+   */
+  private CompletableFuture<Void> statistics(Node node, Set<String> readyModels) {
+    java.util.Map<String, java.util.Map<Integer, Double>> seconds =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    List<CompletableFuture<Void>> reads = new ArrayList<>();
+    for (String model : readyModels) {
+      reads.add(
+          node.client()
+              .statistics(model, rpcTimeout)
+              .thenAccept(
+                  response -> {
+                    java.util.Map<Integer, Double> byBatch = new java.util.HashMap<>();
+                    for (var stats : response.getModelStatsList()) {
+                      for (var batch : stats.getBatchStatsList()) {
+                        var infer = batch.getComputeInfer();
+                        if (infer.getCount() > 0) {
+                          byBatch.put(
+                              (int) batch.getBatchSize(), infer.getNs() / 1e9 / infer.getCount());
+                        }
+                      }
+                    }
+                    seconds.put(model, byBatch);
+                  })
+              .exceptionally(error -> null));
+    }
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenRun(() -> node.setComputeSeconds(seconds));
   }
 
   /** Adds nodes for newly discovered addresses; returns the current addresses (null: static). */

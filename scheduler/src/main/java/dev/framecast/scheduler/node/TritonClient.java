@@ -54,6 +54,16 @@ public final class TritonClient implements AutoCloseable {
         .thenApply(r -> r.getConfig());
   }
 
+  public CompletableFuture<dev.framecast.inference.v2.ModelStatisticsResponse> statistics(
+      String model, Duration deadline) {
+    return toCompletable(
+        stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+            .modelStatistics(
+                dev.framecast.inference.v2.ModelStatisticsRequest.newBuilder()
+                    .setName(model)
+                    .build()));
+  }
+
   public CompletableFuture<Boolean> serverReady(Duration deadline) {
     return toCompletable(
             stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)

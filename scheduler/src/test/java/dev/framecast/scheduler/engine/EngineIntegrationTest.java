@@ -47,6 +47,10 @@ class EngineIntegrationTest {
       assertThat(job.toProto().getState()).isEqualTo(JobState.SUCCEEDED);
       assertThat(job.toProto().getStep()).isEqualTo(4);
       assertThat(harness.store.get("acme", job.id())).isPresent();
+      // The health checker reads the node's own compute time per batch size (ModelStatistics),
+      // which tells RPC time from compute time.
+      harness.pool.checkAll().join();
+      assertThat(harness.pool.nodes().get(0).computeSeconds("dit", 1)).isPositive().isFinite();
     }
   }
 

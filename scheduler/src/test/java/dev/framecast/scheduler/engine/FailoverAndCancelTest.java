@@ -60,6 +60,40 @@ class FailoverAndCancelTest {
   }
 
   @Test
+  void framesThatDoNotFitTheEventBudgetFailTheJobClearlyInsteadOfLosingIt() throws Exception {
+    EngineConfig d = EngineConfig.defaults();
+    EngineConfig small =
+        new EngineConfig(
+            d.maxJobs(),
+            d.maxCommands(),
+            20_000,
+            d.rpcDeadline(),
+            d.maxAttempts(),
+            d.noNodeTimeout(),
+            d.throughputFraction(),
+            d.latencyTarget(),
+            d.maxInFlightPerNode(),
+            d.previewFrames(),
+            d.clipChunkBytes(),
+            d.jobTimeout(),
+            d.stepProfile());
+    try (Harness harness = new Harness(1, small)) {
+      Job job =
+          harness.engine.submit(
+              "acme",
+              Harness.request("a red circle moving up", 3, 1).toBuilder()
+                  .setIncludeFrames(true)
+                  .build());
+      List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
+      JobEvent last = events.get(events.size() - 1);
+      assertThat(last.hasFailed()).as(last.toString()).isTrue();
+      assertThat(last.getFailed().getStatus().getCode())
+          .isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED.value());
+      assertThat(last.getFailed().getStatus().getMessage()).contains("include_frames");
+    }
+  }
+
+  @Test
   void eventsReplayFromAnySequenceNumber() throws Exception {
     try (Harness harness = new Harness(1)) {
       Job job = harness.engine.submit("acme", Harness.request("a cyan circle moving left", 9, 3));

@@ -123,6 +123,19 @@ class PlannerTest {
     return job;
   }
 
+  /** Marks every waiting job encoded (as if its prompts were cached), so tests start at READY. */
+  private void encodedAll() {
+    Job.TextEmbedding text =
+        new Job.TextEmbedding(
+            ByteString.copyFrom(new byte[4 * 8 * 4]), ByteString.copyFrom(new byte[4 * 4]));
+    while (!state.toEncode.isEmpty()) {
+      Job job = state.toEncode.pollFirst();
+      job.setText(text, text);
+      job.transition(JobPhase.READY);
+      state.ready.add(job, false);
+    }
+  }
+
   /** Plans a tick and answers every request; returns the plan. */
   private Plan tick(Status failure) {
     Plan plan = planner.schedule(clock.instant());
@@ -194,7 +207,7 @@ class PlannerTest {
     assertThat(two.phase()).isEqualTo(JobPhase.DECODING);
 
     Plan fourth = tick(null); // two has left, late has joined
-    assertThat(stepJobs(fourth, nodeA)).containsExactly(four, late);
+    assertThat(stepJobs(fourth, nodeA)).containsExactlyInAnyOrder(four, late);
     assertThat(fourth.batches())
         .anyMatch(b -> b instanceof Plan.Decode && b.jobs().equals(List.of(two)));
     assertThat(two.phase()).isEqualTo(JobPhase.SUCCEEDED);
@@ -281,40 +294,55 @@ class PlannerTest {
   }
 
   @Test
-  void whereBatchingBuysNothingTheActiveSetRunsAsTwoMicroBatchesInFlight() {
-    setUp(List.of(nodeA), 8);
-    // Linear: two half batches cost what one full batch costs, so RPC time can be hidden.
+  void whereRpcTimeMattersTwoFullBatchesAlternateOnTheNode() {
+    setUp(List.of(nodeA), 16);
     for (int b = 1; b <= 8; b++) {
-      state.profile(nodeA).observe(b, 0.1 * b);
+      state.profile(nodeA).observe(b, 0.010); // 10 ms round trip at every batch size
     }
-    List<Job> jobs = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      jobs.add(submit("acme", 5, Priority.PRIORITY_INTERACTIVE));
+    // The node says it computes for 5 ms of those 10: half of each step is RPC time.
+    java.util.Map<Integer, Double> compute = new java.util.HashMap<>();
+    for (int b = 1; b <= 8; b++) {
+      compute.put(b, 0.005);
     }
-    tick(null); // encode
-    // Capacity is 1 on a linear profile; fill the active set by hand to look at the split alone.
-    state.ready.poll(t -> true);
+    nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
+    for (int i = 0; i < 12; i++) {
+      submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
+    }
+    encodedAll();
     Plan plan = planner.schedule(clock.instant());
-    long steps = plan.batches().stream().filter(b -> b instanceof Plan.Step).count();
-    assertThat(steps).isEqualTo(1); // one job active: nothing to split
-    assertThat(planner.splitPays(nodeA, 4)).isTrue();
+    List<Plan.Batch> steps = plan.batches().stream().filter(b -> b instanceof Plan.Step).toList();
+    assertThat(steps).extracting(b -> b.jobs().size()).containsExactly(8, 4);
+    assertThat(state.ready.size()).isZero();
   }
 
   @Test
-  void whereBatchingPaysOneFullBatchIsKept() {
-    setUp(List.of(nodeA), 8);
+  void whereComputeDominatesOneBatchIsKept() {
+    setUp(List.of(nodeA), 16);
     for (int b = 1; b <= 8; b++) {
-      state.profile(nodeA).observe(b, 0.1); // flat: a full batch costs what one job costs
+      state.profile(nodeA).observe(b, 0.010);
     }
-    for (int i = 0; i < 4; i++) {
+    java.util.Map<Integer, Double> compute = new java.util.HashMap<>();
+    for (int b = 1; b <= 8; b++) {
+      compute.put(b, 0.0095);
+    }
+    nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
+    for (int i = 0; i < 12; i++) {
       submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     }
-    tick(null); // encode
-    Plan plan = tick(null);
-    assertThat(plan.batches().stream().filter(b -> b instanceof Plan.Step).toList())
-        .singleElement()
-        .satisfies(b -> assertThat(b.jobs()).hasSize(4));
-    assertThat(planner.splitPays(nodeA, 4)).isFalse();
+    encodedAll();
+    Plan plan = planner.schedule(clock.instant());
+    List<Plan.Batch> steps = plan.batches().stream().filter(b -> b instanceof Plan.Step).toList();
+    assertThat(steps).extracting(b -> b.jobs().size()).containsExactly(8);
+    assertThat(state.ready.size()).isEqualTo(4);
+  }
+
+  @Test
+  void withoutTheNodesStatisticsOneBatchIsKept() {
+    setUp(List.of(nodeA), 16);
+    for (int b = 1; b <= 8; b++) {
+      state.profile(nodeA).observe(b, 0.010);
+    }
+    assertThat(planner.rpcMatters(nodeA, PIPELINE, 8)).isFalse();
   }
 
   @Test

@@ -75,6 +75,7 @@ public class TickBenchmark {
   private Node node;
   private ModelInferResponse answer;
   private ModelInferRequest planned;
+  private List<Job> active;
   private byte[] source;
   private byte[] target;
 
@@ -126,7 +127,9 @@ public class TickBenchmark {
             .addRawOutputContents(ByteString.copyFrom(new byte[JOBS * latentBytes]))
             .addRawOutputContents(ByteString.copyFrom(new byte[JOBS * latentBytes]))
             .build();
-    planned = planner.schedule(clock.instant()).batches().get(0).request();
+    Plan first = planner.schedule(clock.instant());
+    planned = first.batches().get(0).request();
+    active = first.batches().get(0).jobs();
     // Let the first batch come back so later ticks are steady-state ones.
     state.inFlight.clear();
     source = new byte[planned.getSerializedSize()];
@@ -141,6 +144,12 @@ public class TickBenchmark {
       outcomes.apply(new Command.Done(batch, answer, null, 1_000_000));
     }
     return plan;
+  }
+
+  /** Builds the 32-job DiT request from the jobs' tensors: ropes, no copy of tensor bytes. */
+  @Benchmark
+  public ModelInferRequest assemble() {
+    return Planner.stepRequest(active);
   }
 
   /**

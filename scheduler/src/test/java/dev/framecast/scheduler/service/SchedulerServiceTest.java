@@ -258,6 +258,27 @@ class SchedulerServiceTest {
         .isGreaterThanOrEqualTo(first.getJobs(1).getCreatedTime().getSeconds());
   }
 
+  @Test
+  void metricsCountAdmissionsAndRejectionsByTenantAndReason() throws Exception {
+    submit(
+        "globex",
+        GenerateRequest.newBuilder().setPrompt("a cyan square moving up").setSteps(1).build());
+    catchThrowableOfType(
+        StatusRuntimeException.class,
+        () -> submit("globex", GenerateRequest.newBuilder().setPrompt("").build()));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create()
+        .write(out, scheduler.metrics().registry().scrape());
+    String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(text)
+        .containsPattern("framecast_scheduler_jobs_admitted_total\\{tenant=\"globex\"} [1-9]");
+    assertThat(text)
+        .containsPattern(
+            "framecast_scheduler_jobs_rejected_total\\{reason=\"InvalidRequest\",tenant=\"globex\"} [1-9]");
+    assertThat(text)
+        .contains("framecast_scheduler_node_healthy{node=", "framecast_scheduler_queue_depth");
+  }
+
   private static <T extends com.google.protobuf.Message> T detail(
       StatusRuntimeException e, Class<T> type) {
     com.google.rpc.Status status = StatusProto.fromThrowable(e);
