@@ -42,6 +42,11 @@ public final class Engine implements AutoCloseable {
   private final Clock clock;
   private final BlockingQueue<Command> inbox;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+
+  /** Submits and cancels queued and not yet handled: bounded by maxCommands. */
+  private final java.util.concurrent.atomic.AtomicInteger external =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private final EngineState state;
   private final Planner planner;
   private final Outcomes outcomes;
@@ -71,7 +76,9 @@ public final class Engine implements AutoCloseable {
     this.pipelines = Map.copyOf(pipelines);
     this.pool = pool;
     this.clock = clock;
-    this.inbox = new LinkedBlockingQueue<>(config.maxCommands());
+    // Unbounded: completions of requests already in flight must never be dropped or block their
+    // thread; the bound applies to what outside callers add (see external).
+    this.inbox = new LinkedBlockingQueue<>();
     this.events = new Events(clock);
     this.usage = usage;
     this.state = new EngineState(weights, maxConcurrent, 4096, config.stepProfile());
@@ -137,7 +144,7 @@ public final class Engine implements AutoCloseable {
       job.setDeadline(job.created().plus(config.jobTimeout()));
     }
     jobs.put(job.id(), job);
-    if (!running || !inbox.offer(new Command.Submit(job))) {
+    if (!running || !offerExternal(new Command.Submit(job))) {
       jobs.remove(job.id());
       throw Status.UNAVAILABLE
           .withDescription("the scheduler is not accepting jobs now")
@@ -149,7 +156,7 @@ public final class Engine implements AutoCloseable {
 
   /** Asks the loop to cancel the job at its next step boundary. */
   public void cancel(String jobId, String reason) {
-    if (!inbox.offer(new Command.Cancel(jobId, reason))) {
+    if (!offerExternal(new Command.Cancel(jobId, reason))) {
       throw Status.UNAVAILABLE.withDescription("the scheduler is busy; retry").asRuntimeException();
     }
   }
@@ -192,16 +199,18 @@ public final class Engine implements AutoCloseable {
     return running;
   }
 
-  private void enqueueInternal(Command command) {
-    // Results must never be lost: the bound is far above what can be in flight, so a full queue
-    // here means the loop is stuck, and blocking the worker briefly is the honest back-pressure.
-    try {
-      if (!inbox.offer(command, 10, TimeUnit.SECONDS)) {
-        LOG.severe("scheduler command queue full; dropping " + command.getClass().getSimpleName());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  private boolean offerExternal(Command command) {
+    if (external.incrementAndGet() > config.maxCommands()) {
+      external.decrementAndGet();
+      return false;
     }
+    inbox.add(command);
+    return true;
+  }
+
+  /** Completions from node calls and workers: never dropped, never blocking. */
+  private void enqueueInternal(Command command) {
+    inbox.add(command);
   }
 
   private void run() {

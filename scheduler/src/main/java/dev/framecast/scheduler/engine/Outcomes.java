@@ -78,6 +78,8 @@ final class Outcomes {
       Status status = Status.fromThrowable(done.error());
       if (isNodeFailure(status)) {
         node.breaker().onFailure();
+      } else {
+        node.breaker().onSuccess(); // the node answered; the request was at fault
       }
       LOG.warning(kind(batch) + " on node " + node + " failed: " + status);
     } else {
@@ -117,7 +119,7 @@ final class Outcomes {
   }
 
   private void encoded(Plan.Encode batch, ModelInferResponse response, Throwable error) {
-    Pipeline p = batch.jobs().get(0).pipeline();
+    Pipeline p = batch.pipeline();
     List<Job> waiting = new ArrayList<>();
     for (int i = 0; i < batch.prompts().size(); i++) {
       String key = Planner.key(p, batch.prompts().get(i));
@@ -222,6 +224,16 @@ final class Outcomes {
     }
   }
 
+  /** Two outputs, each exactly the batch's latents in size. */
+  private static boolean wellFormed(ModelInferResponse response, List<Job> jobs) {
+    if (response == null || response.getRawOutputContentsCount() < 2) {
+      return false;
+    }
+    int expected = jobs.get(0).pipeline().latentSize() * Float.BYTES * jobs.size();
+    return response.getRawOutputContents(0).size() == expected
+        && response.getRawOutputContents(1).size() == expected;
+  }
+
   private void decoded(Plan.Decode batch, ModelInferResponse response, Throwable error) {
     state.inFlight.removeAll(batch.jobs());
     for (int i = 0; i < batch.jobs().size(); i++) {
@@ -290,6 +302,9 @@ final class Outcomes {
 
   void rendered(Command.Rendered rendered) {
     Job job = rendered.job();
+    if (job.phase().isTerminal()) {
+      return; // ended meanwhile (deadline); its slot was released then
+    }
     if (job.cancelRequested()) {
       cancelled(job);
       return;

@@ -33,11 +33,18 @@ public record Plan(List<Batch> batches) {
   }
 
   /**
-   * Text encoding of distinct prompts (cache misses) for the jobs waiting on them.
+   * Text encoding of distinct prompts (cache misses) with one pipeline's text encoder.
    *
+   * @param jobs the jobs this batch completes the text of (may be empty: their other prompts may
+   *     come in a later batch, or the prompts serve jobs that attach later)
    * @param prompts the prompts in batch order
    */
-  public record Encode(Node node, List<Job> jobs, List<String> prompts, ModelInferRequest request)
+  public record Encode(
+      Node node,
+      List<Job> jobs,
+      dev.framecast.scheduler.pipeline.Pipeline pipeline,
+      List<String> prompts,
+      ModelInferRequest request)
       implements Batch {}
 
   /** One DiT step for every job of the batch. */

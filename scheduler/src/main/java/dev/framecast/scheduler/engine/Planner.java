@@ -14,7 +14,6 @@ import dev.framecast.scheduler.pipeline.Tokenizer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,98 +38,115 @@ final class Planner {
     this.events = events;
   }
 
+  /**
+   * Every phase registers a batch's jobs as it adds the batch, and a failing phase is logged and
+   * skipped: the batches already built (and their jobs' state) are always returned and sent, so no
+   * job is left registered for a request that never goes out.
+   */
   Plan schedule(Instant now) {
     List<Plan.Batch> batches = new ArrayList<>();
-    encode(batches);
-    activate(now);
-    step(batches);
-    decode(batches);
-    preview(batches);
+    guarded("encode", () -> encode(batches));
+    guarded("activate", () -> activate(now));
+    guarded("step", () -> step(batches));
+    guarded("decode", () -> decode(batches));
+    guarded("preview", () -> preview(batches));
     return new Plan(batches);
   }
 
-  /** Jobs whose prompts are cached become ready at once; the misses go in one encoder batch. */
+  private static void guarded(String phase, Runnable body) {
+    try {
+      body.run();
+    } catch (RuntimeException e) {
+      java.util.logging.Logger.getLogger(Planner.class.getName())
+          .log(java.util.logging.Level.SEVERE, "scheduling phase '" + phase + "' failed", e);
+    }
+  }
+
+  /**
+   * Jobs whose prompts are cached become ready at once. Prompts neither cached nor being encoded go
+   * into one encoder batch, up to the encoder's batch limit; a job moves to ENCODING_TEXT only when
+   * every prompt it lacks is in this batch or already in flight, otherwise it stays queued and is
+   * covered on a later tick (so a limit of 1 still makes progress).
+   */
   private void encode(List<Plan.Batch> batches) {
-    Map<String, List<Job>> misses = new LinkedHashMap<>();
     Pipeline pipeline = null;
+    Node node = null;
+    List<String> prompts = new ArrayList<>();
+    List<Job> covered = new ArrayList<>();
     for (Iterator<Job> it = state.toEncode.iterator(); it.hasNext(); ) {
       Job job = it.next();
-      Pipeline p = job.pipeline();
-      Job.TextEmbedding text = state.textCache.get(key(p, job.request().getPrompt()));
-      Job.TextEmbedding negative = state.textCache.get(key(p, job.request().getNegativePrompt()));
-      if (text != null && negative != null) {
+      if (job.phase().isTerminal()) {
         it.remove();
-        job.setText(text, negative);
+        continue;
+      }
+      Pipeline p = job.pipeline();
+      List<String> lacking = new ArrayList<>();
+      for (String prompt : List.of(job.request().getPrompt(), job.request().getNegativePrompt())) {
+        if (state.textCache.get(key(p, prompt)) == null && !lacking.contains(prompt)) {
+          lacking.add(prompt);
+        }
+      }
+      if (lacking.isEmpty()) {
+        it.remove();
+        job.setText(
+            state.textCache.get(key(p, job.request().getPrompt())),
+            state.textCache.get(key(p, job.request().getNegativePrompt())));
         job.transition(JobPhase.READY);
         state.ready.add(job, false);
         continue;
       }
-      if (pipeline != null && pipeline != p) {
+      if (pipeline == null) {
+        node = pool.place(Set.of(p.spec().textEncoder()), Node::inFlight).orElse(null);
+        if (node == null) {
+          continue; // no encoder node for this pipeline now
+        }
+        pipeline = p;
+      } else if (pipeline != p) {
         continue; // one pipeline's encoder per batch; the rest wait a tick
       }
       int room = Math.max(1, p.maxBatchSize());
-      List<String> wanted = new ArrayList<>();
-      if (text == null) {
-        wanted.add(job.request().getPrompt());
+      boolean all = true;
+      for (String prompt : lacking) {
+        if (state.encoding.containsKey(key(p, prompt)) || prompts.contains(prompt)) {
+          continue;
+        }
+        if (prompts.size() < room) {
+          prompts.add(prompt);
+        } else {
+          all = false;
+        }
       }
-      if (negative == null
-          && !job.request().getNegativePrompt().equals(job.request().getPrompt())) {
-        wanted.add(job.request().getNegativePrompt());
+      if (!all) {
+        continue; // the rest of its prompts go in a later batch
       }
-      long newPrompts =
-          wanted.stream()
-              .filter(w -> !misses.containsKey(w) && !state.encoding.containsKey(key(p, w)))
-              .count();
-      if (misses.size() + newPrompts > room) {
-        break;
-      }
-      Optional<Node> node = pool.place(Set.of(p.spec().textEncoder()), Node::inFlight);
-      if (node.isEmpty()) {
-        break;
-      }
-      pipeline = p;
       it.remove();
       job.transition(JobPhase.ENCODING_TEXT);
       if (job.timings().encodingStarted == null) {
         job.timings().encodingStarted = events.now();
       }
-      for (String prompt : wanted) {
-        if (state.encoding.containsKey(key(p, prompt))) {
-          state.encoding.get(key(p, prompt)).add(job);
-        } else {
-          misses.computeIfAbsent(prompt, k -> new ArrayList<>()).add(job);
-        }
+      covered.add(job);
+      for (String prompt : lacking) {
+        state.encoding.computeIfAbsent(key(p, prompt), k -> new ArrayList<>()).add(job);
       }
     }
-    if (misses.isEmpty()) {
+    if (prompts.isEmpty()) {
       return;
     }
-    Pipeline p = pipeline;
-    Node node = pool.place(Set.of(p.spec().textEncoder()), Node::inFlight).orElseThrow();
-    List<String> prompts = new ArrayList<>(misses.keySet());
     List<ByteString> ids = new ArrayList<>();
     for (String prompt : prompts) {
-      ids.add(ByteString.copyFrom(Tokenizer.utf8Bytes(prompt, p.maxTextLength())));
-      state.encoding.put(key(p, prompt), new ArrayList<>(misses.get(prompt)));
+      ids.add(ByteString.copyFrom(Tokenizer.utf8Bytes(prompt, pipeline.maxTextLength())));
+      state.encoding.computeIfAbsent(key(pipeline, prompt), k -> new ArrayList<>());
     }
     // Jobs waiting on text are tracked by state.encoding, not state.inFlight: they are in no
     // other line, and a prompt shared by several jobs is encoded once.
-    List<Job> jobs = new ArrayList<>();
-    misses
-        .values()
-        .forEach(
-            list ->
-                list.forEach(
-                    j -> {
-                      if (!jobs.contains(j)) jobs.add(j);
-                    }));
     ModelInferRequest request =
         ModelInferRequest.newBuilder()
-            .setModelName(p.spec().textEncoder())
-            .addInputs(Tensors.input("input_ids", "INT64", prompts.size(), p.maxTextLength()))
+            .setModelName(pipeline.spec().textEncoder())
+            .addInputs(
+                Tensors.input("input_ids", "INT64", prompts.size(), pipeline.maxTextLength()))
             .addRawInputContents(Tensors.concat(ids))
             .build();
-    batches.add(new Plan.Encode(node, jobs, prompts, request));
+    batches.add(new Plan.Encode(node, covered, pipeline, prompts, request));
   }
 
   static String key(Pipeline pipeline, String prompt) {
@@ -302,9 +318,11 @@ final class Planner {
       if (jobs.isEmpty()) {
         continue;
       }
-      // Jobs that fell behind go first, so a set larger than one batch does not starve its tail.
+      // Jobs that fell behind go first, so a set larger than one batch does not starve its tail;
+      // one batch holds one pipeline's jobs (a node may host several DiTs).
       jobs.sort(java.util.Comparator.comparingInt(Job::step));
       Pipeline pipeline = jobs.get(0).pipeline();
+      jobs.removeIf(j -> j.pipeline() != pipeline);
       int batch = batchSize(node, pipeline);
       int allowed = rpcMatters(node, pipeline, batch) ? 2 : 1;
       while (!jobs.isEmpty() && node.inFlight() + pending(batches, node) < allowed) {

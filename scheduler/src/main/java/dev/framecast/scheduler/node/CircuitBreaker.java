@@ -36,11 +36,16 @@ public final class CircuitBreaker {
   }
 
   /** Whether work may be sent now; in half-open state only one trial at a time. */
-  public synchronized boolean allow() {
+  /** OPEN becomes HALF_OPEN once the cool-down is over; every method sees the same state. */
+  private void refresh() {
     if (state == State.OPEN && clock.getAsLong() >= openUntil) {
       state = State.HALF_OPEN;
       trialInFlight = false;
     }
+  }
+
+  public synchronized boolean allow() {
+    refresh();
     if (state == State.CLOSED) {
       return true;
     }
@@ -59,6 +64,7 @@ public final class CircuitBreaker {
   }
 
   public synchronized void onFailure() {
+    refresh();
     failures++;
     if (state == State.HALF_OPEN) {
       cooldownNanos = Math.min(maxCooldownNanos, cooldownNanos * 2);
@@ -75,9 +81,7 @@ public final class CircuitBreaker {
   }
 
   public synchronized State state() {
-    if (state == State.OPEN && clock.getAsLong() >= openUntil) {
-      return State.HALF_OPEN;
-    }
+    refresh();
     return state;
   }
 }

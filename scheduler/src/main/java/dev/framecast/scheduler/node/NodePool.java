@@ -74,7 +74,17 @@ public final class NodePool implements AutoCloseable {
   public void startHealthChecks(Duration interval) {
     checkAll().join();
     checker.scheduleWithFixedDelay(
-        () -> checkAll().join(), interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        () -> {
+          try {
+            checkAll().join();
+          } catch (RuntimeException e) {
+            // An escaping exception would cancel the schedule and freeze every node's health.
+            LOG.log(java.util.logging.Level.WARNING, "node health round failed", e);
+          }
+        },
+        interval.toMillis(),
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   public CompletableFuture<Void> checkAll() {

@@ -21,6 +21,9 @@ public final class FairQueue {
   private final ToDoubleFunction<String> weights;
   private final Map<String, TenantQueue> tenants = new HashMap<>();
 
+  /** The virtual time of the most recently served tenant: never decreases. */
+  private double systemVirtualTime;
+
   /**
    * @param weights a tenant's current weight (> 0), read at every charge
    */
@@ -50,7 +53,9 @@ public final class FairQueue {
   public void add(Job job, boolean front) {
     TenantQueue queue = tenants.computeIfAbsent(job.tenant(), t -> new TenantQueue());
     if (queue.isEmpty()) {
-      queue.virtualTime = Math.max(queue.virtualTime, minBackloggedVirtualTime());
+      // A tenant (re)joining starts no earlier than the others: idling banks no credit, also
+      // when nobody else is waiting right now.
+      queue.virtualTime = Math.max(queue.virtualTime, floorVirtualTime());
     }
     Deque<Job> deque = job.interactive() ? queue.interactive : queue.batch;
     if (front) {
@@ -74,6 +79,7 @@ public final class FairQueue {
     if (best == null) {
       return null;
     }
+    systemVirtualTime = Math.max(systemVirtualTime, best.virtualTime);
     return !best.interactive.isEmpty() ? best.interactive.pollFirst() : best.batch.pollFirst();
   }
 
@@ -158,13 +164,14 @@ public final class FairQueue {
     return position;
   }
 
-  private double minBackloggedVirtualTime() {
+  /** The smallest backlogged virtual time, or the system's when nobody waits. */
+  private double floorVirtualTime() {
     double min = Double.POSITIVE_INFINITY;
     for (TenantQueue queue : tenants.values()) {
       if (!queue.isEmpty()) {
         min = Math.min(min, queue.virtualTime);
       }
     }
-    return min == Double.POSITIVE_INFINITY ? 0 : min;
+    return min == Double.POSITIVE_INFINITY ? systemVirtualTime : min;
   }
 }

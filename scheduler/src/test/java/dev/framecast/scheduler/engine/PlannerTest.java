@@ -346,6 +346,55 @@ class PlannerTest {
   }
 
   @Test
+  void anEncoderThatTakesOnePromptAtATimeStillEncodesEveryJob() {
+    setUp(List.of(nodeA), 8);
+    Pipeline one =
+        new Pipeline(
+            SPEC,
+            "utf8-bytes",
+            4,
+            8,
+            2,
+            2,
+            2,
+            2,
+            4,
+            1,
+            50,
+            4f,
+            0f,
+            20f,
+            "linear",
+            "philox-normal",
+            4,
+            4,
+            8f,
+            1);
+    List<Job> jobs = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      GenerateRequest request =
+          GenerateRequest.newBuilder()
+              .setPrompt("prompt " + i)
+              .setNegativePrompt("blurry")
+              .setModel("reference")
+              .setSteps(1)
+              .setGuidanceScale(4f)
+              .setSeed(i)
+              .build();
+      Job job = new Job("one-" + i, "acme", request, one, clock.instant(), 1 << 20);
+      state.toEncode.addLast(job);
+      jobs.add(job);
+    }
+    for (int tick = 0; tick < 12 && !jobs.stream().allMatch(j -> j.phase().isTerminal()); tick++) {
+      Plan plan = tick(null);
+      plan.batches().stream()
+          .filter(b -> b instanceof Plan.Encode)
+          .forEach(b -> assertThat(((Plan.Encode) b).prompts()).hasSize(1));
+    }
+    assertThat(jobs).allMatch(j -> j.phase() == JobPhase.SUCCEEDED);
+  }
+
+  @Test
   void maxConcurrentJobsKeepsTheRestQueued() {
     setUp(List.of(nodeA), 1);
     Job first = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);

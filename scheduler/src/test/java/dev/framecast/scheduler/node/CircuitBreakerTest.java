@@ -27,6 +27,17 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void aFailureAfterTheCooldownWithoutATrialReopensTheBreaker() {
+    for (int i = 0; i < 3; i++) {
+      breaker.onFailure();
+    }
+    now += Duration.ofSeconds(1).toNanos();
+    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    breaker.onFailure(); // e.g. a decode request placed without taking the trial
+    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+  }
+
+  @Test
   void aFailedTrialReopensWithALongerCooldown() {
     for (int i = 0; i < 3; i++) {
       breaker.onFailure();

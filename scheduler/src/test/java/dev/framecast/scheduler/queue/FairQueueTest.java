@@ -76,6 +76,19 @@ class FairQueueTest {
   }
 
   @Test
+  void aTenantReturningToAnIdleSystemStartsAtTheSystemsVirtualTime() {
+    FairQueue queue = new FairQueue(WEIGHTS::get);
+    Job a = job("a", Priority.PRIORITY_INTERACTIVE);
+    queue.add(a, false);
+    queue.poll(t -> true);
+    queue.charge("a", 50); // a runs alone while its queue is empty
+    queue.add(job("a", Priority.PRIORITY_INTERACTIVE), false);
+    queue.poll(t -> true); // the system's virtual time follows a
+    queue.add(job("b", Priority.PRIORITY_INTERACTIVE), false); // b returns; nobody else waits
+    assertThat(queue.virtualTime("b")).isEqualTo(50);
+  }
+
+  @Test
   void ineligibleTenantsAreSkippedAndPositionsEstimated() {
     FairQueue queue = new FairQueue(WEIGHTS::get);
     Job a1 = job("a", Priority.PRIORITY_INTERACTIVE);
