@@ -54,6 +54,7 @@ public final class Engine implements AutoCloseable {
   private final UsageSink usage;
   private final Thread loop;
   private volatile boolean running = true;
+  private Instant positionsUpdated = Instant.EPOCH;
 
   /**
    * @param pipelines pipelines by name, resolved against the nodes' model configs
@@ -227,6 +228,10 @@ public final class Engine implements AutoCloseable {
         Instant now = clock.instant();
         expire(now);
         execute(planner.schedule(now));
+        if (now.isAfter(positionsUpdated.plusSeconds(1))) {
+          positionsUpdated = now;
+          updatePositions();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -258,6 +263,23 @@ public final class Engine implements AutoCloseable {
       outcomes.previewReady(preview);
     } else if (command instanceof Command.Rendered rendered) {
       outcomes.rendered(rendered);
+    }
+  }
+
+  /**
+   * Queue positions for GetJob, refreshed at most once a second (estimating the fair order costs
+   * more than a tick should): waiting for text first, then the fair queue's estimate.
+   */
+  private void updatePositions() {
+    int index = 0;
+    for (Job job : state.toEncode) {
+      job.setQueuePosition(index++);
+    }
+    int encoding = index;
+    for (Job job : jobs.values()) {
+      if (job.phase() == dev.framecast.scheduler.job.JobPhase.READY) {
+        job.setQueuePosition(encoding + state.ready.position(job));
+      }
     }
   }
 

@@ -55,6 +55,28 @@ class EngineIntegrationTest {
   }
 
   @Test
+  void queuedJobsReportTheirPosition() throws Exception {
+    try (Harness harness = new Harness(1)) {
+      // Long jobs from one tenant with max concurrency 8: the 9th and 10th wait in line.
+      List<Job> jobs = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        jobs.add(
+            harness.engine.submit("acme", Harness.request("a blue circle moving left", i, 50)));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (jobs.get(9).toProto().getQueuePosition() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(jobs.get(9).toProto().getState()).isEqualTo(JobState.QUEUED);
+      assertThat(jobs.get(9).toProto().getQueuePosition()).isEqualTo(1);
+      assertThat(jobs.get(8).toProto().getQueuePosition()).isZero();
+      for (Job job : jobs) {
+        harness.engine.cancel(job.id(), "test over");
+      }
+    }
+  }
+
+  @Test
   void concurrentJobsOfThreeTenantsMatchSoloRunsBitForBit() throws Exception {
     String[] tenants = {"acme", "globex", "initech"};
     String[] prompts = {
