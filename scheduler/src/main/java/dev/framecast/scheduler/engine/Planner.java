@@ -46,6 +46,7 @@ final class Planner {
   Plan schedule(Instant now) {
     List<Plan.Batch> batches = new ArrayList<>();
     guarded("encode", () -> encode(batches));
+    guarded("evict", () -> state.active.keySet().forEach(this::evict));
     guarded("activate", () -> activate(now));
     guarded("step", () -> step(batches));
     guarded("decode", () -> decode(batches));
@@ -159,19 +160,21 @@ final class Planner {
    */
   private void activate(Instant now) {
     boolean anyWaiting = state.ready.size() > 0;
+    // Pipelines with no room (and nothing to preempt) this tick: their jobs wait, the others go on.
+    Set<Pipeline> full = new java.util.HashSet<>();
     while (state.ready.size() > 0) {
-      Job next = state.ready.peek(state::belowConcurrency);
+      Job next = state.ready.peek(state::belowConcurrency, job -> !full.contains(job.pipeline()));
       if (next == null) {
         break;
       }
       Optional<Node> node = roomiest(next);
       if (node.isEmpty()) {
         if (!preempt(next)) {
-          break;
+          full.add(next.pipeline());
         }
         continue;
       }
-      state.ready.poll(state::belowConcurrency);
+      state.ready.take(next);
       join(next, node.get());
     }
     boolean someNodeUp = !pool.healthy(Set.of()).isEmpty();
@@ -286,10 +289,13 @@ final class Planner {
     }
   }
 
-  /** A node that went unhealthy gives its jobs between steps back to the fair queue. */
+  /**
+   * Jobs between steps on a node that can no longer run their DiT (unhealthy, ejected, or the model
+   * unloaded) go back to the fair queue, to run on another node.
+   */
   private void evict(Node node) {
     for (Job job : new ArrayList<>(state.activeOn(node))) {
-      if (!state.inFlight.contains(job)) {
+      if (!state.inFlight.contains(job) && !node.canRun(Set.of(job.pipeline().spec().dit()))) {
         leave(job, node);
         job.transition(JobPhase.READY);
         state.ready.add(job, true);
@@ -305,13 +311,10 @@ final class Planner {
   private void step(List<Plan.Batch> batches) {
     for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
       Node node = entry.getKey();
-      if (!node.canRun(Set.of())) {
-        evict(node);
-        continue;
-      }
       List<Job> jobs = new ArrayList<>();
       for (Job job : entry.getValue()) {
-        if (!state.inFlight.contains(job)) {
+        // Health may change between phases (another thread): never send to a node that cannot.
+        if (!state.inFlight.contains(job) && node.canRun(Set.of(job.pipeline().spec().dit()))) {
           jobs.add(job);
         }
       }

@@ -83,6 +83,54 @@ public final class FairQueue {
     return !best.interactive.isEmpty() ? best.interactive.pollFirst() : best.batch.pollFirst();
   }
 
+  /**
+   * The job fair order serves next among jobs that pass {@code usable} (e.g. whose pipeline has
+   * room somewhere): per eligible tenant its first usable job, interactive before batch, from the
+   * tenant with the smallest virtual time. Null when none.
+   */
+  public Job peek(Predicate<String> eligible, Predicate<Job> usable) {
+    Job best = null;
+    TenantQueue bestQueue = null;
+    String bestName = null;
+    for (Map.Entry<String, TenantQueue> entry : tenants.entrySet()) {
+      TenantQueue queue = entry.getValue();
+      if (queue.isEmpty() || !eligible.test(entry.getKey())) {
+        continue;
+      }
+      Job candidate = firstUsable(queue, usable);
+      if (candidate != null
+          && (bestQueue == null
+              || before(queue.virtualTime, entry.getKey(), bestQueue.virtualTime, bestName))) {
+        best = candidate;
+        bestQueue = queue;
+        bestName = entry.getKey();
+      }
+    }
+    return best;
+  }
+
+  /** Takes a job peek returned; the tenant's virtual time becomes the system's floor. */
+  public void take(Job job) {
+    TenantQueue queue = tenants.get(job.tenant());
+    if (queue != null && (queue.interactive.remove(job) || queue.batch.remove(job))) {
+      systemVirtualTime = Math.max(systemVirtualTime, queue.virtualTime);
+    }
+  }
+
+  private static Job firstUsable(TenantQueue queue, Predicate<Job> usable) {
+    for (Job job : queue.interactive) {
+      if (usable.test(job)) {
+        return job;
+      }
+    }
+    for (Job job : queue.batch) {
+      if (usable.test(job)) {
+        return job;
+      }
+    }
+    return null;
+  }
+
   /** The job poll would return, without taking it. */
   public Job peek(Predicate<String> eligible) {
     TenantQueue best = next(eligible);

@@ -395,6 +395,78 @@ class PlannerTest {
   }
 
   @Test
+  void aFullPipelineDoesNotHoldBackJobsOfAnotherPipeline() {
+    Node nodeOther = TestNodes.ready("other", nanos::get, "text_encoder", "dit2", "vae");
+    setUp(List.of(nodeA, nodeOther), 8);
+    for (Node node : List.of(nodeA, nodeOther)) {
+      state.profile(node).observe(1, 0.1);
+      state.profile(node).observe(2, 0.2); // linear: one job per node
+    }
+    Pipeline other =
+        new Pipeline(
+            new PipelineSpec("other", "text_encoder", "dit2", "vae", "", false),
+            "utf8-bytes",
+            4,
+            8,
+            2,
+            2,
+            2,
+            2,
+            4,
+            1,
+            50,
+            4f,
+            0f,
+            20f,
+            "linear",
+            "philox-normal",
+            4,
+            4,
+            8f,
+            8);
+    Job first = submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
+    Job second = submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setPrompt("o")
+            .setModel("other")
+            .setSteps(5)
+            .setGuidanceScale(4f)
+            .setSeed(9)
+            .build();
+    Job third = new Job("other-job", "acme", request, other, clock.instant(), 1 << 20);
+    state.toEncode.addLast(third);
+    encodedAll();
+    Plan plan = planner.schedule(clock.instant());
+    assertThat(stepJobs(plan, nodeA)).containsExactly(first);
+    assertThat(stepJobs(plan, nodeOther)).containsExactly(third);
+    assertThat(second.phase()).isEqualTo(JobPhase.READY);
+  }
+
+  @Test
+  void jobsLeaveANodeThatNoLongerServesTheirDit() {
+    setUp(List.of(nodeA, nodeB), 8);
+    for (Node node : List.of(nodeA, nodeB)) {
+      state.profile(node).observe(1, 0.1);
+      state.profile(node).observe(2, 0.2);
+    }
+    Job job = submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
+    encodedAll();
+    Plan first = tick(null);
+    Node was =
+        first.batches().stream()
+            .filter(b -> b instanceof Plan.Step)
+            .findFirst()
+            .orElseThrow()
+            .node();
+    Node other = was == nodeA ? nodeB : nodeA;
+    TestNodes.setModels(was, "text_encoder", "vae"); // the DiT was unloaded there
+    Plan next = tick(null);
+    assertThat(stepJobs(next, other)).containsExactly(job);
+    assertThat(stepJobs(next, was)).isEmpty();
+  }
+
+  @Test
   void maxConcurrentJobsKeepsTheRestQueued() {
     setUp(List.of(nodeA), 1);
     Job first = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);

@@ -18,4 +18,9 @@ public final class TestNodes {
     node.setHealth(true, Set.of(models));
     return node;
   }
+
+  /** Changes the models a node reports ready (e.g. one was unloaded). */
+  public static void setModels(Node node, String... models) {
+    node.setHealth(true, Set.of(models));
+  }
 }
