@@ -28,7 +28,6 @@ import dev.framecast.node.repository.ModelVersion;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -213,10 +212,5 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
     }
     LOG.log(Level.SEVERE, "unexpected failure", cause);
     return Status.INTERNAL.withDescription(String.valueOf(cause.getMessage())).withCause(cause);
-  }
-
-  /** Completed future helper for callers that need one. */
-  static <T> CompletableFuture<T> failed(Throwable error) {
-    return CompletableFuture.failedFuture(error);
   }
 }

@@ -66,10 +66,6 @@ public final class ModelStats {
     metrics.pending(model, version, delta);
   }
 
-  public long executionCount() {
-    return executionCount.sum();
-  }
-
   public ModelStatistics snapshot() {
     ModelStatistics.Builder stats =
         ModelStatistics.newBuilder()

@@ -263,9 +263,7 @@ final class Planner {
 
   private void join(Job job, Node node) {
     job.transition(JobPhase.DENOISING);
-    job.setNode(node.name());
     state.activeOn(node).add(job);
-    node.addActive(1);
     state.addRunning(job.tenant(), 1);
     if (job.latents() == null) {
       Pipeline p = job.pipeline();
@@ -284,7 +282,6 @@ final class Planner {
   /** Takes a job out of its node's active set. */
   void leave(Job job, Node node) {
     if (state.activeOn(node).remove(job)) {
-      node.addActive(-1);
       state.addRunning(job.tenant(), -1);
     }
   }

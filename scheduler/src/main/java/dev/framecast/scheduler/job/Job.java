@@ -36,7 +36,6 @@ public final class Job {
   private ByteString latents;
   private TextEmbedding text;
   private TextEmbedding negativeText;
-  private String node = "";
   private boolean cancelRequested;
   private String cancelReason = "";
   private Instant deadline;
@@ -205,14 +204,6 @@ public final class Job {
 
   public void setClip(ClipInfo clip) {
     this.clip = clip;
-  }
-
-  public String node() {
-    return node;
-  }
-
-  public void setNode(String node) {
-    this.node = node;
   }
 
   public boolean cancelRequested() {

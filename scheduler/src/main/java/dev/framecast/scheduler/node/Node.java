@@ -17,9 +17,6 @@ public final class Node {
   private volatile java.util.Map<String, java.util.Map<Integer, Double>> computeSeconds =
       java.util.Map.of();
 
-  /** Jobs in this node's active sets (loop thread). */
-  private int activeJobs;
-
   /** Requests in flight to this node (loop thread). */
   private int inFlight;
 
@@ -68,14 +65,6 @@ public final class Node {
 
   public void setComputeSeconds(java.util.Map<String, java.util.Map<Integer, Double>> seconds) {
     this.computeSeconds = java.util.Map.copyOf(seconds);
-  }
-
-  public int activeJobs() {
-    return activeJobs;
-  }
-
-  public void addActive(int delta) {
-    activeJobs += delta;
   }
 
   public int inFlight() {

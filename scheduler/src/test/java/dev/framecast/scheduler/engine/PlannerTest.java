@@ -31,29 +31,32 @@ import org.junit.jupiter.api.Test;
  */
 class PlannerTest {
   private static final PipelineSpec SPEC = PipelineSpec.reference();
-  // Tiny shapes: text 4 x 8, latents 2 x 2 x 2 x 2, frames 2 of 4 x 4.
-  private static final Pipeline PIPELINE =
-      new Pipeline(
-          SPEC,
-          "utf8-bytes",
-          4,
-          8,
-          2,
-          2,
-          2,
-          2,
-          4,
-          1,
-          50,
-          4f,
-          0f,
-          20f,
-          "linear",
-          "philox-normal",
-          4,
-          4,
-          8f,
-          8);
+  private static final Pipeline PIPELINE = tiny(SPEC, 8);
+
+  /** Tiny shapes: text 4 x 8, latents 2 x 2 x 2 x 2, frames 2 of 4 x 4. */
+  private static Pipeline tiny(PipelineSpec spec, int maxBatch) {
+    return new Pipeline(
+        spec,
+        "utf8-bytes",
+        4,
+        8,
+        2,
+        2,
+        2,
+        2,
+        4,
+        1,
+        50,
+        4f,
+        0f,
+        20f,
+        "linear",
+        "philox-normal",
+        4,
+        4,
+        8f,
+        maxBatch);
+  }
 
   private final AtomicLong nanos = new AtomicLong();
   private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC);
@@ -348,28 +351,7 @@ class PlannerTest {
   @Test
   void anEncoderThatTakesOnePromptAtATimeStillEncodesEveryJob() {
     setUp(List.of(nodeA), 8);
-    Pipeline one =
-        new Pipeline(
-            SPEC,
-            "utf8-bytes",
-            4,
-            8,
-            2,
-            2,
-            2,
-            2,
-            4,
-            1,
-            50,
-            4f,
-            0f,
-            20f,
-            "linear",
-            "philox-normal",
-            4,
-            4,
-            8f,
-            1);
+    Pipeline one = tiny(SPEC, 1);
     List<Job> jobs = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       GenerateRequest request =
@@ -402,28 +384,7 @@ class PlannerTest {
       state.profile(node).observe(1, 0.1);
       state.profile(node).observe(2, 0.2); // linear: one job per node
     }
-    Pipeline other =
-        new Pipeline(
-            new PipelineSpec("other", "text_encoder", "dit2", "vae", "", false),
-            "utf8-bytes",
-            4,
-            8,
-            2,
-            2,
-            2,
-            2,
-            4,
-            1,
-            50,
-            4f,
-            0f,
-            20f,
-            "linear",
-            "philox-normal",
-            4,
-            4,
-            8f,
-            8);
+    Pipeline other = tiny(new PipelineSpec("other", "text_encoder", "dit2", "vae", "", false), 8);
     Job first = submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     Job second = submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     GenerateRequest request =
