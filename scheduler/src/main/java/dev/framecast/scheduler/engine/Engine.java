@@ -106,6 +106,11 @@ public final class Engine implements AutoCloseable {
     return pool;
   }
 
+  /** Jobs kept, running and finished; older finished jobs are forgotten past it. */
+  public int maxJobs() {
+    return config.maxJobs();
+  }
+
   /** Jobs in the engine that have not ended (any tenant). */
   public int unfinished() {
     int count = 0;

@@ -9,6 +9,7 @@ import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.scheduler.admission.Admission;
 import dev.framecast.scheduler.admission.AdmissionException;
+import dev.framecast.scheduler.admission.InvalidRequestException;
 import dev.framecast.scheduler.admission.UnknownTenantException;
 import dev.framecast.scheduler.admission.UsageLedger;
 import dev.framecast.scheduler.engine.ClipStore;
@@ -19,15 +20,17 @@ import dev.framecast.scheduler.pipeline.Pipeline;
 import dev.framecast.scheduler.tenant.TenantPolicy;
 import dev.framecast.scheduler.tenant.TenantRegistry;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
 
 /**
  * What the scheduler offers a caller whose identity the gateway verified: submit (validation,
@@ -38,6 +41,7 @@ import java.util.concurrent.Executor;
 public final class SchedulerCore {
   static final int DEFAULT_PAGE = 50;
   static final int MAX_PAGE = 500;
+  static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
 
   private final Engine engine;
   private final TenantRegistry tenants;
@@ -49,6 +53,7 @@ public final class SchedulerCore {
   private final SchedulerMetrics metrics;
   private final java.util.Map<String, Object> tenantLocks =
       new java.util.concurrent.ConcurrentHashMap<>();
+  private final IdempotencyKeys idempotency;
 
   public SchedulerCore(
       Engine engine,
@@ -58,6 +63,27 @@ public final class SchedulerCore {
       ClipStore clips,
       Executor streamExecutor,
       SchedulerMetrics metrics) {
+    this(
+        engine,
+        tenants,
+        admission,
+        ledger,
+        clips,
+        streamExecutor,
+        metrics,
+        new IdempotencyKeys(Clock.systemUTC(), IDEMPOTENCY_WINDOW, engine.maxJobs()));
+  }
+
+  SchedulerCore(
+      Engine engine,
+      TenantRegistry tenants,
+      Admission admission,
+      UsageLedger ledger,
+      ClipStore clips,
+      Executor streamExecutor,
+      SchedulerMetrics metrics,
+      IdempotencyKeys idempotency) {
+    this.idempotency = idempotency;
     this.metrics = metrics;
     this.engine = engine;
     this.tenants = tenants;
@@ -72,24 +98,62 @@ public final class SchedulerCore {
   /** The verified identity of a call. */
   public record Caller(String tenant, String subject, boolean admin) {}
 
+  /**
+   * Validates, admits and queues a job. With an idempotency key, a repeat of the same request by
+   * the same tenant within 24 hours returns the original job (admission is not charged twice); the
+   * same key with a different request is INVALID_ARGUMENT.
+   */
   public dev.framecast.api.v1.Job submit(Caller caller, GenerateRequest request) {
     String tenant = caller.tenant();
     try {
       policy(tenant);
       GenerateRequest normalized = normalizer.normalize(request);
+      String key = request.getIdempotencyKey();
       // Admission and queueing are one step per tenant, so concurrent submissions cannot
-      // overshoot max_queued_jobs.
+      // overshoot max_queued_jobs, and two retries with one key cannot both create a job.
       synchronized (tenantLocks.computeIfAbsent(tenant, t -> new Object())) {
+        if (!key.isEmpty()) {
+          Optional<IdempotencyKeys.Entry> earlier = idempotency.find(tenant, key);
+          if (earlier.isPresent()) {
+            return replay(earlier.get(), request);
+          }
+        }
         admission.admit(
             tenant, normalized.getModel(), normalized.getSteps(), engine.waiting(tenant));
-        dev.framecast.api.v1.Job job = engine.submit(tenant, normalized).toProto();
+        Job job = engine.submit(tenant, normalized);
+        if (!key.isEmpty()) {
+          idempotency.remember(tenant, key, job.id(), request);
+        }
         metrics.admitted(tenant);
-        return job;
+        return job.toProto();
       }
     } catch (AdmissionException e) {
       metrics.rejected(tenant, e.getClass().getSimpleName().replace("Exception", ""));
       throw e;
     }
+  }
+
+  private dev.framecast.api.v1.Job replay(IdempotencyKeys.Entry earlier, GenerateRequest request) {
+    if (!IdempotencyKeys.sameRequest(earlier, request)) {
+      throw new InvalidRequestException(
+          List.of(
+              new InvalidRequestException.FieldViolation(
+                  "idempotency_key",
+                  "this idempotency_key was used within 24 hours for a different request (job "
+                      + earlier.jobId()
+                      + "); use a new key for a new request")));
+    }
+    return engine
+        .job(earlier.jobId())
+        .map(Job::toProto)
+        .orElseThrow(
+            () ->
+                Status.FAILED_PRECONDITION
+                    .withDescription(
+                        "the job this idempotency_key created ("
+                            + earlier.jobId()
+                            + ") has ended and is no longer retained")
+                    .asRuntimeException());
   }
 
   /** The caller's job; NOT_FOUND for unknown ids and for other tenants' jobs alike. */
@@ -109,10 +173,13 @@ public final class SchedulerCore {
     return owned(caller, jobId).toProto();
   }
 
-  public void watch(
-      Caller caller, String jobId, long afterSeq, ServerCallStreamObserver<JobEvent> call) {
+  /**
+   * The job's events after {@code afterSeq}, then live until it ends, emitted only as fast as the
+   * subscriber asks. Unknown and foreign jobs fail here, before anything is streamed.
+   */
+  public Flow.Publisher<JobEvent> events(Caller caller, String jobId, long afterSeq) {
     Job job = owned(caller, jobId);
-    EventStreamer.start(job.events(), call, streamExecutor, afterSeq);
+    return new EventLogPublisher(job.events(), afterSeq, streamExecutor);
   }
 
   public dev.framecast.api.v1.Job cancel(Caller caller, String jobId, String reason) {

@@ -79,10 +79,8 @@ public final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
   @Override
   public void watch(WatchRequest request, StreamObserver<JobEvent> response) {
     try {
-      core.watch(
-          caller(request.getCaller()),
-          request.getJobId(),
-          request.getAfterSeq(),
+      FlowControlledWriter.pipe(
+          core.events(caller(request.getCaller()), request.getJobId(), request.getAfterSeq()),
           (ServerCallStreamObserver<JobEvent>) response);
     } catch (RuntimeException e) {
       response.onError(toStatus(e));

@@ -119,6 +119,36 @@ class SchedulerServiceTest {
   }
 
   @Test
+  void anIdempotencyKeyReturnsTheOriginalJobAndRefusesADifferentRequest() {
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setPrompt("a blue square moving up")
+            .setSteps(2)
+            .setIdempotencyKey("retry-me-1")
+            .build();
+    Job first = submit("acme", request);
+    Job again = submit("acme", request);
+    assertThat(again.getId()).isEqualTo(first.getId());
+    // The seed drawn for the first submission is the job's; a retry does not draw another.
+    assertThat(again.getSeed()).isEqualTo(first.getSeed());
+
+    // Keys are per tenant: globex's same key is its own job.
+    Job other = submit("globex", request);
+    assertThat(other.getId()).isNotEqualTo(first.getId());
+
+    StatusRuntimeException changed =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> submit("acme", request.toBuilder().setSteps(3).build()));
+    assertThat(changed.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    BadRequest bad = detail(changed, BadRequest.class);
+    assertThat(bad.getFieldViolations(0).getField()).isEqualTo("idempotency_key");
+    assertThat(bad.getFieldViolations(0).getDescription()).contains(first.getId());
+    watch("acme", first.getId(), 0);
+    watch("globex", other.getId(), 0);
+  }
+
+  @Test
   void submitFillsDefaultsAndWatchFollowsTheJobToItsEnd() {
     Job job =
         submit(

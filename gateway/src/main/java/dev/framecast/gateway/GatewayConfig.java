@@ -1,0 +1,83 @@
+package dev.framecast.gateway;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The gateway's own settings ({@code framecast.*}; environment: {@code FRAMECAST_*}). */
+@ConfigMapping(prefix = "framecast")
+public interface GatewayConfig {
+  /** Where the scheduler runs, and who issues tokens. */
+  enum Mode {
+    /** Scheduler and inference node in this process; tokens from the local development issuer. */
+    EMBEDDED,
+    /** The scheduler over framecast.scheduler.v1; tokens from the OIDC provider (Keycloak). */
+    DISTRIBUTED
+  }
+
+  @WithDefault("embedded")
+  Mode mode();
+
+  Embedded embedded();
+
+  Distributed distributed();
+
+  Oidc oidc();
+
+  Limits limits();
+
+  /** The development issuer's state directory (default $FRAMECAST_HOME or ~/.framecast). */
+  Optional<Path> devIssuerDir();
+
+  interface Embedded {
+    @WithDefault("triton-models")
+    Path modelRepository();
+
+    /** tenants.yaml, watched and reloaded; unset: the bundled demo tenants. */
+    Optional<Path> tenantsFile();
+
+    /** Where finished clips are kept; unset: a temporary directory. */
+    Optional<Path> clipDirectory();
+
+    @WithDefault("2")
+    int renderThreads();
+  }
+
+  interface Distributed {
+    /** host:port of the scheduler, or dns:///name:port. */
+    @WithDefault("localhost:8090")
+    String scheduler();
+
+    /** Deadline of each unary call to the scheduler. */
+    @WithDefault("10s")
+    Duration deadline();
+  }
+
+  interface Oidc {
+    /** The issuer (Keycloak: https://host/realms/framecast); discovery finds its JWKS. */
+    Optional<String> issuer();
+
+    /** The audience tokens must carry (Keycloak: an audience mapper on each client). */
+    @WithDefault("framecast")
+    String audience();
+
+    /** The JWKS URL, when the issuer has no discovery document. */
+    Optional<String> jwksUrl();
+
+    /** The claim that names the tenant. */
+    @WithDefault("tenant")
+    String tenantClaim();
+  }
+
+  interface Limits {
+    /** Hard cap on prompt and negative prompt, in UTF-8 bytes, before the pipeline's own limit. */
+    @WithDefault("2048")
+    int maxPromptBytes();
+
+    /** The longest idempotency key accepted. */
+    @WithDefault("128")
+    int maxIdempotencyKey();
+  }
+}

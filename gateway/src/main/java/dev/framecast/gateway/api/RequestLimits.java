@@ -1,0 +1,79 @@
+package dev.framecast.gateway.api;
+
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.gateway.GatewayConfig;
+import dev.framecast.scheduler.admission.InvalidRequestException;
+import dev.framecast.scheduler.admission.InvalidRequestException.FieldViolation;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The gateway's own bounds, checked before a request reaches the scheduler: sizes the gateway
+ * refuses to forward at all. The pipeline's limits (steps, guidance, its prompt length, preview
+ * interval) are checked by the scheduler, which reads them from the model configs; both report
+ * google.rpc.BadRequest field violations, and neither queues anything for a bad request.
+ */
+@ApplicationScoped
+public class RequestLimits {
+  static final int MAX_JOB_ID = 128;
+
+  private final int maxPromptBytes;
+  private final int maxKey;
+
+  public RequestLimits(GatewayConfig config) {
+    this.maxPromptBytes = config.limits().maxPromptBytes();
+    this.maxKey = config.limits().maxIdempotencyKey();
+  }
+
+  public void check(GenerateRequest request) {
+    List<FieldViolation> violations = new ArrayList<>();
+    text(violations, "prompt", request.getPrompt());
+    text(violations, "negative_prompt", request.getNegativePrompt());
+    if (request.getModel().length() > MAX_JOB_ID) {
+      violations.add(new FieldViolation("model", "model names are at most 128 characters"));
+    }
+    if (request.getIdempotencyKey().length() > maxKey) {
+      violations.add(
+          new FieldViolation(
+              "idempotency_key", "idempotency_key must be at most " + maxKey + " characters"));
+    }
+    if (request.hasGuidanceScale() && !Float.isFinite(request.getGuidanceScale())) {
+      violations.add(
+          new FieldViolation("guidance_scale", "guidance_scale must be a finite number"));
+    }
+    if (!violations.isEmpty()) {
+      throw new InvalidRequestException(violations);
+    }
+  }
+
+  private void text(List<FieldViolation> violations, String field, String value) {
+    // UTF-8 can take up to 3 bytes per char: skip the encoding when it cannot be over.
+    if (value.length() * 3L <= maxPromptBytes) {
+      return;
+    }
+    int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > maxPromptBytes) {
+      violations.add(
+          new FieldViolation(
+              field,
+              field
+                  + " is "
+                  + bytes
+                  + " bytes of UTF-8; the gateway accepts at most "
+                  + maxPromptBytes));
+    }
+  }
+
+  public void jobId(String jobId) {
+    if (jobId.isEmpty()) {
+      throw new InvalidRequestException(
+          List.of(new FieldViolation("job_id", "job_id is required")));
+    }
+    if (jobId.length() > MAX_JOB_ID) {
+      throw new InvalidRequestException(
+          List.of(new FieldViolation("job_id", "job_id is at most 128 characters")));
+    }
+  }
+}

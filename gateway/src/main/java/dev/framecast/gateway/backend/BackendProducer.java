@@ -1,0 +1,53 @@
+package dev.framecast.gateway.backend;
+
+import dev.framecast.gateway.GatewayConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.jboss.logging.Logger;
+
+/** Makes the backend the configured mode asks for, at startup, and closes it at shutdown. */
+@ApplicationScoped
+public class BackendProducer {
+  private static final Logger LOG = Logger.getLogger(BackendProducer.class);
+
+  private Backend backend;
+
+  @Produces
+  @Singleton
+  @Startup
+  Backend backend(GatewayConfig config) throws IOException {
+    backend =
+        switch (config.mode()) {
+          case EMBEDDED -> {
+            GatewayConfig.Embedded embedded = config.embedded();
+            Path clips =
+                embedded.clipDirectory().isPresent()
+                    ? embedded.clipDirectory().get()
+                    : Files.createTempDirectory("framecast-clips");
+            yield new EmbeddedBackend(
+                embedded.modelRepository(),
+                embedded.tenantsFile().orElse(null),
+                clips,
+                embedded.renderThreads());
+          }
+          case DISTRIBUTED ->
+              new RemoteBackend(
+                  config.distributed().scheduler(), config.distributed().deadline().toMillis());
+        };
+    LOG.infof("framecast gateway: %s mode, %s", config.mode(), backend.describe());
+    return backend;
+  }
+
+  void stop(@Observes ShutdownEvent event) {
+    if (backend != null) {
+      backend.close();
+    }
+  }
+}

@@ -1,0 +1,209 @@
+package dev.framecast.gateway.backend;
+
+import com.google.protobuf.ByteString;
+import dev.framecast.api.v1.ClipChunk;
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.Job;
+import dev.framecast.api.v1.JobEvent;
+import dev.framecast.api.v1.ListJobsResponse;
+import dev.framecast.api.v1.ListModelsResponse;
+import dev.framecast.api.v1.Usage;
+import dev.framecast.scheduler.service.SchedulerCore.Caller;
+import dev.framecast.scheduler.v1.CancelRequest;
+import dev.framecast.scheduler.v1.JobRequest;
+import dev.framecast.scheduler.v1.ListJobsRequest;
+import dev.framecast.scheduler.v1.ListPipelinesRequest;
+import dev.framecast.scheduler.v1.SchedulerGrpc;
+import dev.framecast.scheduler.v1.SubmitRequest;
+import dev.framecast.scheduler.v1.UsageRequest;
+import dev.framecast.scheduler.v1.WatchRequest;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.Iterator;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The scheduler over {@code framecast.scheduler.v1}: each call carries the identity the gateway
+ * verified. Unary calls have a deadline; event streams pass the client's demand upstream as gRPC
+ * flow control ({@code request(n)}), so a slow browser slows only its own stream, all the way to
+ * the scheduler's event log.
+ */
+public final class RemoteBackend implements Backend {
+  private static final int MAX_CLIP_BYTES = 512 << 20;
+
+  private final String target;
+  private final ManagedChannel channel;
+  private final long deadlineMillis;
+
+  public RemoteBackend(String target, long deadlineMillis) {
+    this.target = target;
+    this.deadlineMillis = deadlineMillis;
+    this.channel =
+        NettyChannelBuilder.forTarget(target)
+            .usePlaintext()
+            .maxInboundMessageSize(16 << 20)
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .build();
+  }
+
+  private SchedulerGrpc.SchedulerBlockingStub stub() {
+    return SchedulerGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+  }
+
+  static dev.framecast.scheduler.v1.Caller wire(Caller caller) {
+    return dev.framecast.scheduler.v1.Caller.newBuilder()
+        .setTenant(caller.tenant())
+        .setSubject(caller.subject())
+        .setAdmin(caller.admin())
+        .build();
+  }
+
+  @Override
+  public Job submit(Caller caller, GenerateRequest request) {
+    return stub()
+        .submit(SubmitRequest.newBuilder().setCaller(wire(caller)).setRequest(request).build());
+  }
+
+  @Override
+  public Job get(Caller caller, String jobId) {
+    return stub().getJob(JobRequest.newBuilder().setCaller(wire(caller)).setJobId(jobId).build());
+  }
+
+  @Override
+  public ListJobsResponse list(Caller caller, dev.framecast.api.v1.ListJobsRequest request) {
+    return stub()
+        .listJobs(ListJobsRequest.newBuilder().setCaller(wire(caller)).setRequest(request).build());
+  }
+
+  @Override
+  public Job cancel(Caller caller, String jobId, String reason) {
+    return stub()
+        .cancel(
+            CancelRequest.newBuilder()
+                .setCaller(wire(caller))
+                .setJobId(jobId)
+                .setReason(reason)
+                .build());
+  }
+
+  @Override
+  public Usage usage(Caller caller, String tenant) {
+    return stub()
+        .getUsage(UsageRequest.newBuilder().setCaller(wire(caller)).setTenant(tenant).build());
+  }
+
+  @Override
+  public ListModelsResponse models(Caller caller) {
+    return stub().listPipelines(ListPipelinesRequest.newBuilder().setCaller(wire(caller)).build());
+  }
+
+  @Override
+  public Flow.Publisher<JobEvent> events(Caller caller, String jobId, long afterSeq) {
+    WatchRequest request =
+        WatchRequest.newBuilder()
+            .setCaller(wire(caller))
+            .setJobId(jobId)
+            .setAfterSeq(afterSeq)
+            .build();
+    return subscriber -> {
+      Relay relay = new Relay(subscriber);
+      // No deadline: a watch lasts as long as the job; the client's cancellation ends it.
+      ClientCalls.asyncServerStreamingCall(
+          channel.newCall(SchedulerGrpc.getWatchMethod(), io.grpc.CallOptions.DEFAULT),
+          request,
+          relay);
+      subscriber.onSubscribe(relay);
+    };
+  }
+
+  /** One upstream Watch call as a subscription: demand becomes gRPC request(n). */
+  private static final class Relay
+      implements ClientResponseObserver<WatchRequest, JobEvent>, Flow.Subscription {
+    private final Flow.Subscriber<? super JobEvent> subscriber;
+    private volatile ClientCallStreamObserver<WatchRequest> call;
+
+    Relay(Flow.Subscriber<? super JobEvent> subscriber) {
+      this.subscriber = subscriber;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<WatchRequest> call) {
+      this.call = call;
+      call.disableAutoRequestWithInitial(0);
+    }
+
+    @Override
+    public void request(long n) {
+      call.request((int) Math.min(n, Integer.MAX_VALUE));
+    }
+
+    @Override
+    public void cancel() {
+      call.cancel("the client went away", null);
+    }
+
+    @Override
+    public void onNext(JobEvent value) {
+      subscriber.onNext(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      subscriber.onError(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      subscriber.onComplete();
+    }
+  }
+
+  @Override
+  public byte[] clip(Caller caller, String jobId) {
+    Iterator<ClipChunk> chunks =
+        stub().getClip(JobRequest.newBuilder().setCaller(wire(caller)).setJobId(jobId).build());
+    ByteString clip = ByteString.EMPTY;
+    while (chunks.hasNext()) {
+      ClipChunk chunk = chunks.next();
+      if (chunk.getOffset() != clip.size()
+          || clip.size() + chunk.getData().size() > MAX_CLIP_BYTES) {
+        throw Status.INTERNAL
+            .withDescription("the scheduler sent the clip of job '" + jobId + "' out of order")
+            .asRuntimeException();
+      }
+      clip = clip.concat(chunk.getData());
+    }
+    return clip.toByteArray();
+  }
+
+  @Override
+  public boolean ready() {
+    // Asking for the state also (re)connects an idle channel, so the next probe can pass.
+    return channel.getState(true) == ConnectivityState.READY;
+  }
+
+  @Override
+  public String describe() {
+    return "scheduler at " + target;
+  }
+
+  @Override
+  public void close() {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      channel.shutdownNow();
+    }
+  }
+}
