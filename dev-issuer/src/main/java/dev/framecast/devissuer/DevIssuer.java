@@ -136,6 +136,32 @@ public final class DevIssuer {
     return publicKey;
   }
 
+  /** The key id tokens carry in their header ({@code kid}). */
+  public String keyId() {
+    return keyId;
+  }
+
+  /** The public key as a JSON Web Key Set, as an OIDC provider publishes it at its jwks_uri. */
+  public String jwks() {
+    java.security.interfaces.RSAPublicKey rsa = (java.security.interfaces.RSAPublicKey) publicKey;
+    return "{\"keys\":[{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":"
+        + quote(keyId)
+        + ",\"n\":\""
+        + unsigned(rsa.getModulus())
+        + "\",\"e\":\""
+        + unsigned(rsa.getPublicExponent())
+        + "\"}]}";
+  }
+
+  /** Base64url of a big-endian unsigned integer, as JWK wants it (no sign byte). */
+  private static String unsigned(java.math.BigInteger value) {
+    byte[] bytes = value.toByteArray();
+    if (bytes.length > 1 && bytes[0] == 0) {
+      bytes = java.util.Arrays.copyOfRange(bytes, 1, bytes.length);
+    }
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
   /** What a token says. */
   public record Claims(
       String tenant,

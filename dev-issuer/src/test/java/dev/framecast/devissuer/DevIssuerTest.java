@@ -95,6 +95,22 @@ class DevIssuerTest {
   }
 
   @Test
+  void jwksCarriesTheKeyAsJwk() throws Exception {
+    DevIssuer issuer = DevIssuer.loadOrCreate(dir);
+    String jwks = issuer.jwks();
+    assertThat(jwks).contains("\"kid\":\"" + issuer.keyId() + "\"").contains("\"e\":\"AQAB\"");
+    String n = jwks.replaceAll(".*\"n\":\"([^\"]+)\".*", "$1");
+    java.math.BigInteger modulus = new java.math.BigInteger(1, Base64.getUrlDecoder().decode(n));
+    assertThat(modulus)
+        .isEqualTo(((java.security.interfaces.RSAPublicKey) issuer.publicKey()).getModulus());
+    String header =
+        new String(
+            Base64.getUrlDecoder().decode(issuer.mint(DevIssuer.Claims.user("a")).split("\\.")[0]),
+            StandardCharsets.UTF_8);
+    assertThat(header).contains("\"kid\":\"" + issuer.keyId() + "\"");
+  }
+
+  @Test
   void jsonStringsAreEscaped() {
     assertThat(DevIssuer.quote("a\"b\\c\n")).isEqualTo("\"a\\\"b\\\\c\\u000a\"");
   }

@@ -1,0 +1,114 @@
+package dev.framecast.gateway;
+
+import static dev.framecast.gateway.GrpcClient.failure;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.GetJobRequest;
+import dev.framecast.api.v1.JobEvent;
+import dev.framecast.api.v1.ListModelsRequest;
+import dev.framecast.api.v1.WatchJobRequest;
+import io.grpc.Status;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.net.URL;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway in distributed mode: the scheduler over framecast.scheduler.v1 on a real port, and
+ * tokens verified against an OIDC provider found by discovery (keys fetched from its JWKS).
+ */
+@QuarkusTest
+@TestProfile(DistributedModeTest.Distributed.class)
+class DistributedModeTest {
+  public static class Distributed implements QuarkusTestProfile {
+    @Override
+    public List<TestResourceEntry> testResources() {
+      return List.of(new TestResourceEntry(DistributedPlatform.class));
+    }
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("framecast.mode", "distributed");
+    }
+  }
+
+  @TestHTTPResource("/")
+  URL url;
+
+  GrpcClient client;
+
+  @BeforeEach
+  void connect() {
+    client = new GrpcClient(url.getPort());
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    client.close();
+  }
+
+  @Test
+  void generatesThroughTheRemoteSchedulerWithProviderTokens() {
+    var acme = client.as(DistributedPlatform.token("acme"));
+    List<JobEvent> events =
+        GrpcClient.drain(
+            acme.generate(
+                GenerateRequest.newBuilder()
+                    .setPrompt("a red circle moving right")
+                    .setSteps(2)
+                    .build()));
+    assertThat(events).last().matches(JobEvent::hasCompleted);
+    String id = events.get(0).getJobId();
+
+    // Tenancy holds across the process boundary.
+    var globex = client.as(DistributedPlatform.token("globex"));
+    assertThat(
+            failure(() -> globex.getJob(GetJobRequest.newBuilder().setJobId(id).build()))
+                .getStatus()
+                .getCode())
+        .isEqualTo(Status.Code.NOT_FOUND);
+
+    // Resume over the remote stream, and download the clip the scheduler stored.
+    List<JobEvent> tail =
+        GrpcClient.drain(
+            acme.watchJob(WatchJobRequest.newBuilder().setJobId(id).setAfterSeq(2).build()));
+    assertThat(tail.get(0).getSeq()).isEqualTo(3);
+    byte[] mp4 =
+        given()
+            .header("Authorization", "Bearer " + DistributedPlatform.token("acme"))
+            .get("/v1/jobs/" + id + "/clip.mp4")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asByteArray();
+    assertThat(new String(mp4, 4, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ftyp");
+    given().get("/q/health/ready").then().statusCode(200);
+  }
+
+  @Test
+  void developmentTokensAreNotTrustedAndTheDevIssuerIsAbsent() {
+    assertThat(
+            failure(
+                    () ->
+                        client
+                            .tenant("acme") // the embedded mode's development issuer
+                            .listModels(ListModelsRequest.getDefaultInstance()))
+                .getStatus()
+                .getCode())
+        .isEqualTo(Status.Code.UNAUTHENTICATED);
+    given()
+        .contentType("application/json")
+        .body("{\"tenant\":\"acme\"}")
+        .post("/v1/dev/token")
+        .then()
+        .statusCode(404);
+  }
+}
