@@ -1,65 +1,65 @@
 package dev.framecast.cli;
 
+import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** Entry point of the CLI subcommands that run in Java ({@code demo}). */
+/**
+ * Entry point of the subcommands that run in Java: {@code generate}, {@code demo} and {@code eval}.
+ * Maps every way a command can end to the documented exit code, in this one place.
+ */
 public final class FramecastCli {
+  static final String USAGE =
+      """
+      Usage: framecast generate|demo|eval [options]   (framecast COMMAND --help for its options)
+      """;
+
   private FramecastCli() {}
 
-  public static void main(String[] args) throws Exception {
-    if (args.length == 0 || !args[0].equals("demo")) {
-      System.err.println("framecast: expected 'demo'");
-      System.exit(2);
-    }
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    Demo.Options options;
+  public static void main(String[] args) {
+    System.exit(run(args, Terminal.system(System.getenv()), System.getenv()));
+  }
+
+  /** Runs a command and returns its exit code (tests call this rather than main). */
+  static int run(String[] args, Terminal terminal, Map<String, String> env) {
+    String command = args.length == 0 ? "" : args[0];
+    String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+    quietLogs(Arrays.asList(rest).contains("--verbose"));
+    PrintStream err = terminal.err();
     try {
-      options = Demo.parse(rest);
-    } catch (IllegalArgumentException e) {
-      System.err.println("framecast demo: " + e.getMessage());
-      System.err.println();
-      System.err.print(Demo.USAGE);
-      System.exit(2);
-      return;
-    }
-    if (options == null) {
-      System.out.print(Demo.USAGE);
-      return;
-    }
-    Logger.getLogger("").setLevel(options.verbose() ? Level.INFO : Level.WARNING);
-    for (var handler : Logger.getLogger("").getHandlers()) {
-      handler.setLevel(options.verbose() ? Level.INFO : Level.WARNING);
-    }
-    try {
-      Demo.Result result = Demo.run(options, System.out);
-      var completed = result.completed();
-      var timings = completed.getTimings();
-      System.out.printf(
-          "Done: wrote %s (%,d bytes, %d frames %dx%d at %.0f fps, H.264 MP4) and %s%n",
-          result.clip(),
-          completed.getClipSizeBytes(),
-          completed.getClip().getFrameCount(),
-          completed.getClip().getWidth(),
-          completed.getClip().getHeight(),
-          completed.getClip().getFps(),
-          result.sheet());
-      System.out.printf(
-          "Job %s: seed %d, %.2f GPU-seconds (CPU reference node), total %.1fs (denoising %.1fs)%n",
-          result.jobId(),
-          completed.getSeed(),
-          completed.getGpuSeconds(),
-          seconds(timings.getTotal()),
-          seconds(timings.getDenoising()));
-      System.exit(0);
-    } catch (Demo.DemoFailure | IllegalArgumentException e) {
-      System.err.println("framecast demo: " + e.getMessage());
-      System.exit(1);
+      return switch (command) {
+        case "generate" -> GenerateCommand.run(rest, terminal, env);
+        case "demo" -> DemoCommand.run(rest, terminal, env);
+        case "eval" -> EvalCommand.run(rest, terminal, env);
+        default -> {
+          err.println("framecast: expected generate, demo or eval; got '" + command + "'");
+          err.print(USAGE);
+          yield CliException.USAGE;
+        }
+      };
+    } catch (UsageException e) {
+      err.println("framecast " + command + ": " + e.getMessage());
+      err.println("Run ./framecast " + command + " --help for the options.");
+      return CliException.USAGE;
+    } catch (CliException e) {
+      err.println("framecast " + command + ": " + e.getMessage());
+      return e.exitCode();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("framecast " + command + ": interrupted");
+      return CliException.INTERRUPTED;
     }
   }
 
-  private static double seconds(com.google.protobuf.Duration d) {
-    return d.getSeconds() + d.getNanos() / 1e9;
+  /** grpc-java and Netty log through java.util.logging; only problems belong on a user's screen. */
+  private static void quietLogs(boolean verbose) {
+    Level level = verbose ? Level.INFO : Level.WARNING;
+    Logger root = Logger.getLogger("");
+    root.setLevel(level);
+    for (var handler : root.getHandlers()) {
+      handler.setLevel(level);
+    }
   }
 }

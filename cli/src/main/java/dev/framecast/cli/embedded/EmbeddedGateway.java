@@ -1,0 +1,226 @@
+package dev.framecast.cli.embedded;
+
+import dev.framecast.cli.CliException;
+import dev.framecast.cli.client.ServerAddress;
+import dev.framecast.devissuer.DevIssuer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The gateway in embedded mode (inference node + scheduler in its process, the real ONNX models on
+ * the CPU) as a child process, for demo and eval: started on a free loopback port with a private
+ * development issuer, waited on until {@code /q/health/ready} answers 200, and stopped by {@link
+ * #close} or, on Ctrl-C and any other exit, by a shutdown hook. Its output goes to a log tail kept
+ * for error messages (and to stderr with {@code verbose}).
+ */
+public final class EmbeddedGateway implements AutoCloseable {
+  /** How long a starting gateway may take: a cold JVM loading three ONNX models on two cores. */
+  public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(180);
+
+  static final Duration POLL = Duration.ofMillis(250);
+  static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  static final int LOG_TAIL_LINES = 40;
+
+  /**
+   * How to start it.
+   *
+   * @param jar gateway/target/quarkus-app/quarkus-run.jar
+   * @param modelRepository the Triton model repository the embedded node serves
+   * @param verbose copy the gateway's output to stderr
+   * @param readyTimeout how long to wait for readiness
+   */
+  public record Options(Path jar, Path modelRepository, boolean verbose, Duration readyTimeout) {}
+
+  private final Process process;
+  private final int port;
+  private final Path issuerDir;
+  private final LogTail log;
+  private final Thread hook;
+
+  private EmbeddedGateway(Process process, int port, Path issuerDir, LogTail log, Thread hook) {
+    this.process = process;
+    this.port = port;
+    this.issuerDir = issuerDir;
+    this.log = log;
+    this.hook = hook;
+  }
+
+  /** Starts the gateway and returns once it is ready; fails with its log tail if it is not. */
+  public static EmbeddedGateway start(Options options, PrintStream err)
+      throws CliException, InterruptedException {
+    if (!Files.isRegularFile(options.jar())) {
+      throw CliException.usage(
+          "the gateway is not built ("
+              + options.jar()
+              + " is missing): run through ./framecast, which builds it, or ./mvnw -pl gateway"
+              + " -am -DskipTests install");
+    }
+    if (!Files.isDirectory(options.modelRepository())) {
+      throw CliException.usage(
+          "model repository not found: "
+              + options.modelRepository().toAbsolutePath()
+              + " (pass --model-repository)");
+    }
+    Path issuerDir;
+    int port;
+    try {
+      issuerDir = Files.createTempDirectory("framecast-embedded-issuer-");
+      port = freePort();
+    } catch (IOException e) {
+      throw CliException.usage("cannot prepare the embedded gateway: " + e.getMessage());
+    }
+    LogTail log = new LogTail(LOG_TAIL_LINES, options.verbose() ? err : null);
+    Process process;
+    try {
+      ProcessBuilder builder = new ProcessBuilder(command(options)).redirectErrorStream(true);
+      builder.environment().putAll(environment(options, port, issuerDir));
+      process = builder.start();
+    } catch (IOException e) {
+      deleteTree(issuerDir);
+      throw CliException.server("cannot start the gateway: " + e.getMessage());
+    }
+    log.follow(process.getInputStream());
+    Thread hook = new Thread(() -> stop(process), "stop-embedded-gateway");
+    Runtime.getRuntime().addShutdownHook(hook);
+    EmbeddedGateway gateway = new EmbeddedGateway(process, port, issuerDir, log, hook);
+    try {
+      gateway.awaitReady(options.readyTimeout());
+      return gateway;
+    } catch (CliException | InterruptedException | RuntimeException e) {
+      gateway.close();
+      throw e;
+    }
+  }
+
+  static List<String> command(Options options) {
+    return List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar",
+        options.jar().toAbsolutePath().toString());
+  }
+
+  /**
+   * The gateway's settings, as environment variables rather than -D properties: Quarkus refuses to
+   * start on a -D property under framecast.* that it does not map, while an environment name
+   * matches the property whichever way its dots and dashes are spelled, so the CLI does not break
+   * when the gateway renames a key's segments.
+   */
+  static Map<String, String> environment(Options options, int port, Path issuerDir) {
+    Map<String, String> env = new LinkedHashMap<>();
+    // Loopback only: this gateway trusts tokens from a key that sits in a temporary directory.
+    env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+    env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+    env.put("FRAMECAST_MODE", "embedded");
+    env.put(
+        "FRAMECAST_EMBEDDED_MODEL_REPOSITORY",
+        options.modelRepository().toAbsolutePath().toString());
+    env.put("FRAMECAST_DEV_ISSUER_DIR", issuerDir.toAbsolutePath().toString());
+    return env;
+  }
+
+  /** A port free a moment ago. Another process could take it first; then startup fails clearly. */
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private void awaitReady(Duration timeout) throws CliException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest ready =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+            .timeout(Duration.ofSeconds(5))
+            .GET()
+            .build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        log.drain(Duration.ofSeconds(2));
+        throw CliException.server(
+            "the gateway exited with code "
+                + process.exitValue()
+                + " while starting; its last lines:\n"
+                + log.tail());
+      }
+      try {
+        if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      if (System.nanoTime() > deadline) {
+        throw CliException.server(
+            "the gateway was not ready within "
+                + timeout.toSeconds()
+                + "s; its last lines:\n"
+                + log.tail());
+      }
+      Thread.sleep(POLL.toMillis());
+    }
+  }
+
+  public ServerAddress address() {
+    return new ServerAddress("127.0.0.1", port, false);
+  }
+
+  /** A token this gateway trusts: signed with its private development issuer's key. */
+  public String mintToken(String tenant) throws IOException {
+    return DevIssuer.loadOrCreate(issuerDir).mint(DevIssuer.Claims.user(tenant));
+  }
+
+  /** The gateway's last lines of output. */
+  public String logTail() {
+    return log.tail();
+  }
+
+  /** Stops the gateway (SIGTERM, then SIGKILL after a grace period) and removes its key. */
+  @Override
+  public void close() {
+    stop(process);
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: the hook is running or ran, and stops the same process.
+    }
+    deleteTree(issuerDir);
+  }
+
+  private static void stop(Process process) {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(STOP_GRACE.toSeconds(), TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // A leftover temporary directory is not worth failing the command for.
+    }
+  }
+}
