@@ -14,34 +14,16 @@ import dev.framecast.api.v1.WatchJobRequest;
 import dev.framecast.devissuer.DevIssuer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.net.URL;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Who may call what, over gRPC, with real tokens verified by quarkus-oidc. */
 @QuarkusTest
-class AuthMatrixTest {
-  @TestHTTPResource("/")
-  URL url;
-
-  GrpcClient client;
-
-  @BeforeEach
-  void connect() {
-    client = new GrpcClient(url.getPort());
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    client.close();
-  }
+class AuthMatrixTest extends GrpcTestBase {
 
   private static Status.Code listModels(GrpcClient client, String token) {
     StatusRuntimeException e =

@@ -10,15 +10,11 @@ import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.ListModelsRequest;
 import dev.framecast.api.v1.WatchJobRequest;
 import io.grpc.Status;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import java.net.URL;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(DistributedModeTest.Distributed.class)
-class DistributedModeTest {
+class DistributedModeTest extends GrpcTestBase {
   public static class Distributed implements QuarkusTestProfile {
     @Override
     public List<TestResourceEntry> testResources() {
@@ -38,21 +34,6 @@ class DistributedModeTest {
     public Map<String, String> getConfigOverrides() {
       return Map.of("framecast.mode", "distributed");
     }
-  }
-
-  @TestHTTPResource("/")
-  URL url;
-
-  GrpcClient client;
-
-  @BeforeEach
-  void connect() {
-    client = new GrpcClient(url.getPort());
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    client.close();
   }
 
   @Test

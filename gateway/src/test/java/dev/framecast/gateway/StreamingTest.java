@@ -12,36 +12,17 @@ import dev.framecast.api.v1.JobState;
 import dev.framecast.api.v1.WatchJobRequest;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.net.URL;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The full flow through the embedded platform with the real ONNX models, and its streams. */
 @QuarkusTest
-class StreamingTest {
-  @TestHTTPResource("/")
-  URL url;
-
-  GrpcClient client;
-
-  @BeforeEach
-  void connect() {
-    client = new GrpcClient(url.getPort());
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    client.close();
-  }
-
+class StreamingTest extends GrpcTestBase {
   @Test
   void generateStreamsProgressPreviewsFramesAndAPlayableClip() {
     List<JobEvent> events =

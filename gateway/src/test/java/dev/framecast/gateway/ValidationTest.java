@@ -12,31 +12,13 @@ import dev.framecast.api.v1.ListJobsRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.net.URL;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Bad requests are refused field by field before any work, and nothing is queued for them. */
 @QuarkusTest
-class ValidationTest {
-  @TestHTTPResource("/")
-  URL url;
-
-  GrpcClient client;
-
-  @BeforeEach
-  void connect() {
-    client = new GrpcClient(url.getPort());
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    client.close();
-  }
+class ValidationTest extends GrpcTestBase {
 
   private static GenerateRequest.Builder valid() {
     return GenerateRequest.newBuilder().setPrompt("a red circle moving right").setSteps(2);
