@@ -1,6 +1,7 @@
 package dev.framecast.cli.media;
 
 import dev.framecast.scheduler.media.ContactSheet;
+import dev.framecast.scheduler.media.Mp4Decoder;
 import dev.framecast.scheduler.media.RgbFrames;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

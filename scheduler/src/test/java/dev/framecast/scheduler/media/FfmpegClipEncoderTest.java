@@ -97,7 +97,7 @@ class FfmpegClipEncoderTest {
 
   @Test
   void decodesBackToTheFrames() throws IOException {
-    Mp4Decoder.Decoded decoded = Mp4Decoder.decode(clip, temp);
+    Mp4Decoder.Decoded decoded = Mp4Decoder.decode(clip);
 
     assertThat(decoded.codec()).isEqualTo("h264");
     assertThat(decoded.pixelFormat()).isEqualTo("yuv420p");
@@ -115,7 +115,7 @@ class FfmpegClipEncoderTest {
       byte[] rgb = SyntheticClips.flat(4, 32, 48, c[0], c[1], c[2]);
       byte[] mp4 = encoder.encode(RgbFrames.of(rgb, 4, 32, 48), 8);
 
-      Mp4Decoder.Decoded decoded = Mp4Decoder.decode(mp4, temp);
+      Mp4Decoder.Decoded decoded = Mp4Decoder.decode(mp4);
 
       assertThat(decoded.frames()).hasSize(4);
       double[] mean = meanColour(decoded.frames().get(3));
@@ -139,7 +139,7 @@ class FfmpegClipEncoderTest {
 
     Mp4Boxes boxes = new Mp4Boxes(mp4);
     assertThat(boxes.trackSize(boxes.find("moov/trak/tkhd"))).containsExactly(64, 48);
-    Mp4Decoder.Decoded decoded = Mp4Decoder.decode(mp4, temp);
+    Mp4Decoder.Decoded decoded = Mp4Decoder.decode(mp4);
     assertThat(decoded.width()).isEqualTo(64);
     assertThat(decoded.height()).isEqualTo(48);
     byte[] last = decoded.frames().get(2);

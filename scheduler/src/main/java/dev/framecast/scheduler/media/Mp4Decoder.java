@@ -1,4 +1,4 @@
-package dev.framecast.cli.media;
+package dev.framecast.scheduler.media;
 
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
@@ -24,6 +24,7 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_get_pix_fmt_name;
 import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
@@ -58,7 +59,8 @@ import org.bytedeco.javacpp.PointerPointer;
  * Decodes the video track of an MP4 (H.264 from the platform, or anything FFmpeg reads) to RGB
  * frames with FFmpeg's own decoder, converting with the matrix and range the stream signals (BT.709
  * limited range for the platform's clips), so the colours scored are the colours a browser shows.
- * Thread-safe: each call owns its contexts and temporary file.
+ * Thread-safe: each call owns its contexts and temporary file. Used by the CLI's evaluation and
+ * contact sheets, and by the encoder's tests (a different decoder than the encoder's own code).
  */
 public final class Mp4Decoder {
   /** A bound on decoded frames, so a hostile or broken file cannot exhaust memory. */
@@ -72,11 +74,14 @@ public final class Mp4Decoder {
   /**
    * The decoded clip.
    *
+   * @param codec the decoder FFmpeg chose ("h264" for the platform's clips)
    * @param width frame width in pixels
    * @param height frame height in pixels
+   * @param pixelFormat the stream's pixel format before conversion ("yuv420p")
    * @param frames each frame as {@code height * width * 3} bytes, RGB, row-major
    */
-  public record Decoded(int width, int height, List<byte[]> frames) {
+  public record Decoded(
+      String codec, int width, int height, String pixelFormat, List<byte[]> frames) {
     public Decoded {
       frames = List.copyOf(frames);
     }
@@ -168,7 +173,12 @@ public final class Mp4Decoder {
       if (frames.isEmpty()) {
         throw new IOException(file + " has a video stream without frames");
       }
-      return new Decoded(width, height, frames);
+      return new Decoded(
+          decoder.codec().name().getString(),
+          width,
+          height,
+          av_get_pix_fmt_name(decoder.pix_fmt()).getString(),
+          frames);
     }
 
     private byte[] toRgb() throws IOException {
