@@ -11,6 +11,7 @@ import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.metrics.SchedulerMetrics;
 import dev.framecast.scheduler.node.CircuitBreaker;
 import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.node.NodeDiscovery;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.node.TritonClient;
 import dev.framecast.scheduler.pipeline.Pipeline;
@@ -29,7 +30,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,18 +75,21 @@ public final class SchedulerServer implements AutoCloseable {
 
   public SchedulerServer(Options options, ClipRenderer renderer) throws IOException {
     Clock clock = Clock.systemUTC();
-    List<Node> nodes = new ArrayList<>();
-    for (String address : options.nodes()) {
-      nodes.add(
-          new Node(
-              address,
-              new TritonClient(address, 512 << 20),
-              new CircuitBreaker(
-                  3, Duration.ofSeconds(2), Duration.ofMinutes(1), System::nanoTime)));
-    }
     Set<String> models = new HashSet<>();
     options.pipelines().forEach(p -> models.addAll(List.of(p.textEncoder(), p.dit(), p.vae())));
-    pool = new NodePool(nodes, models, Duration.ofSeconds(5));
+    // Static host:port entries pass through discovery unchanged; dns:NAME:PORT entries are
+    // re-resolved every health round (a Kubernetes headless service's pods).
+    pool =
+        new NodePool(
+            NodeDiscovery.system(options.nodes()),
+            address ->
+                new Node(
+                    address,
+                    new TritonClient(address, 512 << 20),
+                    new CircuitBreaker(
+                        3, Duration.ofSeconds(2), Duration.ofMinutes(1), System::nanoTime)),
+            models,
+            Duration.ofSeconds(5));
     pool.startHealthChecks(Duration.ofSeconds(1));
     Map<String, Pipeline> pipelines =
         Pipelines.resolve(options.pipelines(), pool, Duration.ofSeconds(30));
