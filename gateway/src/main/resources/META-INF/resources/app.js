@@ -3,8 +3,12 @@
 // EventSource cannot send an Authorization header, so the event stream is read with fetch() and
 // parsed here; a dropped stream is resumed with Last-Event-ID from the last seq seen.
 // Paths are relative so the page also works behind a path prefix.
+//
+// How it gets a token depends on the gateway (GET v1/auth/config): a development token in embedded
+// mode, a sign-in through the OIDC provider (signin.js) in distributed mode, or a pasted token.
 
-const TOKEN_KEY = "framecast.token";
+import * as signin from "./signin.js";
+
 const TERMINAL_EVENTS = new Set(["completed", "failed", "cancelled"]);
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 const QUEUE_POLL_MS = 1000;
@@ -23,6 +27,8 @@ const FIELD_INPUTS = {
 };
 
 let models = [];
+// GET v1/auth/config: { mode, issuer, clientId, devTokens }; null until read, or if it failed.
+let authConfig = null;
 // The job being shown: { id, abort: AbortController, lastSeq, state }.
 let current = null;
 let clipUrl = null;
@@ -51,7 +57,12 @@ class ApiError extends Error {
 // ---- HTTP --------------------------------------------------------------------------------------
 
 function token() {
-  return sessionStorage.getItem(TOKEN_KEY) || "";
+  return signin.accessToken();
+}
+
+// Signing in through the provider is offered only where the gateway trusts its tokens.
+function providerSignIn() {
+  return Boolean(authConfig && authConfig.mode === "distributed" && authConfig.issuer);
 }
 
 function authHeaders(extra = {}) {
@@ -70,13 +81,32 @@ async function readError(response) {
   return new ApiError(response.status, body);
 }
 
+// fetch() with the bearer token. A 401 with a refresh token at hand (signed in through the
+// provider) gets one new access token and one retry: the token may have expired while the tab slept.
+async function authedFetch(path, init = {}) {
+  const send = () => fetch(path, { ...init, headers: authHeaders(init.headers) });
+  const response = await send();
+  if (response.status !== 401 || !providerSignIn() || !signin.hasRefreshToken()) return response;
+  let refreshed = false;
+  try {
+    refreshed = await signin.refresh(authConfig);
+  } catch {
+    return response; // the provider is unreachable: report the 401
+  }
+  if (!refreshed) {
+    showSignInState();
+    return response;
+  }
+  return send();
+}
+
 async function api(method, path, { body, headers, signal } = {}) {
-  const init = { method, headers: authHeaders(headers), signal };
+  const init = { method, headers: { ...headers }, signal };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  const response = await authedFetch(path, init);
   if (!response.ok) throw await readError(response);
   return response.json();
 }
@@ -109,7 +139,11 @@ function showError(error) {
   box.append(title, document.createTextNode(error.message));
   const lines = describeDetails(error.details || []);
   if (error instanceof ApiError && error.httpStatus === 401) {
-    lines.push("Get a new token above (development tokens last an hour).");
+    lines.push(
+      providerSignIn()
+        ? "Sign in again above."
+        : "Get a new token above (development tokens last an hour).",
+    );
   }
   if (lines.length) {
     const list = document.createElement("ul");
@@ -181,20 +215,26 @@ function showFieldErrors(details) {
 
 // ---- Authentication and models -----------------------------------------------------------------
 
+// A token from a dev token or the paste box: any earlier sign-in's refresh token goes with it.
 function setToken(value) {
-  if (value) sessionStorage.setItem(TOKEN_KEY, value);
-  else sessionStorage.removeItem(TOKEN_KEY);
+  signin.forgetTokens();
+  if (value) sessionStorage.setItem(signin.TOKEN_KEY, value);
   $("token").value = value;
+  showSignInState();
 }
 
-// The tenant claim, for display only: the gateway verifies the token, the page never does.
-function tenantOf(jwt) {
-  try {
-    const payload = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    return JSON.parse(atob(payload)).tenant || "";
-  } catch {
-    return "";
-  }
+// Who the token is for, from its claims, for display only: the gateway verifies the token, the
+// page never does.
+function whoIs(jwt) {
+  const claims = signin.claimsOf(jwt);
+  const tenant = typeof claims.tenant === "string" ? claims.tenant : "";
+  const user = typeof claims.preferred_username === "string" ? claims.preferred_username : "";
+  // Keycloak names a team program's service account "service-account-<client>": not a person.
+  const person = user && !user.startsWith("service-account-") ? user : "";
+  const text = [person && `as ${person}`, tenant && `${person ? "tenant" : "as tenant"} ${tenant}`]
+    .filter(Boolean)
+    .join(", ");
+  return { tenant, person, text: text ? ` ${text}` : "" };
 }
 
 async function getDevToken() {
@@ -220,21 +260,77 @@ async function getDevToken() {
 }
 
 async function signedIn() {
-  const tenant = tenantOf(token());
+  const { tenant } = whoIs(token());
   if (Array.from($("tenant").options).some((o) => o.value === tenant)) $("tenant").value = tenant;
-  $("auth-status").textContent = `Signed in${tenant ? " as tenant " + tenant : ""}. Loading models…`;
+  $("auth-status").textContent = `Signed in${whoIs(token()).text}. Loading models…`;
   try {
     const response = await api("GET", "v1/models");
     models = response.models || [];
     fillModels();
+    // Read again: a refresh on the way may have brought a new token.
     $("auth-status").textContent =
-      `Signed in${tenant ? " as tenant " + tenant : ""}: ${models.length} model(s) available.`;
+      `Signed in${whoIs(token()).text}: ${models.length} model(s) available.`;
     $("generate").disabled = models.length === 0 || current !== null;
     refreshUsage();
   } catch (error) {
     $("auth-status").textContent = "Signed out: the token was not accepted.";
     $("generate").disabled = true;
     showError(error);
+  }
+  showSignInState();
+}
+
+// ---- Sign-in through the provider (distributed mode) -------------------------------------------
+
+// Which of dev tokens and Sign in / Sign out the page offers, from the gateway's auth config.
+function showAuthChoices() {
+  const offerDevTokens = !authConfig || authConfig.devTokens;
+  $("dev-token-row").hidden = !offerDevTokens;
+  $("dev-token-hint").hidden = !offerDevTokens;
+  $("provider-row").hidden = !providerSignIn();
+  $("provider-hint").hidden = !providerSignIn();
+  if (providerSignIn()) {
+    $("provider-hint").textContent =
+      `Sign in with your Framecast account at ${authConfig.issuer}, or paste a bearer token ` +
+      `(a team program's access token).`;
+  }
+  showSignInState();
+}
+
+// Sign in when no provider session is held here, Sign out when one is.
+function showSignInState() {
+  if (!providerSignIn()) return;
+  const session = signin.hasRefreshToken();
+  $("sign-in").hidden = session;
+  $("sign-out").hidden = !session;
+}
+
+async function startSignIn() {
+  showError(null);
+  $("sign-in").disabled = true;
+  $("auth-status").textContent = "Going to the sign-in page…";
+  try {
+    await signin.beginSignIn(authConfig);
+  } catch (error) {
+    $("sign-in").disabled = false;
+    $("auth-status").textContent = "Not signed in.";
+    showError(error);
+  }
+}
+
+function signOut() {
+  $("auth-status").textContent = "Signing out…";
+  signin.signOut(authConfig);
+}
+
+async function readAuthConfig() {
+  try {
+    const response = await fetch("v1/auth/config", { cache: "no-store" });
+    if (!response.ok) throw await readError(response);
+    return await response.json();
+  } catch {
+    // An older gateway, or none: offer what always worked (dev tokens, a pasted token).
+    return null;
   }
 }
 
@@ -313,7 +409,13 @@ async function submit(event) {
   showError(null);
   clearFieldErrors();
   if (!token()) {
-    showError(new Error("Get a development token or paste a token first."));
+    showError(
+      new Error(
+        providerSignIn()
+          ? "Sign in or paste a token first."
+          : "Get a development token or paste a token first.",
+      ),
+    );
     return;
   }
   $("generate").disabled = true;
@@ -442,11 +544,11 @@ async function cancel() {
 async function follow(job) {
   let failures = 0;
   for (;;) {
-    const headers = authHeaders({ Accept: "text/event-stream" });
+    const headers = { Accept: "text/event-stream" };
     if (job.lastSeq > 0) headers["Last-Event-ID"] = String(job.lastSeq);
     let response;
     try {
-      response = await fetch(`v1/jobs/${encodeURIComponent(job.id)}/events?clip=false`, {
+      response = await authedFetch(`v1/jobs/${encodeURIComponent(job.id)}/events?clip=false`, {
         headers,
         signal: job.abort.signal,
         cache: "no-store",
@@ -597,9 +699,7 @@ const HANDLERS = {
 
 async function loadClip(job) {
   try {
-    const response = await fetch(`v1/jobs/${encodeURIComponent(job.id)}/clip.mp4`, {
-      headers: authHeaders(),
-    });
+    const response = await authedFetch(`v1/jobs/${encodeURIComponent(job.id)}/clip.mp4`);
     if (!response.ok) throw await readError(response);
     const blob = await response.blob();
     if (clipUrl) URL.revokeObjectURL(clipUrl);
@@ -620,8 +720,10 @@ async function loadClip(job) {
 
 // ---- Wiring ------------------------------------------------------------------------------------
 
-function init() {
+async function init() {
   $("get-token").addEventListener("click", getDevToken);
+  $("sign-in").addEventListener("click", startSignIn);
+  $("sign-out").addEventListener("click", signOut);
   $("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const value = $("token").value.trim();
@@ -643,6 +745,19 @@ function init() {
   });
   $("generate-form").addEventListener("submit", submit);
   $("cancel").addEventListener("click", cancel);
+
+  authConfig = await readAuthConfig();
+  showAuthChoices();
+  if (providerSignIn()) {
+    try {
+      if (await signin.completeSignIn(authConfig)) $("auth-status").textContent = "Signed in.";
+    } catch (error) {
+      $("auth-status").textContent = "Not signed in.";
+      showError(error);
+    }
+    signin.scheduleRefresh(authConfig);
+    showSignInState();
+  }
   if (token()) {
     $("token").value = token();
     signedIn();

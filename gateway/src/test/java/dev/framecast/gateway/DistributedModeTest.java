@@ -3,6 +3,7 @@ package dev.framecast.gateway;
 import static dev.framecast.gateway.GrpcClient.failure;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.GetJobRequest;
@@ -91,5 +92,17 @@ class DistributedModeTest extends GrpcTestBase {
         .post("/v1/dev/token")
         .then()
         .statusCode(404);
+  }
+
+  @Test
+  void theAuthConfigNamesTheIssuerAndTheWebClient() {
+    given()
+        .get("/v1/auth/config")
+        .then()
+        .statusCode(200)
+        .body("mode", equalTo("distributed"))
+        .body("issuer", equalTo(DistributedPlatform.issuerUrl))
+        .body("clientId", equalTo("framecast-web"))
+        .body("devTokens", equalTo(false));
   }
 }

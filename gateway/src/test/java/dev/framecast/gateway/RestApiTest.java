@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.nullValue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -220,6 +221,18 @@ class RestApiTest {
         .post("/v1/dev/token")
         .then()
         .statusCode(400);
+  }
+
+  @Test
+  void theAuthConfigTellsThePageToUseDevTokensInEmbeddedMode() {
+    given()
+        .get("/v1/auth/config")
+        .then()
+        .statusCode(200)
+        .body("mode", equalTo("embedded"))
+        .body("issuer", nullValue())
+        .body("clientId", equalTo("framecast-web"))
+        .body("devTokens", equalTo(true));
   }
 
   @Test

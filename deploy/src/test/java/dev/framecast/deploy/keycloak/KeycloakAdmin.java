@@ -2,6 +2,8 @@ package dev.framecast.deploy.keycloak;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -65,6 +67,57 @@ final class KeycloakAdmin {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Lets the web page's public client serve a page at {@code origin} (e.g. {@code
+   * http://127.0.0.1:41234}), as an operator does for a gateway's public URL: the origin joins the
+   * client's web origins (CORS of the token endpoint) and {@code origin/*} its redirect URIs and
+   * post-logout redirect URIs.
+   */
+  void allowWebPage(String realm, String clientId, String origin) {
+    String token = adminToken();
+    JsonNode found =
+        send(
+            request(
+                    "/admin/realms/"
+                        + realm
+                        + "/clients?clientId="
+                        + URLEncoder.encode(clientId, StandardCharsets.UTF_8),
+                    token)
+                .GET(),
+            200);
+    if (found.size() != 1) {
+      throw new IllegalStateException("realm " + realm + " has no client " + clientId);
+    }
+    ObjectNode client = (ObjectNode) found.get(0);
+    String redirect = origin + "/*";
+    addIfAbsent(client.withArray("webOrigins"), origin);
+    addIfAbsent(client.withArray("redirectUris"), redirect);
+    ObjectNode attributes = client.withObject("/attributes");
+    String logout = attributes.path("post.logout.redirect.uris").asText("");
+    if (!List.of(logout.split("##")).contains(redirect)) {
+      attributes.put(
+          "post.logout.redirect.uris", logout.isEmpty() ? redirect : logout + "##" + redirect);
+    }
+    try {
+      send(
+          request("/admin/realms/" + realm + "/clients/" + client.path("id").asText(), token)
+              .header("Content-Type", "application/json")
+              .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(client))),
+          204);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void addIfAbsent(ArrayNode array, String value) {
+    for (JsonNode item : array) {
+      if (value.equals(item.asText())) {
+        return;
+      }
+    }
+    array.add(value);
   }
 
   private String adminToken() {

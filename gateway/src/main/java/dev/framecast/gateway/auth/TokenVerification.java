@@ -33,7 +33,7 @@ public class TokenVerification implements TenantConfigResolver {
   public TokenVerification(GatewayConfig config) {
     this.tenant =
         switch (config.mode()) {
-          case EMBEDDED -> embedded(config);
+          case EMBEDDED, SIMULATED -> embedded(config);
           case DISTRIBUTED -> distributed(config.oidc());
         };
   }
@@ -81,6 +81,7 @@ public class TokenVerification implements TenantConfigResolver {
         .token()
         .issuer(issuer)
         .audience(oidc.audience())
+        .forcedJwkRefreshInterval(oidc.jwksRefreshInterval())
         .end()
         .roles()
         .roleClaimPath(ROLES)

@@ -1,6 +1,8 @@
 package dev.framecast.gateway.backend;
 
 import dev.framecast.gateway.GatewayConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,6 +12,8 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
 import org.jboss.logging.Logger;
 
 /** Makes the backend the configured mode asks for, at startup, and closes it at shutdown. */
@@ -22,7 +26,7 @@ public class BackendProducer {
   @Produces
   @Singleton
   @Startup
-  Backend backend(GatewayConfig config) throws IOException {
+  Backend backend(GatewayConfig config, MeterRegistry registry) throws IOException {
     backend =
         switch (config.mode()) {
           case EMBEDDED -> {
@@ -40,8 +44,23 @@ public class BackendProducer {
           case DISTRIBUTED ->
               new RemoteBackend(
                   config.distributed().scheduler(), config.distributed().deadline().toMillis());
+          case SIMULATED ->
+              new SimulatedBackend(
+                  SimulatedBackend.Settings.of(config.simulated()), Clock.systemUTC());
         };
-    LOG.infof("framecast gateway: %s mode, %s", config.mode(), backend.describe());
+    String mode = config.mode().name().toLowerCase(Locale.ROOT);
+    if (config.mode() == GatewayConfig.Mode.SIMULATED) {
+      LOG.warnf(
+          "framecast gateway: %s mode, %s. NOT FOR PRODUCTION: no job does real work.",
+          config.mode(), backend.describe());
+    } else {
+      LOG.infof("framecast gateway: %s mode, %s", config.mode(), backend.describe());
+    }
+    // An info metric, so dashboards (and load-test reports) show which backend served the numbers.
+    Gauge.builder("framecast.gateway.backend", () -> 1)
+        .description("The backend mode of this gateway (the mode label); always 1")
+        .tag("mode", mode)
+        .register(registry);
     return backend;
   }
 
