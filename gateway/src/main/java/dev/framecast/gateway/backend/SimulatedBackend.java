@@ -23,14 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +34,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,11 +45,12 @@ import org.jboss.logging.Logger;
  * and event lag measured by a client is the gateway's own.
  *
  * <p>Threads: one timer thread advances every job (after submit, only it appends events), so a
- * job's events never race each other; callers read volatile state or send it a cancel. A fixed pool
- * drains event logs into streams; its queue holds at most one task per open stream, because an
- * EventLogPublisher schedules its drain only when none is pending. Jobs are bounded (max-jobs, the
- * oldest finished forgotten first, finished ones forgotten after the retention), and so is each
- * job's event log (max-event-bytes; a job that would exceed it fails).
+ * job's events never race each other; callers read volatile state or send it a cancel. Event logs
+ * are drained into streams on each stream's own Vert.x event loop (see {@code drainExecutor}), or
+ * on a fixed pool when there is none or {@code stream-executor=pool}; either queue holds at most
+ * one task per open stream, because an EventLogPublisher schedules its drain only when none is
+ * pending. Jobs are bounded ({@link SimulatedBackendJobs}), and so is each job's event log
+ * (max-event-bytes; a job that would exceed it fails).
  *
  * <p>Any tenant named by a verified token is accepted (there is no tenants file); another tenant's
  * job is NOT_FOUND, and another tenant's usage needs the admin role, as with the real scheduler.
@@ -70,8 +63,6 @@ public final class SimulatedBackend implements Backend {
   static final int FRAMES = 16;
   static final float FPS = 8;
   static final float GUIDANCE = 5;
-  static final int DEFAULT_PAGE = 50;
-  static final int MAX_PAGE = 500;
   private static final Duration SWEEP = Duration.ofSeconds(1);
 
   /** The knobs, from {@code framecast.simulated.*}. */
@@ -118,20 +109,14 @@ public final class SimulatedBackend implements Backend {
   private final Clock clock;
   private final ScheduledThreadPoolExecutor timer;
   private final ExecutorService streams;
-  private final Map<String, SimulatedBackendJob> jobs = new ConcurrentHashMap<>();
-  // Per tenant, keyed by admission sequence, newest first.
-  private final Map<String, ConcurrentSkipListMap<Long, SimulatedBackendJob>> byTenant =
-      new ConcurrentHashMap<>();
-  private final Map<String, String> idempotency = new ConcurrentHashMap<>();
-  private final Map<String, Counts> counts = new ConcurrentHashMap<>();
-  private final AtomicLong sequence = new AtomicLong();
-  private final Object admission = new Object(); // the max-jobs check and insertion are one step
+  private final SimulatedBackendJobs jobs;
   private final byte[] preview;
   private final byte[] clip;
 
   public SimulatedBackend(Settings settings, Clock clock) {
     this.settings = settings;
     this.clock = clock;
+    this.jobs = new SimulatedBackendJobs(settings.maxJobs(), settings.maxEventBytes());
     this.timer = new ScheduledThreadPoolExecutor(1, daemon("framecast-simulated-timer"));
     timer.setRemoveOnCancelPolicy(true); // finished jobs' ticks leave the queue at once
     this.streams =
@@ -151,60 +136,23 @@ public final class SimulatedBackend implements Backend {
 
   @Override
   public Job submit(Caller caller, GenerateRequest request) {
-    GenerateRequest admitted = normalize(request);
-    String key = request.getIdempotencyKey();
-    SimulatedBackendJob job;
-    synchronized (admission) {
-      if (!key.isEmpty()) {
-        SimulatedBackendJob earlier = jobOrNull(idempotency.get(caller.tenant() + '\0' + key));
-        if (earlier != null) {
-          if (!earlier.original.equals(request)) {
-            throw InvalidRequestException.of(
-                "idempotency_key",
-                "this idempotency_key was used for a different request (job "
-                    + earlier.id
-                    + "); use a new key for a new request");
-          }
-          return earlier.toProto(clip.length);
-        }
-      }
-      if (jobs.size() >= settings.maxJobs() && !forgetOldestFinished()) {
-        throw Status.RESOURCE_EXHAUSTED
-            .withDescription(
-                "the simulated backend holds framecast.simulated.max-jobs="
-                    + settings.maxJobs()
-                    + " unfinished jobs")
+    SimulatedBackendJobs.Admitted admitted =
+        jobs.admit(caller, request, normalize(request), clock.instant());
+    SimulatedBackendJob job = admitted.job();
+    if (admitted.fresh()) {
+      long interval = settings.stepInterval().toNanos();
+      try {
+        job.ticking(
+            timer.scheduleAtFixedRate(
+                () -> job.tick(clock.instant(), preview, clip),
+                interval,
+                interval,
+                TimeUnit.NANOSECONDS));
+      } catch (RejectedExecutionException e) {
+        throw Status.UNAVAILABLE
+            .withDescription("the gateway is shutting down")
             .asRuntimeException();
       }
-      job =
-          new SimulatedBackendJob(
-              UUID.randomUUID().toString(),
-              caller.tenant(),
-              sequence.incrementAndGet(),
-              request,
-              admitted,
-              clock.instant(),
-              settings.maxEventBytes(),
-              state -> counts(caller.tenant()).ended(state));
-      jobs.put(job.id, job);
-      byTenant
-          .computeIfAbsent(job.tenant, t -> new ConcurrentSkipListMap<>(Comparator.reverseOrder()))
-          .put(job.sequence, job);
-      if (!key.isEmpty()) {
-        idempotency.put(job.tenant + '\0' + key, job.id);
-      }
-    }
-    long interval = settings.stepInterval().toNanos();
-    try {
-      SimulatedBackendJob started = job;
-      job.ticking(
-          timer.scheduleAtFixedRate(
-              () -> started.tick(clock.instant(), preview, clip),
-              interval,
-              interval,
-              TimeUnit.NANOSECONDS));
-    } catch (RejectedExecutionException e) {
-      throw Status.UNAVAILABLE.withDescription("the gateway is shutting down").asRuntimeException();
     }
     return job.toProto(clip.length);
   }
@@ -243,73 +191,14 @@ public final class SimulatedBackend implements Backend {
     return admitted.build();
   }
 
-  /** The caller's job; NOT_FOUND for unknown ids and other tenants' jobs alike. */
-  private SimulatedBackendJob owned(Caller caller, String jobId) {
-    SimulatedBackendJob job = jobs.get(jobId);
-    if (job == null || !job.tenant.equals(caller.tenant())) {
-      throw Status.NOT_FOUND.withDescription("job '" + jobId + "' not found").asRuntimeException();
-    }
-    return job;
-  }
-
-  private SimulatedBackendJob jobOrNull(String id) {
-    return id == null ? null : jobs.get(id);
-  }
-
   @Override
   public Job get(Caller caller, String jobId) {
-    return owned(caller, jobId).toProto(clip.length);
+    return jobs.owned(caller, jobId).toProto(clip.length);
   }
 
   @Override
   public ListJobsResponse list(Caller caller, ListJobsRequest request) {
-    if (request.getPageSize() > MAX_PAGE) {
-      throw Status.INVALID_ARGUMENT
-          .withDescription("page_size must be at most " + MAX_PAGE)
-          .asRuntimeException();
-    }
-    int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
-    Set<JobState> states = Set.copyOf(request.getStatesList());
-    ConcurrentSkipListMap<Long, SimulatedBackendJob> own =
-        byTenant.getOrDefault(caller.tenant(), new ConcurrentSkipListMap<>());
-    Map<Long, SimulatedBackendJob> page = own;
-    if (!request.getPageToken().isEmpty()) {
-      SimulatedBackendJob after = jobOrNull(decodeToken(request.getPageToken()));
-      if (after == null || !after.tenant.equals(caller.tenant())) {
-        throw Status.INVALID_ARGUMENT
-            .withDescription("page_token is not valid")
-            .asRuntimeException();
-      }
-      page = own.tailMap(after.sequence, false);
-    }
-    ListJobsResponse.Builder response = ListJobsResponse.newBuilder();
-    boolean more = false;
-    for (SimulatedBackendJob job : page.values()) {
-      if (response.getJobsCount() == size) {
-        more = true;
-        break;
-      }
-      Job proto = job.toProto(clip.length);
-      if (states.isEmpty() || states.contains(proto.getState())) {
-        response.addJobs(proto);
-      }
-    }
-    if (more) {
-      String last = response.getJobs(response.getJobsCount() - 1).getId();
-      response.setNextPageToken(
-          Base64.getUrlEncoder()
-              .withoutPadding()
-              .encodeToString(last.getBytes(StandardCharsets.UTF_8)));
-    }
-    return response.build();
-  }
-
-  private static String decodeToken(String token) {
-    try {
-      return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("page_token is not valid").asRuntimeException();
-    }
+    return jobs.list(caller, request, clip.length);
   }
 
   /**
@@ -317,7 +206,7 @@ public final class SimulatedBackend implements Backend {
    */
   @Override
   public Job cancel(Caller caller, String jobId, String reason) {
-    SimulatedBackendJob job = owned(caller, jobId);
+    SimulatedBackendJob job = jobs.owned(caller, jobId);
     String why = reason.isEmpty() ? "cancelled by " + caller.subject() : reason;
     try {
       timer.execute(() -> job.cancel(why, clock.instant()));
@@ -337,15 +226,14 @@ public final class SimulatedBackend implements Backend {
     }
     int running = 0;
     int queued = 0;
-    for (SimulatedBackendJob job :
-        byTenant.getOrDefault(target, new ConcurrentSkipListMap<>()).values()) {
+    for (SimulatedBackendJob job : jobs.of(target).values()) {
       switch (job.state()) {
         case RUNNING -> running++;
         case QUEUED -> queued++;
         default -> {}
       }
     }
-    Counts ended = counts(target);
+    SimulatedBackendJobs.Counts ended = jobs.counts(target);
     Instant midnight =
         clock
             .instant()
@@ -397,7 +285,7 @@ public final class SimulatedBackend implements Backend {
 
   @Override
   public Flow.Publisher<JobEvent> events(Caller caller, String jobId, long afterSeq) {
-    return new EventLogPublisher(owned(caller, jobId).events, afterSeq, drainExecutor());
+    return new EventLogPublisher(jobs.owned(caller, jobId).events, afterSeq, drainExecutor());
   }
 
   /**
@@ -417,7 +305,7 @@ public final class SimulatedBackend implements Backend {
 
   @Override
   public byte[] clip(Caller caller, String jobId) {
-    SimulatedBackendJob job = owned(caller, jobId);
+    SimulatedBackendJob job = jobs.owned(caller, jobId);
     if (job.state() != JobState.SUCCEEDED) {
       throw Status.FAILED_PRECONDITION
           .withDescription("job '" + jobId + "' has no clip: it is " + job.state())
@@ -451,68 +339,7 @@ public final class SimulatedBackend implements Backend {
 
   /** Forgets finished jobs older than the retention. Timer thread (and tests). */
   void sweep() {
-    Instant cutoff = clock.instant().minus(settings.retention());
-    for (SimulatedBackendJob job : jobs.values()) {
-      Instant finished = job.finished();
-      if (SimulatedBackendJob.isTerminal(job.state())
-          && finished != null
-          && finished.isBefore(cutoff)) {
-        synchronized (admission) {
-          forget(job);
-        }
-      }
-    }
-  }
-
-  /** Makes room for one job; false when every job held is unfinished. Holds the admission lock. */
-  private boolean forgetOldestFinished() {
-    SimulatedBackendJob oldest = null;
-    for (SimulatedBackendJob job : jobs.values()) {
-      if (SimulatedBackendJob.isTerminal(job.state())
-          && job.finished() != null
-          && (oldest == null || job.finished().isBefore(oldest.finished()))) {
-        oldest = job;
-      }
-    }
-    if (oldest == null) {
-      return false;
-    }
-    forget(oldest);
-    return true;
-  }
-
-  private void forget(SimulatedBackendJob job) {
-    if (jobs.remove(job.id) == null) {
-      return;
-    }
-    ConcurrentSkipListMap<Long, SimulatedBackendJob> own = byTenant.get(job.tenant);
-    if (own != null) {
-      own.remove(job.sequence);
-    }
-    String key = job.original.getIdempotencyKey();
-    if (!key.isEmpty()) {
-      idempotency.remove(job.tenant + '\0' + key, job.id);
-    }
-  }
-
-  private Counts counts(String tenant) {
-    return counts.computeIfAbsent(tenant, t -> new Counts());
-  }
-
-  /** Jobs that ended, by outcome. */
-  private static final class Counts {
-    final AtomicLong succeeded = new AtomicLong();
-    final AtomicLong failed = new AtomicLong();
-    final AtomicLong cancelled = new AtomicLong();
-
-    void ended(JobState state) {
-      switch (state) {
-        case SUCCEEDED -> succeeded.incrementAndGet();
-        case FAILED -> failed.incrementAndGet();
-        case CANCELLED -> cancelled.incrementAndGet();
-        default -> {}
-      }
-    }
+    jobs.forgetFinishedBefore(clock.instant().minus(settings.retention()));
   }
 
   /** Not a video: recognisable bytes of the configured size. */

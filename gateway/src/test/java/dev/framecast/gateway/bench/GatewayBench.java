@@ -2,6 +2,7 @@ package dev.framecast.gateway.bench;
 
 import dev.framecast.api.v1.Job;
 import dev.framecast.devissuer.DevIssuer;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,12 +150,18 @@ public final class GatewayBench {
     report.machineCpu = GatewayProcess.machineBusy().minus(machine0).toMillis() / 1000.0 / seconds;
     if (gateway != null) {
       report.gatewayCpu = (gateway.cpuTime().minus(gatewayCpu0)).toMillis() / 1000.0 / seconds;
-      report.gatewayOpenStreams = openStreams(gateway.metrics());
-      report.rssOpen = gateway.status("VmRSS");
-      report.threads = gateway.status("Threads");
-      say("full GC with %d streams open (jcmd GC.run)", load.openStreams());
-      report.heapOpen = gateway.heapAfterFullGc();
-      report.rssPeak = gateway.status("VmHWM");
+      try {
+        report.rssOpen = gateway.status("VmRSS");
+        report.threads = gateway.status("Threads");
+        report.gatewayOpenStreams = openStreams(gateway.metrics());
+        say("full GC with %d streams open (jcmd GC.run)", load.openStreams());
+        report.heapOpen = gateway.heapAfterFullGc();
+        report.rssPeak = gateway.status("VmHWM");
+      } catch (IOException e) {
+        // An overloaded gateway (out of heap, say) is a result too: print what was measured.
+        report.gatewayProblem = e.toString();
+        gateway = null;
+      }
     }
     report.endedEarly = load.endedEarly();
     report.errors = load.errors().toString();
@@ -162,15 +169,19 @@ public final class GatewayBench {
     if (!options.disconnect()) {
       load.cancelAll();
     }
-    if (gateway != null) {
-      Thread.sleep(3000);
-      report.gatewayOpenAfterCancel = openStreams(gateway.metrics());
-    }
-    load.close();
-    if (gateway != null) {
-      Thread.sleep(3000);
-      report.gatewayOpenAfterClose = openStreams(gateway.metrics());
-      report.heapClosed = gateway.heapAfterFullGc();
+    try {
+      if (gateway != null) {
+        Thread.sleep(3000);
+        report.gatewayOpenAfterCancel = openStreams(gateway.metrics());
+      }
+      load.close();
+      if (gateway != null) {
+        Thread.sleep(3000);
+        report.gatewayOpenAfterClose = openStreams(gateway.metrics());
+        report.heapClosed = gateway.heapAfterFullGc();
+      }
+    } catch (IOException e) {
+      report.gatewayProblem = e.toString();
     }
   }
 
@@ -219,6 +230,7 @@ public final class GatewayBench {
     double gatewayCpu = Double.NaN;
     double clientCpu = Double.NaN;
     double machineCpu = Double.NaN;
+    String gatewayProblem = "";
 
     Report(BenchOptions options) {
       this.options = options;
@@ -310,7 +322,8 @@ public final class GatewayBench {
               "gateway %.2f, client %.2f, other processes %.2f, of %d",
               gatewayCpu,
               clientCpu,
-              machineCpu - gatewayCpu - clientCpu,
+              // /proc/stat and the processes' times are read moments apart: clamp the noise.
+              Math.max(0, machineCpu - gatewayCpu - clientCpu),
               Runtime.getRuntime().availableProcessors()));
       row(
           t,
@@ -329,6 +342,9 @@ public final class GatewayBench {
                   : " 3 s after the client cancelled every stream, ")
               + fmt(gatewayOpenAfterClose)
               + " 3 s after it closed its connections");
+      if (!gatewayProblem.isEmpty()) {
+        row(t, "gateway problem", gatewayProblem + " (see gateway.log and gateway-gc.log)");
+      }
       return t.toString();
     }
 

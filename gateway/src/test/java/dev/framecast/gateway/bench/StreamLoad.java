@@ -234,12 +234,16 @@ final class StreamLoad implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     for (ManagedChannel channel : channels) {
       channel.shutdownNow();
     }
-    for (ManagedChannel channel : channels) {
-      channel.awaitTermination(10, TimeUnit.SECONDS);
+    try {
+      for (ManagedChannel channel : channels) {
+        channel.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }
