@@ -161,7 +161,7 @@ public class VideoGenerationService extends VideoGenerationGrpc.VideoGenerationI
     String streamTenant = tenant;
     metrics.streamOpened(GRPC);
     FlowControlledWriter.pipe(
-        events,
+        OnCallContext.of(events),
         (ServerCallStreamObserver<JobEvent>) response,
         Statuses::of,
         new FlowControlledWriter.Listener<>() {
