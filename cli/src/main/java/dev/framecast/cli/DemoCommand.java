@@ -4,7 +4,6 @@ import dev.framecast.cli.client.FramecastClient;
 import dev.framecast.cli.client.JobFollower;
 import dev.framecast.cli.client.Tokens;
 import dev.framecast.cli.embedded.EmbeddedGateway;
-import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -23,16 +22,10 @@ final class DemoCommand {
       terminal.out().print(DemoOptions.USAGE);
       return 0;
     }
-    terminal.err().println("Starting the embedded gateway (inference node + scheduler) ...");
     try (EmbeddedGateway gateway =
         EmbeddedGateway.start(
-            new EmbeddedGateway.Options(
-                options.gatewayJar(),
-                options.modelRepository(),
-                options.verbose(),
-                EmbeddedGateway.DEFAULT_READY_TIMEOUT),
-            terminal.err())) {
-      String token = mint(gateway);
+            options.gatewayJar(), options.modelRepository(), options.verbose(), terminal.err())) {
+      String token = gateway.token(Tokens.DEFAULT_TENANT);
       try (FramecastClient client = FramecastClient.connect(gateway.address(), token)) {
         GenerateRun run =
             new GenerateRun(
@@ -65,14 +58,6 @@ final class DemoCommand {
         }
         throw e;
       }
-    }
-  }
-
-  static String mint(EmbeddedGateway gateway) throws CliException {
-    try {
-      return gateway.mintToken(Tokens.DEFAULT_TENANT);
-    } catch (IOException e) {
-      throw CliException.server("cannot mint a token for the embedded gateway: " + e.getMessage());
     }
   }
 }

@@ -38,17 +38,11 @@ final class EvalCommand {
         return evaluate(client, options, terminal, options.server().toString());
       }
     }
-    terminal.err().println("Starting the embedded gateway (inference node + scheduler) ...");
     try (EmbeddedGateway gateway =
         EmbeddedGateway.start(
-            new EmbeddedGateway.Options(
-                options.gatewayJar(),
-                options.modelRepository(),
-                options.verbose(),
-                EmbeddedGateway.DEFAULT_READY_TIMEOUT),
-            terminal.err())) {
+            options.gatewayJar(), options.modelRepository(), options.verbose(), terminal.err())) {
       try (FramecastClient client =
-          FramecastClient.connect(gateway.address(), DemoCommand.mint(gateway))) {
+          FramecastClient.connect(gateway.address(), gateway.token(Tokens.DEFAULT_TENANT))) {
         return evaluate(client, options, terminal, "embedded");
       }
     }

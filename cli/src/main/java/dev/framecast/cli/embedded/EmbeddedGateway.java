@@ -61,6 +61,17 @@ public final class EmbeddedGateway implements AutoCloseable {
   }
 
   /** Starts the gateway and returns once it is ready; fails with its log tail if it is not. */
+  /**
+   * What demo and eval do: says so on {@code err}, then starts the gateway with the default
+   * readiness timeout.
+   */
+  public static EmbeddedGateway start(
+      Path jar, Path modelRepository, boolean verbose, PrintStream err)
+      throws CliException, InterruptedException {
+    err.println("Starting the embedded gateway (inference node + scheduler) ...");
+    return start(new Options(jar, modelRepository, verbose, DEFAULT_READY_TIMEOUT), err);
+  }
+
   public static EmbeddedGateway start(Options options, PrintStream err)
       throws CliException, InterruptedException {
     if (!Files.isRegularFile(options.jar())) {
@@ -182,6 +193,15 @@ public final class EmbeddedGateway implements AutoCloseable {
   /** A token this gateway trusts: signed with its private development issuer's key. */
   public String mintToken(String tenant) throws IOException {
     return DevIssuer.loadOrCreate(issuerDir).mint(DevIssuer.Claims.user(tenant));
+  }
+
+  /** A token for {@code tenant}, as a CLI error when the key cannot be read or made. */
+  public String token(String tenant) throws CliException {
+    try {
+      return mintToken(tenant);
+    } catch (IOException e) {
+      throw CliException.server("cannot mint a token for the embedded gateway: " + e.getMessage());
+    }
   }
 
   /** The gateway's last lines of output. */
