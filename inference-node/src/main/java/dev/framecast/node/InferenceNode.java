@@ -6,6 +6,8 @@ import dev.framecast.node.grpc.InferenceService;
 import dev.framecast.node.metrics.NodeMetrics;
 import dev.framecast.node.repository.LoadedModel;
 import dev.framecast.node.repository.ModelRepository;
+import dev.framecast.node.sim.SimulatedGpu;
+import dev.framecast.node.sim.SimulatedProfile;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -14,6 +16,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +24,8 @@ import java.util.logging.Logger;
 
 /**
  * A running inference node: the model repository loaded into ONNX Runtime, served over Triton's
- * gRPC protocol, with grpc.health.v1, reflection and Prometheus metrics.
+ * gRPC protocol, with grpc.health.v1, reflection and Prometheus metrics. With {@link
+ * NodeOptions#simulate()} set it runs no model (load tests): see {@link #simulatedGpu()}.
  *
  * <pre>{@code
  * try (InferenceNode node = InferenceNode.start(NodeOptions.builder(repo).port(0).build())) {
@@ -41,6 +45,7 @@ public final class InferenceNode implements AutoCloseable {
   private final ScheduledExecutorService healthUpdater;
   private final InferenceService service;
   private final int metricsPort;
+  private final SimulatedGpu simulatedGpu;
 
   private InferenceNode(
       ModelRepository repository,
@@ -49,7 +54,9 @@ public final class InferenceNode implements AutoCloseable {
       Server server,
       HealthStatusManager health,
       InferenceService service,
-      int metricsPort) {
+      int metricsPort,
+      SimulatedGpu simulatedGpu) {
+    this.simulatedGpu = simulatedGpu;
     this.repository = repository;
     this.metrics = metrics;
     this.faults = faults;
@@ -81,20 +88,31 @@ public final class InferenceNode implements AutoCloseable {
    */
   public static InferenceNode start(NodeOptions options, ServerBuilder<?> builder)
       throws IOException {
-    NodeMetrics metrics = new NodeMetrics();
+    SimulatedProfile profile = options.simulate();
+    SimulatedGpu gpu = profile == null ? null : new SimulatedGpu();
+    if (profile != null) {
+      LOG.warning(
+          "SIMULATED node: no models run; each request waits the latency of profile "
+              + profile.source()
+              + " (time scale "
+              + profile.timeScale()
+              + ") and returns zero/pass-through tensors. For load tests only.");
+    }
+    NodeMetrics metrics = new NodeMetrics(gpu);
     FaultInjector faults = new FaultInjector();
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    ModelRepository.Options repositoryOptions =
+        new ModelRepository.Options(
+            options.modelRepository(),
+            options.intraOpThreads(),
+            options.maxQueueSize(),
+            options.models());
+    // A simulated node never touches ONNX Runtime: its native library is not even loaded.
     ModelRepository repository =
-        ModelRepository.load(
-            new ModelRepository.Options(
-                options.modelRepository(),
-                options.intraOpThreads(),
-                options.maxQueueSize(),
-                options.models()),
-            env,
-            metrics);
+        profile == null
+            ? ModelRepository.load(repositoryOptions, OrtEnvironment.getEnvironment(), metrics)
+            : ModelRepository.loadSimulated(repositoryOptions, profile, gpu, metrics);
     InferenceService service =
-        new InferenceService(repository, faults, options.serverName(), VERSION);
+        new InferenceService(repository, faults, options.serverName(), VERSION, profile != null);
     HealthStatusManager health = new HealthStatusManager();
     Server server;
     int metricsPort = -1;
@@ -125,9 +143,10 @@ public final class InferenceNode implements AutoCloseable {
                   : "READY versions " + model.readyVersions().keySet()));
     }
     InferenceNode node =
-        new InferenceNode(repository, metrics, faults, server, health, service, metricsPort);
+        new InferenceNode(repository, metrics, faults, server, health, service, metricsPort, gpu);
     LOG.info(
         "serving "
+            + (profile != null ? "SIMULATED " : "")
             + options.modelRepository()
             + " over GRPCInferenceService on port "
             + node.port()
@@ -169,6 +188,14 @@ public final class InferenceNode implements AutoCloseable {
 
   public NodeMetrics metrics() {
     return metrics;
+  }
+
+  /**
+   * The simulated GPU of a simulated node (its busy time and executions, for load tests that read
+   * them in-process); empty for a node that runs its models.
+   */
+  public Optional<SimulatedGpu> simulatedGpu() {
+    return Optional.ofNullable(simulatedGpu);
   }
 
   public boolean ready() {

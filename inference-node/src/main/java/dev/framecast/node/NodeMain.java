@@ -1,6 +1,9 @@
 package dev.framecast.node;
 
 import dev.framecast.node.fault.FaultInjector;
+import dev.framecast.node.sim.SimulatedProfile;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,13 +13,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
-/** {@code ./framecast node}: serves a Triton model repository with ONNX Runtime on CPUs. */
+/**
+ * {@code ./framecast node}: serves a Triton model repository with ONNX Runtime on CPUs, or
+ * simulates it from a latency profile for load tests ({@code --simulate}).
+ */
 public final class NodeMain {
   private static final String USAGE =
       """
       Usage: framecast node [options]
 
-      Serves a Triton model repository over Triton's gRPC protocol with ONNX Runtime (CPU).
+      Serves a Triton model repository over Triton's gRPC protocol with ONNX Runtime (CPU),
+      or, with --simulate, a simulated GPU node for load tests.
 
         --model-repository DIR   the Triton model repository (default: triton-models)
         --host HOST              address to bind (default 0.0.0.0)
@@ -28,6 +35,12 @@ public final class NodeMain {
         --fault-latency M=MS     add MS milliseconds to every request for model M
         --fault-fail M=N         fail the next N requests for model M with UNAVAILABLE
         --fault-not-ready M      report model M (or * for the server) as not ready
+        --simulate PROFILE.csv   LOAD TESTS ONLY: run no model; each batch waits the latency the
+                                 profile gives its rows (lines model,batch,latency_ms; one GPU per
+                                 node, shared by its models) and returns zero or pass-through
+                                 tensors of the right shape; model.onnx files are not needed
+        --time-scale K           with --simulate: multiply every latency by K (>= 0.001), so a
+                                 small machine can drive many nodes; divide measured times by K
         -h, --help               this help
       """;
 
@@ -59,6 +72,8 @@ public final class NodeMain {
   /** Returns null when help was asked for. */
   static NodeOptions.Builder parse(String[] args, List<String[]> faults) {
     Path repository = Path.of("triton-models");
+    Path profile = null;
+    Double timeScale = null;
     List<Runnable> settings = new ArrayList<>();
     NodeOptions.Builder[] holder = new NodeOptions.Builder[1];
     for (int i = 0; i < args.length; i++) {
@@ -95,11 +110,27 @@ public final class NodeMain {
         }
         case "--fault-latency", "--fault-fail", "--fault-not-ready" ->
             faults.add(new String[] {arg, value});
+        case "--simulate" -> profile = Path.of(value);
+        case "--time-scale" -> timeScale = number(arg, value);
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
       }
     }
     holder[0] = NodeOptions.builder(repository);
     settings.forEach(Runnable::run);
+    if (timeScale != null && profile == null) {
+      throw new IllegalArgumentException("--time-scale needs --simulate PROFILE.csv");
+    }
+    if (timeScale != null
+        && !(timeScale >= SimulatedProfile.MIN_TIME_SCALE && Double.isFinite(timeScale))) {
+      throw new IllegalArgumentException(
+          "--time-scale must be a finite number >= "
+              + SimulatedProfile.MIN_TIME_SCALE
+              + ", got "
+              + timeScale);
+    }
+    if (profile != null) {
+      holder[0].simulate(profile(profile, timeScale == null ? 1 : timeScale));
+    }
     holder[0].build(); // validates now, before any model is loaded
     return holder[0];
   }
@@ -118,6 +149,25 @@ public final class NodeMain {
         case "--fault-not-ready" -> injector.setNotReady(fault[1], true);
         default -> throw new IllegalArgumentException(fault[0]);
       }
+    }
+  }
+
+  private static SimulatedProfile profile(Path file, double timeScale) {
+    try {
+      return SimulatedProfile.load(file, timeScale);
+    } catch (IOException e) {
+      String why = e instanceof NoSuchFileException ? "no such file" : e.toString();
+      throw new IllegalArgumentException("--simulate: cannot read profile " + file + ": " + why, e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--simulate: " + e.getMessage(), e);
+    }
+  }
+
+  private static double number(String option, String value) {
+    try {
+      return Double.parseDouble(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " expects a number, got '" + value + "'");
     }
   }
 

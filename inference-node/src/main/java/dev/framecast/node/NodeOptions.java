@@ -1,5 +1,6 @@
 package dev.framecast.node;
 
+import dev.framecast.node.sim.SimulatedProfile;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Objects;
@@ -18,6 +19,8 @@ import java.util.Set;
  *     gRPC's 4 MiB default)
  * @param models models to load (empty = every model directory)
  * @param serverName name reported by ServerMetadata
+ * @param simulate null to run the models; a profile to simulate them for load tests (no model runs,
+ *     each request waits the profile's latency on the node's one simulated GPU)
  */
 public record NodeOptions(
     Path modelRepository,
@@ -28,7 +31,8 @@ public record NodeOptions(
     int maxQueueSize,
     int maxMessageBytes,
     Set<String> models,
-    String serverName) {
+    String serverName,
+    SimulatedProfile simulate) {
 
   public NodeOptions {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -62,6 +66,7 @@ public record NodeOptions(
     private int maxMessageBytes = 512 << 20;
     private final Set<String> models = new LinkedHashSet<>();
     private String serverName = "framecast-inference-node";
+    private SimulatedProfile simulate;
 
     private Builder(Path modelRepository) {
       this.modelRepository = modelRepository;
@@ -107,6 +112,12 @@ public record NodeOptions(
       return this;
     }
 
+    /** Simulates the models with this profile instead of running them (load tests only). */
+    public Builder simulate(SimulatedProfile profile) {
+      this.simulate = profile;
+      return this;
+    }
+
     public NodeOptions build() {
       return new NodeOptions(
           modelRepository,
@@ -117,7 +128,8 @@ public record NodeOptions(
           maxQueueSize,
           maxMessageBytes,
           models,
-          serverName);
+          serverName,
+          simulate);
     }
   }
 }

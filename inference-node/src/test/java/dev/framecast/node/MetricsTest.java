@@ -56,6 +56,8 @@ class MetricsTest {
                 + " batch sizes");
     assertThat(value(text, "nv_inference_pending_request_count", "nobatch")).isZero();
     assertThat(text).contains("framecast_node_info{runtime=\"onnxruntime-cpu\"} 1");
+    assertThat(SimulatedNodeTest.value(text, "framecast_node_simulated")).isZero();
+    assertThat(text).doesNotContain("framecast_node_gpu_busy_seconds");
   }
 
   @Test

@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.framecast.node.fault.FaultInjector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class NodeMainTest {
   @Test
@@ -45,6 +49,52 @@ class NodeMainTest {
     assertThatThrownBy(() -> NodeMain.parse(new String[] {"--port"}, new ArrayList<>()))
         .hasMessage("--port needs a value");
     assertThatThrownBy(() -> FaultInjector.parse("dit")).hasMessageContaining("MODEL=VALUE");
+  }
+
+  @Test
+  void simulateLoadsTheProfileWithItsTimeScale(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("h100.csv");
+    Files.writeString(file, "model,batch,latency_ms\ndit,1,4.5\n");
+    assertThat(NodeMain.parse(new String[0], new ArrayList<>()).build().simulate()).isNull();
+    NodeOptions options =
+        NodeMain.parse(
+                new String[] {"--simulate", file.toString(), "--time-scale", "10"},
+                new ArrayList<>())
+            .build();
+    assertThat(options.simulate().source()).isEqualTo(file.toString());
+    assertThat(options.simulate().timeScale()).isEqualTo(10);
+    assertThat(options.simulate().latency("dit", 1)).isEqualTo(Duration.ofMillis(45));
+    assertThat(
+            NodeMain.parse(new String[] {"--simulate", file.toString()}, new ArrayList<>())
+                .build()
+                .simulate()
+                .timeScale())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void simulationMistakesAreClearErrors(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("bad.csv");
+    Files.writeString(file, "dit,1,4.5\nvae,one,2\n");
+    assertThatThrownBy(() -> parse("--time-scale", "2"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--time-scale needs --simulate PROFILE.csv");
+    assertThatThrownBy(() -> parse("--simulate", file.toString()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("--simulate: " + file + ":2: batch must be an integer >= 1");
+    Path missing = dir.resolve("missing.csv");
+    assertThatThrownBy(() -> parse("--simulate", missing.toString()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--simulate: cannot read profile " + missing + ": no such file");
+    Files.writeString(file, "dit,1,4.5\n");
+    assertThatThrownBy(() -> parse("--simulate", file.toString(), "--time-scale", "fast"))
+        .hasMessage("--time-scale expects a number, got 'fast'");
+    assertThatThrownBy(() -> parse("--simulate", file.toString(), "--time-scale", "0"))
+        .hasMessage("--time-scale must be a finite number >= 0.001, got 0.0");
+  }
+
+  private static NodeOptions.Builder parse(String... args) {
+    return NodeMain.parse(args, new ArrayList<>());
   }
 
   @Test

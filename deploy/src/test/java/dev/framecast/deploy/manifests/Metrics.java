@@ -73,7 +73,10 @@ final class Metrics {
           gauge(NODE, "nv_inference_compute_infer_duration_us", "model", "version"),
           gauge(NODE, "nv_inference_compute_output_duration_us", "model", "version"),
           gauge(NODE, "nv_inference_pending_request_count", "model", "version"),
-          new Family(NODE, "framecast_node", Set.of("framecast_node_info"), Set.of("runtime")));
+          new Family(NODE, "framecast_node", Set.of("framecast_node_info"), Set.of("runtime")),
+          // Load tests' simulated nodes (inference-node/README.md, "Simulated mode").
+          gauge(NODE, "framecast_node_simulated"),
+          counter(NODE, "framecast_node_gpu_busy_seconds"));
 
   /**
    * Triton's GPU metrics (nv_gpu_*, on its metrics port next to nv_inference_*): only GPU nodes

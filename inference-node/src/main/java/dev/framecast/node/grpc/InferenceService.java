@@ -43,14 +43,29 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
   private final FaultInjector faults;
   private final String serverName;
   private final String serverVersion;
+  private final boolean simulated;
   private final Inference inference;
 
   public InferenceService(
       ModelRepository repository, FaultInjector faults, String serverName, String serverVersion) {
+    this(repository, faults, serverName, serverVersion, false);
+  }
+
+  /**
+   * @param simulated whether the repository is simulated (load tests): ServerMetadata then says so,
+   *     with the name suffix {@code -simulated} and the extension {@code simulated}
+   */
+  public InferenceService(
+      ModelRepository repository,
+      FaultInjector faults,
+      String serverName,
+      String serverVersion,
+      boolean simulated) {
     this.repository = repository;
     this.faults = faults;
-    this.serverName = serverName;
+    this.serverName = simulated ? serverName + "-simulated" : serverName;
     this.serverVersion = serverVersion;
+    this.simulated = simulated;
     this.inference = new Inference(repository, faults);
   }
 
@@ -103,15 +118,18 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
   @Override
   public void serverMetadata(
       ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> response) {
-    response.onNext(
+    ServerMetadataResponse.Builder metadata =
         ServerMetadataResponse.newBuilder()
             .setName(serverName)
             .setVersion(serverVersion)
             .addExtensions("model_configuration")
             .addExtensions("statistics")
             .addExtensions("parameters")
-            .addExtensions("schedule_policy")
-            .build());
+            .addExtensions("schedule_policy");
+    if (simulated) {
+      metadata.addExtensions("simulated");
+    }
+    response.onNext(metadata.build());
     response.onCompleted();
   }
 

@@ -1,6 +1,8 @@
 package dev.framecast.node.metrics;
 
 import dev.framecast.node.infer.InferenceException;
+import dev.framecast.node.sim.SimulatedGpu;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -17,6 +19,11 @@ import java.util.concurrent.TimeUnit;
  * these cumulative values are therefore registered as the client's Gauges (only ever increased),
  * keeping Triton's exact series names. {@code nv_inference_pending_request_count} is a gauge in
  * Triton too.
+ *
+ * <p>Framecast's own series: {@code framecast_node_info{runtime}}, {@code framecast_node_simulated}
+ * (1 on a simulated node, which runs no model) and, on a simulated node only, {@code
+ * framecast_node_gpu_busy_seconds_total}, the time its simulated GPU was held (a true counter: the
+ * name is ours, so the client's {@code _total} is wanted).
  */
 public final class NodeMetrics implements AutoCloseable {
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -32,7 +39,16 @@ public final class NodeMetrics implements AutoCloseable {
   private final Gauge pending;
   private HTTPServer server;
 
+  /** Metrics of a node that runs its models (ONNX Runtime). */
   public NodeMetrics() {
+    this(null);
+  }
+
+  /**
+   * @param simulatedGpu the GPU of a simulated node (load tests), whose busy time is exported; null
+   *     for a node that runs its models
+   */
+  public NodeMetrics(SimulatedGpu simulatedGpu) {
     success =
         cumulative(
             "nv_inference_request_success",
@@ -84,7 +100,23 @@ public final class NodeMetrics implements AutoCloseable {
         .help("Framecast inference node: the runtime that serves the models.")
         .labelNames("runtime")
         .register(registry)
-        .addLabelValues("onnxruntime-cpu");
+        .addLabelValues(simulatedGpu == null ? "onnxruntime-cpu" : "simulated");
+    Gauge.builder()
+        .name("framecast_node_simulated")
+        .help(
+            "1 when this node is simulated for load tests (no model runs; latencies come from a"
+                + " profile), 0 otherwise.")
+        .register(registry)
+        .set(simulatedGpu == null ? 0 : 1);
+    if (simulatedGpu != null) {
+      CounterWithCallback.builder()
+          .name("framecast_node_gpu_busy_seconds")
+          .help(
+              "Time the simulated node's one GPU was held by model executions (scaled by the"
+                  + " profile's time scale).")
+          .callback(callback -> callback.call(simulatedGpu.busySeconds()))
+          .register(registry);
+    }
   }
 
   private Gauge cumulative(String name, String help) {

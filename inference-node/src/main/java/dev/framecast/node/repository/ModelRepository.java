@@ -10,12 +10,16 @@ import dev.framecast.inference.v2.ModelConfig;
 import dev.framecast.inference.v2.ModelInstanceGroup;
 import dev.framecast.inference.v2.ModelQueuePolicy;
 import dev.framecast.node.batch.BatchPolicy;
+import dev.framecast.node.batch.BatchRunner;
 import dev.framecast.node.batch.ModelScheduler;
 import dev.framecast.node.batch.OnnxBatchRunner;
+import dev.framecast.node.batch.SimulatedBatchRunner;
 import dev.framecast.node.infer.Errors;
 import dev.framecast.node.infer.ModelSignature;
 import dev.framecast.node.metrics.ModelStats;
 import dev.framecast.node.metrics.NodeMetrics;
+import dev.framecast.node.sim.SimulatedGpu;
+import dev.framecast.node.sim.SimulatedProfile;
 import dev.framecast.node.tensor.Shapes;
 import dev.framecast.node.tensor.TensorSpec;
 import java.io.IOException;
@@ -31,12 +35,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * Loads every model of a Triton model repository (or the ones named) into ONNX Runtime. A model
- * that fails to load is recorded with its reason and does not stop the others.
+ * Loads every model of a Triton model repository (or the ones named) into ONNX Runtime, or, for
+ * load tests, simulates them ({@link #loadSimulated}). A model that fails to load is recorded with
+ * its reason and does not stop the others.
  */
 public final class ModelRepository implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ModelRepository.class.getName());
@@ -49,6 +55,12 @@ public final class ModelRepository implements AutoCloseable {
    */
   public record Options(Path root, int intraOpThreads, int maxQueueSize, Set<String> models) {}
 
+  /** Builds one ready version from its directory and checked config. */
+  @FunctionalInterface
+  private interface VersionLoader {
+    ModelVersion load(Path dir, ModelConfig config, long version) throws ModelLoadException;
+  }
+
   private final Path root;
   private final Map<String, LoadedModel> models;
 
@@ -58,6 +70,29 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   public static ModelRepository load(Options options, OrtEnvironment env, NodeMetrics metrics)
+      throws IOException {
+    return loadAll(
+        options,
+        (dir, config, version) -> loadVersion(dir, config, version, options, env, metrics),
+        "");
+  }
+
+  /**
+   * Loads the repository in simulated mode, for load tests: every config is read and checked as
+   * {@link #load} does and each version gets the same queue and batcher, but no model file is
+   * needed or opened; a {@link SimulatedBatchRunner} answers after the profile's latency on the
+   * node's one GPU. A model the profile has no points for fails to load, with that reason.
+   */
+  public static ModelRepository loadSimulated(
+      Options options, SimulatedProfile profile, SimulatedGpu gpu, NodeMetrics metrics)
+      throws IOException {
+    return loadAll(
+        options,
+        (dir, config, version) -> simulateVersion(config, version, options, profile, gpu, metrics),
+        "SIMULATED, ");
+  }
+
+  private static ModelRepository loadAll(Options options, VersionLoader loader, String kind)
       throws IOException {
     if (!Files.isDirectory(options.root())) {
       throw new IOException("model repository not found: " + options.root().toAbsolutePath());
@@ -78,7 +113,7 @@ public final class ModelRepository implements AutoCloseable {
           }
           continue;
         }
-        models.put(name, loadModel(dir, options, env, metrics));
+        models.put(name, loadModel(dir, loader, kind));
       }
     }
     for (String wanted : options.models()) {
@@ -150,8 +185,8 @@ public final class ModelRepository implements AutoCloseable {
     }
   }
 
-  private static LoadedModel loadModel(
-      Path dir, Options options, OrtEnvironment env, NodeMetrics metrics) throws IOException {
+  private static LoadedModel loadModel(Path dir, VersionLoader loader, String kind)
+      throws IOException {
     String name = dir.getFileName().toString();
     ModelConfig config;
     try {
@@ -171,7 +206,7 @@ public final class ModelRepository implements AutoCloseable {
     TreeMap<Long, LoadedModel.VersionState> states = new TreeMap<>();
     for (long version : selected) {
       try {
-        ModelVersion loaded = loadVersion(dir, config, version, options, env, metrics);
+        ModelVersion loaded = loader.load(dir, config, version);
         ready.put(version, loaded);
         states.put(version, new LoadedModel.VersionState(version, LoadedModel.State.READY, ""));
         LOG.info(
@@ -180,6 +215,7 @@ public final class ModelRepository implements AutoCloseable {
                 + "' version "
                 + version
                 + " ("
+                + kind
                 + loaded.instances()
                 + " instance(s), max_batch_size "
                 + config.getMaxBatchSize()
@@ -236,6 +272,70 @@ public final class ModelRepository implements AutoCloseable {
     }
     ModelSignature signature =
         ModelSignature.of(config.getName(), version, config.getMaxBatchSize(), inputs, outputs);
+    return assemble(
+        config,
+        signature,
+        sessions,
+        options,
+        metrics,
+        stats ->
+            new OnnxBatchRunner(
+                env, sessions, signature.outputs(), signature.batched(), stats, System::nanoTime));
+  }
+
+  private static ModelVersion simulateVersion(
+      ModelConfig config,
+      long version,
+      Options options,
+      SimulatedProfile profile,
+      SimulatedGpu gpu,
+      NodeMetrics metrics)
+      throws ModelLoadException {
+    String name = config.getName();
+    if (!profile.models().contains(name)) {
+      throw new ModelLoadException(
+          "simulation profile "
+              + profile.source()
+              + " has no points for model '"
+              + name
+              + "' (add lines "
+              + name
+              + ",BATCH,LATENCY_MS)");
+    }
+    long temporalCompression;
+    try {
+      temporalCompression = SimulatedBatchRunner.temporalCompression(config);
+    } catch (IllegalArgumentException e) {
+      throw new ModelLoadException(e.getMessage(), e);
+    }
+    ModelSignature signature =
+        ModelSignature.of(
+            name,
+            version,
+            config.getMaxBatchSize(),
+            ModelConfigs.inputs(config),
+            ModelConfigs.outputs(config));
+    return assemble(
+        config,
+        signature,
+        List.of(),
+        options,
+        metrics,
+        stats ->
+            new SimulatedBatchRunner(
+                signature, temporalCompression, profile, gpu, stats, System::nanoTime));
+  }
+
+  /** The version's statistics, queue and batcher around its runner, the same in both modes. */
+  private static ModelVersion assemble(
+      ModelConfig config,
+      ModelSignature signature,
+      List<OrtSession> sessions,
+      Options options,
+      NodeMetrics metrics,
+      Function<ModelStats, BatchRunner> runnerFor) {
+    long version = signature.version();
+    int instances = instanceCount(config);
     ModelStats stats = new ModelStats(config.getName(), version, metrics);
     BatchPolicy policy = BatchPolicy.fromConfig(config);
     ModelQueuePolicy queuePolicy = config.getDynamicBatching().getDefaultQueuePolicy();
@@ -245,9 +345,7 @@ public final class ModelRepository implements AutoCloseable {
         queuePolicy.getTimeoutAction() == ModelQueuePolicy.TimeoutAction.REJECT
             ? TimeUnit.MICROSECONDS.toNanos(queuePolicy.getDefaultTimeoutMicroseconds())
             : 0;
-    OnnxBatchRunner runner =
-        new OnnxBatchRunner(
-            env, sessions, signature.outputs(), signature.batched(), stats, System::nanoTime);
+    BatchRunner runner = runnerFor.apply(stats);
     ModelScheduler scheduler =
         new ModelScheduler(
             config.getName() + ":" + version,
@@ -259,7 +357,7 @@ public final class ModelRepository implements AutoCloseable {
             runner,
             stats,
             System::nanoTime);
-    return new ModelVersion(config, version, signature, sessions, scheduler, stats);
+    return new ModelVersion(config, version, signature, sessions, instances, scheduler, stats);
   }
 
   /** Sum of instance_group counts; KIND_GPU and KIND_AUTO groups run on CPU here. */

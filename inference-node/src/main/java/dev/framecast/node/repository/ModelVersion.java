@@ -9,7 +9,10 @@ import dev.framecast.node.metrics.ModelStats;
 import java.util.List;
 import java.util.logging.Logger;
 
-/** One loaded, ready version of a model: its sessions (one per instance), queue and statistics. */
+/**
+ * One loaded, ready version of a model: its sessions (one per instance; none when simulated), queue
+ * and statistics.
+ */
 public final class ModelVersion implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ModelVersion.class.getName());
 
@@ -17,6 +20,7 @@ public final class ModelVersion implements AutoCloseable {
   private final long version;
   private final ModelSignature signature;
   private final List<OrtSession> sessions;
+  private final int instances;
   private final ModelScheduler scheduler;
   private final ModelStats stats;
 
@@ -25,12 +29,14 @@ public final class ModelVersion implements AutoCloseable {
       long version,
       ModelSignature signature,
       List<OrtSession> sessions,
+      int instances,
       ModelScheduler scheduler,
       ModelStats stats) {
     this.config = config;
     this.version = version;
     this.signature = signature;
     this.sessions = List.copyOf(sessions);
+    this.instances = instances;
     this.scheduler = scheduler;
     this.stats = stats;
   }
@@ -59,8 +65,9 @@ public final class ModelVersion implements AutoCloseable {
     return stats;
   }
 
+  /** Model instances (executor threads); equals the sessions, except simulated (no sessions). */
   public int instances() {
-    return sessions.size();
+    return instances;
   }
 
   @Override

@@ -1,5 +1,5 @@
 /**
  * The Triton model repository: discovery, config.pbtxt parsing, version policy, ONNX Runtime
- * sessions per instance, and each model version's readiness.
+ * sessions per instance (or, for load tests, simulated models), and each model version's readiness.
  */
 package dev.framecast.node.repository;
