@@ -2,6 +2,7 @@ package dev.framecast.scheduler;
 
 import dev.framecast.scheduler.batch.ProfileCsv;
 import dev.framecast.scheduler.engine.EngineConfig;
+import dev.framecast.scheduler.engine.SchedulingPolicy;
 import dev.framecast.scheduler.pipeline.PipelineConfig;
 import dev.framecast.scheduler.pipeline.PipelineSpec;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -23,6 +24,7 @@ public final class SchedulerMain {
 
       Runs the scheduler: step-level continuous batching of many tenants' jobs onto
       Triton-protocol nodes, serving framecast.scheduler.v1 (for the gateway) over gRPC.
+      --policy picks a simpler baseline scheduler instead, for load-test comparisons.
 
         --port N              gRPC port (default 8090; 0 = any free port)
         --metrics-port N      Prometheus /metrics port (default 8091; -1 = off)
@@ -36,6 +38,19 @@ public final class SchedulerMain {
         --pipelines FILE      pipelines.yaml (name -> text_encoder, dit, vae models; default: the
                               reference pipeline over text_encoder, dit, vae)
         --step-profile FILE   CSV of batch,latency_ms seeding every node's DiT step profile
+        --policy P            scheduling policy (default continuous):
+                                continuous  step-level continuous batching, weighted fair share
+                                            across tenants, interactive before batch, preemption
+                                fcfs        baseline: one job at a time per node, global arrival
+                                            order, no fair share, no priority, no preemption
+                                static      baseline: request-level batching; an idle node waits
+                                            for --static-batch jobs of one pipeline or until the
+                                            oldest has waited --static-delay-ms, then runs them
+                                            together until all have finished
+        --static-batch N      jobs per static batch, at least 1 (default 8; capped by the
+                              pipeline's max batch size); only with --policy static
+        --static-delay-ms D   longest wait for a fuller static batch, in ms, at least 0
+                              (default 200); only with --policy static
         -h, --help            this help
       """;
 
@@ -50,7 +65,8 @@ public final class SchedulerMain {
       Duration retention,
       int renderThreads,
       Path pipelines,
-      Path stepProfile) {}
+      Path stepProfile,
+      SchedulingPolicy policy) {}
 
   public static void main(String[] argv) throws Exception {
     configureLogging();
@@ -78,10 +94,11 @@ public final class SchedulerMain {
                     args.tenants(),
                     args.clips(),
                     args.retention(),
-                    args.stepProfile() == null
-                        ? EngineConfig.defaults()
-                        : EngineConfig.defaults()
-                            .withStepProfile(ProfileCsv.load(args.stepProfile())),
+                    (args.stepProfile() == null
+                            ? EngineConfig.defaults()
+                            : EngineConfig.defaults()
+                                .withStepProfile(ProfileCsv.load(args.stepProfile())))
+                        .withPolicy(args.policy()),
                     args.renderThreads()),
                 Renderers.standard())
             .serve(NettyServerBuilder.forAddress(new InetSocketAddress(args.port())));
@@ -105,6 +122,9 @@ public final class SchedulerMain {
     int renderThreads = 2;
     Path pipelines = null;
     Path stepProfile = null;
+    String policy = "continuous";
+    Integer staticBatch = null;
+    Integer staticDelayMs = null;
     for (int i = 0; i < argv.length; i++) {
       String arg = argv[i];
       if (arg.equals("-h") || arg.equals("--help")) {
@@ -125,11 +145,52 @@ public final class SchedulerMain {
         case "--render-threads" -> renderThreads = Math.max(1, integer(arg, value));
         case "--pipelines" -> pipelines = Path.of(value);
         case "--step-profile" -> stepProfile = Path.of(value);
+        case "--policy" -> policy = value.trim();
+        case "--static-batch" -> staticBatch = atLeast(arg, value, 1);
+        case "--static-delay-ms" -> staticDelayMs = atLeast(arg, value, 0);
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
       }
     }
     return new Args(
-        port, metricsPort, nodes, tenants, clips, retention, renderThreads, pipelines, stepProfile);
+        port,
+        metricsPort,
+        nodes,
+        tenants,
+        clips,
+        retention,
+        renderThreads,
+        pipelines,
+        stepProfile,
+        policy(policy, staticBatch, staticDelayMs));
+  }
+
+  private static SchedulingPolicy policy(String name, Integer staticBatch, Integer staticDelayMs) {
+    if (!name.equals("static") && (staticBatch != null || staticDelayMs != null)) {
+      throw new IllegalArgumentException(
+          (staticBatch != null ? "--static-batch" : "--static-delay-ms")
+              + " applies only to --policy static (the policy is '"
+              + name
+              + "')");
+    }
+    return switch (name) {
+      case "continuous" -> SchedulingPolicy.continuous();
+      case "fcfs" -> SchedulingPolicy.fcfs();
+      case "static" ->
+          SchedulingPolicy.staticBatching(
+              staticBatch == null ? 8 : staticBatch,
+              Duration.ofMillis(staticDelayMs == null ? 200 : staticDelayMs));
+      default ->
+          throw new IllegalArgumentException(
+              "--policy expects continuous, fcfs or static, got '" + name + "'");
+    };
+  }
+
+  private static int atLeast(String option, String value, int min) {
+    int n = integer(option, value);
+    if (n < min) {
+      throw new IllegalArgumentException(option + " must be at least " + min + ", got " + n);
+    }
+    return n;
   }
 
   private static List<String> nodes(String value) {

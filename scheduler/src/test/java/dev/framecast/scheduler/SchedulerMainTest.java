@@ -3,6 +3,7 @@ package dev.framecast.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.framecast.scheduler.engine.SchedulingPolicy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -33,5 +34,46 @@ class SchedulerMainTest {
         .hasMessageContaining("[0, 65535]");
     assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--what", "x"}))
         .hasMessageContaining("unknown option");
+  }
+
+  @Test
+  void schedulingPolicies() {
+    assertThat(SchedulerMain.parse(new String[0]).policy())
+        .isEqualTo(SchedulingPolicy.continuous());
+    assertThat(SchedulerMain.parse(new String[] {"--policy", "fcfs"}).policy())
+        .isEqualTo(SchedulingPolicy.fcfs());
+    assertThat(SchedulerMain.parse(new String[] {"--policy", "static"}).policy())
+        .isEqualTo(SchedulingPolicy.staticBatching(8, Duration.ofMillis(200)));
+    assertThat(
+            SchedulerMain.parse(
+                    new String[] {
+                      "--static-batch", "4", "--static-delay-ms", "0", "--policy", "static"
+                    })
+                .policy())
+        .isEqualTo(SchedulingPolicy.staticBatching(4, Duration.ZERO));
+  }
+
+  @Test
+  void badPolicyOptionsAreClearErrors() {
+    assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--policy", "fifo"}))
+        .hasMessageContaining("continuous, fcfs or static")
+        .hasMessageContaining("'fifo'");
+    assertThatThrownBy(
+            () -> SchedulerMain.parse(new String[] {"--policy", "static", "--static-batch", "0"}))
+        .hasMessageContaining("--static-batch must be at least 1");
+    assertThatThrownBy(
+            () -> SchedulerMain.parse(new String[] {"--policy", "static", "--static-batch", "x"}))
+        .hasMessageContaining("--static-batch expects an integer");
+    assertThatThrownBy(
+            () ->
+                SchedulerMain.parse(new String[] {"--policy", "static", "--static-delay-ms", "-5"}))
+        .hasMessageContaining("--static-delay-ms must be at least 0");
+    assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--static-batch", "4"}))
+        .hasMessageContaining("only to --policy static");
+    assertThatThrownBy(
+            () -> SchedulerMain.parse(new String[] {"--policy", "fcfs", "--static-delay-ms", "5"}))
+        .hasMessageContaining("--static-delay-ms applies only to --policy static");
+    assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--policy"}))
+        .hasMessageContaining("--policy needs a value");
   }
 }

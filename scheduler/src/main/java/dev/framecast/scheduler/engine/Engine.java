@@ -9,6 +9,8 @@ import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import io.grpc.Status;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,6 +56,7 @@ public final class Engine implements AutoCloseable {
   private final UsageSink usage;
   private final Thread loop;
   private volatile boolean running = true;
+  private volatile long lastLoopCpuNanos;
   private Instant positionsUpdated = Instant.EPOCH;
 
   /**
@@ -82,7 +85,12 @@ public final class Engine implements AutoCloseable {
     this.inbox = new LinkedBlockingQueue<>();
     this.events = new Events(clock);
     this.usage = usage;
-    this.state = new EngineState(weights, maxConcurrent, 4096, config.stepProfile());
+    this.state =
+        new EngineState(
+            EngineState.readyQueue(config.policy(), weights, clock),
+            maxConcurrent,
+            4096,
+            config.stepProfile());
     this.planner =
         new Planner(
             state,
@@ -95,7 +103,37 @@ public final class Engine implements AutoCloseable {
             state, planner, config, events, usage, renderer, store, workers, this::enqueueInternal);
     this.loop = new Thread(this::run, "framecast-scheduler-loop");
     loop.setDaemon(true);
+    LOG.info("scheduling policy: " + config.policy().describe());
     loop.start();
+  }
+
+  /** How ready jobs get onto nodes. */
+  public SchedulingPolicy policy() {
+    return config.policy();
+  }
+
+  /**
+   * CPU time the loop thread has used, in nanoseconds (from the JVM's thread CPU clock; -1 where
+   * the JVM cannot measure it). After the loop has stopped, its last reading.
+   */
+  public long loopCpuNanos() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
+      return -1;
+    }
+    long nanos = threads.getThreadCpuTime(loop.getId());
+    if (nanos >= 0) {
+      lastLoopCpuNanos = nanos;
+    }
+    return lastLoopCpuNanos;
+  }
+
+  /**
+   * DiT job-steps applied: each successful DiT batch adds its jobs. Loop CPU divided by this is the
+   * scheduler's cost per unit of work.
+   */
+  public long jobSteps() {
+    return outcomes.jobSteps();
   }
 
   public Map<String, Pipeline> pipelines() {
@@ -220,9 +258,10 @@ public final class Engine implements AutoCloseable {
   }
 
   private void run() {
+    Instant wakeAt = null;
     while (true) {
       try {
-        Command command = inbox.poll(IDLE_WAKE_MILLIS, TimeUnit.MILLISECONDS);
+        Command command = inbox.poll(idleWaitNanos(wakeAt), TimeUnit.NANOSECONDS);
         while (command != null) {
           if (command instanceof Command.Stop) {
             return;
@@ -232,7 +271,9 @@ public final class Engine implements AutoCloseable {
         }
         Instant now = clock.instant();
         expire(now);
-        execute(planner.schedule(now));
+        Plan plan = planner.schedule(now);
+        wakeAt = plan.wakeAt();
+        execute(plan);
         if (now.isAfter(positionsUpdated.plusSeconds(1))) {
           positionsUpdated = now;
           updatePositions();
@@ -245,6 +286,19 @@ public final class Engine implements AutoCloseable {
         LOG.log(Level.SEVERE, "scheduler loop error", e);
       }
     }
+  }
+
+  /**
+   * How long the loop may wait for a command: the idle wake, or less when the last plan has a
+   * decision falling due sooner (a batching delay running out), so it is taken on time.
+   */
+  private long idleWaitNanos(Instant wakeAt) {
+    long idle = TimeUnit.MILLISECONDS.toNanos(IDLE_WAKE_MILLIS);
+    if (wakeAt == null) {
+      return idle;
+    }
+    long until = java.time.Duration.between(clock.instant(), wakeAt).toNanos();
+    return Math.max(0, Math.min(idle, until));
   }
 
   private void handle(Command command) {

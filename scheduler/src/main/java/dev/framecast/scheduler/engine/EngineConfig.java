@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param jobTimeout a job's deadline from admission (0 = none)
  * @param stepProfile configured DiT step latency (seconds) by jobs per call, seeding every node's
  *     learned profile (empty: learn from scratch)
+ * @param policy how ready jobs get onto nodes (default continuous batching with fair share; the
+ *     others are load-test baselines)
  */
 public record EngineConfig(
     int maxJobs,
@@ -33,16 +35,50 @@ public record EngineConfig(
     int previewFrames,
     int clipChunkBytes,
     Duration jobTimeout,
-    java.util.Map<Integer, Double> stepProfile) {
+    java.util.Map<Integer, Double> stepProfile,
+    SchedulingPolicy policy) {
 
   public EngineConfig {
     if (clipChunkBytes <= 0 || clipChunkBytes > (1 << 20)) {
       throw new IllegalArgumentException("clip chunks must be 1 byte .. 1 MiB");
     }
     stepProfile = java.util.Map.copyOf(stepProfile);
+    java.util.Objects.requireNonNull(policy, "policy");
     if (maxJobs < 1 || maxCommands < 1 || maxAttempts < 1 || maxInFlightPerNode < 1) {
       throw new IllegalArgumentException("bounds must be >= 1");
     }
+  }
+
+  /** The knobs without a policy: continuous batching, as before policies were configurable. */
+  public EngineConfig(
+      int maxJobs,
+      int maxCommands,
+      long maxEventBytes,
+      Duration rpcDeadline,
+      int maxAttempts,
+      Duration noNodeTimeout,
+      double throughputFraction,
+      Duration latencyTarget,
+      int maxInFlightPerNode,
+      int previewFrames,
+      int clipChunkBytes,
+      Duration jobTimeout,
+      java.util.Map<Integer, Double> stepProfile) {
+    this(
+        maxJobs,
+        maxCommands,
+        maxEventBytes,
+        rpcDeadline,
+        maxAttempts,
+        noNodeTimeout,
+        throughputFraction,
+        latencyTarget,
+        maxInFlightPerNode,
+        previewFrames,
+        clipChunkBytes,
+        jobTimeout,
+        stepProfile,
+        SchedulingPolicy.continuous());
   }
 
   public static EngineConfig defaults() {
@@ -59,7 +95,8 @@ public record EngineConfig(
         3,
         1 << 20,
         Duration.ofHours(1),
-        java.util.Map.of());
+        java.util.Map.of(),
+        SchedulingPolicy.continuous());
   }
 
   public EngineConfig withStepProfile(java.util.Map<Integer, Double> profile) {
@@ -76,6 +113,25 @@ public record EngineConfig(
         previewFrames,
         clipChunkBytes,
         jobTimeout,
-        profile);
+        profile,
+        policy);
+  }
+
+  public EngineConfig withPolicy(SchedulingPolicy policy) {
+    return new EngineConfig(
+        maxJobs,
+        maxCommands,
+        maxEventBytes,
+        rpcDeadline,
+        maxAttempts,
+        noNodeTimeout,
+        throughputFraction,
+        latencyTarget,
+        maxInFlightPerNode,
+        previewFrames,
+        clipChunkBytes,
+        jobTimeout,
+        stepProfile,
+        policy);
   }
 }

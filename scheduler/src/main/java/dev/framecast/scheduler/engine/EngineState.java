@@ -4,7 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.framecast.scheduler.batch.StepProfile;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.queue.ArrivalQueue;
 import dev.framecast.scheduler.queue.FairQueue;
+import dev.framecast.scheduler.queue.ReadyQueue;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,8 +30,8 @@ final class EngineState {
   /** Jobs waiting for text encoding. */
   final Deque<Job> toEncode = new ArrayDeque<>();
 
-  /** Encoded jobs waiting for a place in an active set, in fair order. */
-  final FairQueue ready;
+  /** Encoded jobs waiting for a place in an active set, in the policy's order. */
+  final ReadyQueue ready;
 
   /** Each node's active set: the jobs it steps. */
   final Map<Node, List<Job>> active = new LinkedHashMap<>();
@@ -47,6 +50,16 @@ final class EngineState {
 
   /** Step latency per node, learned from observed DiT batches. */
   final Map<Node, StepProfile> profiles = new HashMap<>();
+
+  /** Per node: when its last DiT batch went out with no other in flight. */
+  final Map<Node, java.time.Instant> lastLoneStep = new HashMap<>();
+
+  /**
+   * Per node: the time between consecutive lone DiT sends (moving average), i.e. a whole step cycle
+   * as the node sees it: compute, both transfers, and the loop's turnaround between a result and
+   * the next request, which the round trip alone does not show.
+   */
+  final Map<Node, Double> stepCycleSeconds = new HashMap<>();
 
   /** Jobs running (in active sets or decoding) per tenant, for max_concurrent_jobs. */
   final Map<String, Integer> running = new HashMap<>();
@@ -71,14 +84,38 @@ final class EngineState {
       ToIntFunction<String> maxConcurrent,
       int cacheSize,
       Map<Integer, Double> configuredProfile) {
+    this(new FairQueue(weights), maxConcurrent, cacheSize, configuredProfile);
+  }
+
+  EngineState(
+      ReadyQueue ready,
+      ToIntFunction<String> maxConcurrent,
+      int cacheSize,
+      Map<Integer, Double> configuredProfile) {
     this.configuredProfile = configuredProfile;
-    this.ready = new FairQueue(weights);
+    this.ready = ready;
     this.maxConcurrent = maxConcurrent;
     this.textCache = new TextCache(cacheSize);
   }
 
+  /**
+   * The ready queue a policy serves from: fair share for continuous batching, arrival order for the
+   * baselines.
+   */
+  static ReadyQueue readyQueue(
+      SchedulingPolicy policy, ToDoubleFunction<String> weights, Clock clock) {
+    return policy instanceof SchedulingPolicy.Continuous
+        ? new FairQueue(weights)
+        : new ArrivalQueue(clock);
+  }
+
   boolean belowConcurrency(String tenant) {
-    return running.getOrDefault(tenant, 0) < maxConcurrent.applyAsInt(tenant);
+    return belowConcurrency(tenant, 0);
+  }
+
+  /** True when the tenant may start one more job besides {@code pending} it is about to start. */
+  boolean belowConcurrency(String tenant, int pending) {
+    return running.getOrDefault(tenant, 0) + pending < maxConcurrent.applyAsInt(tenant);
   }
 
   void addRunning(String tenant, int delta) {

@@ -42,6 +42,9 @@ final class Outcomes {
   private final Executor workers;
   private final Consumer<Command> inbox;
 
+  /** DiT job-steps applied; written by the loop thread only, read by any. */
+  private volatile long jobSteps;
+
   Outcomes(
       EngineState state,
       Planner planner,
@@ -190,6 +193,7 @@ final class Outcomes {
       return;
     }
     double seconds = latencyNanos / 1e9;
+    jobSteps += jobs.size(); // one writer: the loop thread
     state.profile(batch.node()).observe(jobs.size(), seconds);
     double share = seconds / jobs.size();
     ByteString next = response.getRawOutputContents(0);
@@ -222,6 +226,11 @@ final class Outcomes {
         state.toDecode.addLast(job);
       }
     }
+  }
+
+  /** DiT job-steps applied so far (the sum of successful DiT batches' sizes). */
+  long jobSteps() {
+    return jobSteps;
   }
 
   /** Two outputs, each exactly the batch's latents in size. */

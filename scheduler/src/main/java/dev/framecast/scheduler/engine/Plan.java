@@ -3,6 +3,7 @@ package dev.framecast.scheduler.engine;
 import dev.framecast.inference.v2.ModelInferRequest;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.node.Node;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -10,10 +11,17 @@ import java.util.List;
  * executor sends it, and each batch's result comes back to {@code apply}.
  *
  * @param batches the requests of this tick, each for one node
+ * @param wakeAt when a decision falls due even if nothing else happens (a batching delay runs out),
+ *     so the loop must plan again by then; null when none is pending
  */
-public record Plan(List<Batch> batches) {
+public record Plan(List<Batch> batches, Instant wakeAt) {
   public Plan {
     batches = List.copyOf(batches);
+  }
+
+  /** A plan with no pending decision. */
+  public Plan(List<Batch> batches) {
+    this(batches, null);
   }
 
   public boolean isEmpty() {

@@ -21,7 +21,8 @@ import java.util.Set;
 
 /**
  * {@code schedule()}: from the loop's state and the time, the requests to send this tick. It moves
- * jobs between waiting lines (and into active sets), but sends nothing itself.
+ * jobs between waiting lines (and into active sets, by the policy's {@link ActiveSetRule}), but
+ * sends nothing itself.
  */
 final class Planner {
   private final EngineState state;
@@ -29,13 +30,16 @@ final class Planner {
   private final BatchSizer sizer;
   private final EngineConfig config;
   private final Events events;
+  private final ActiveSetRule rule;
 
+  /** The state's ready queue must be the one the config's policy serves from. */
   Planner(EngineState state, NodePool pool, BatchSizer sizer, EngineConfig config, Events events) {
     this.state = state;
     this.pool = pool;
     this.sizer = sizer;
     this.config = config;
     this.events = events;
+    this.rule = ActiveSetRule.of(config.policy(), this, state, pool);
   }
 
   /**
@@ -45,13 +49,14 @@ final class Planner {
    */
   Plan schedule(Instant now) {
     List<Plan.Batch> batches = new ArrayList<>();
+    Instant[] wake = new Instant[1];
     guarded("encode", () -> encode(batches));
     guarded("evict", () -> state.active.keySet().forEach(this::evict));
-    guarded("activate", () -> activate(now));
+    guarded("activate", () -> wake[0] = activate(now));
     guarded("step", () -> step(batches));
     guarded("decode", () -> decode(batches));
     guarded("preview", () -> preview(batches));
-    return new Plan(batches);
+    return new Plan(batches, wake[0]);
   }
 
   private static void guarded(String phase, Runnable body) {
@@ -155,71 +160,21 @@ final class Planner {
   }
 
   /**
-   * Fills active sets in fair order, least-loaded node first, up to each node's batch size; an
-   * interactive job may then take the place of a batch job at this step boundary.
+   * Fills active sets by the policy's rule, and notes when no healthy node could take waiting jobs
+   * (they fail after noNodeTimeout). Returns when the rule's next decision falls due, or null.
    */
-  private void activate(Instant now) {
+  private Instant activate(Instant now) {
     boolean anyWaiting = state.ready.size() > 0;
-    // Pipelines with no room (and nothing to preempt) this tick: their jobs wait, the others go on.
-    Set<Pipeline> full = new java.util.HashSet<>();
-    while (state.ready.size() > 0) {
-      Job next = state.ready.peek(state::belowConcurrency, job -> !full.contains(job.pipeline()));
-      if (next == null) {
-        break;
-      }
-      Optional<Node> node = roomiest(next);
-      if (node.isEmpty()) {
-        if (!preempt(next)) {
-          full.add(next.pipeline());
-        }
-        continue;
-      }
-      state.ready.take(next);
-      join(next, node.get());
-    }
+    Instant wake = rule.fill(now);
     boolean someNodeUp = !pool.healthy(Set.of()).isEmpty();
     state.noNodeSince =
         anyWaiting && !someNodeUp ? (state.noNodeSince == null ? now : state.noNodeSince) : null;
+    return wake;
   }
 
-  /**
-   * The least-loaded healthy node with room for the job, avoiding the node that last failed it when
-   * another has room. Reading the breaker's state does not take its half-open trial; that is taken
-   * when a batch is actually sent (see {@link #step}).
-   */
-  private Optional<Node> roomiest(Job job) {
-    Pipeline pipeline = job.pipeline();
-    Node best = null;
-    Node avoided = null;
-    double bestLoad = Double.MAX_VALUE;
-    for (Node node : pool.healthy(Set.of(pipeline.spec().dit()))) {
-      int capacity = capacity(node, pipeline);
-      int activeJobs = state.activeOn(node).size();
-      if (activeJobs >= capacity) {
-        continue;
-      }
-      if (node.name().equals(job.avoidNode())) {
-        avoided = node;
-        continue;
-      }
-      double load = (double) activeJobs / capacity;
-      if (load < bestLoad) {
-        best = node;
-        bestLoad = load;
-      }
-    }
-    return Optional.ofNullable(best != null ? best : avoided);
-  }
-
-  /** Jobs one DiT batch on the node holds (the batch-size rule on its profile). */
+  /** Jobs one DiT batch on the node holds by the batch-size rule on its profile. */
   int batchSize(Node node, Pipeline pipeline) {
     return sizer.choose(state.profile(node), pipeline.maxBatchSize());
-  }
-
-  /** Jobs the node's active set holds: two batches' worth when they alternate (see rpcMatters). */
-  int capacity(Node node, Pipeline pipeline) {
-    int batch = batchSize(node, pipeline);
-    return rpcMatters(node, pipeline, batch) ? 2 * batch : batch;
   }
 
   /**
@@ -233,35 +188,36 @@ final class Planner {
     }
     double roundTrip = state.profile(node).latency(batch);
     double compute = node.computeSeconds(pipeline.spec().dit(), batch);
-    return Double.isFinite(roundTrip)
-        && Double.isFinite(compute)
-        && roundTrip - compute > 0.1 * roundTrip;
+    // The node idles for the whole cycle minus its compute: the round trip's transfers and
+    // queueing, and the loop's turnaround between a result and the next request.
+    double cycle = state.stepCycleSeconds.getOrDefault(node, Double.NaN);
+    double period = Double.isFinite(cycle) ? Math.max(roundTrip, cycle) : roundTrip;
+    return Double.isFinite(period) && Double.isFinite(compute) && period - compute > 0.1 * period;
   }
 
-  /** An interactive job takes the slot of a batch job that is between steps. */
-  private boolean preempt(Job interactive) {
-    if (!interactive.interactive()) {
-      return false;
+  /**
+   * Times a lone DiT send against the node's previous one: their distance is a step's whole cycle.
+   * A gap of more than three round trips is the node waiting for work, not turnaround, and is not
+   * counted.
+   */
+  private void timeCycle(Node node, List<Plan.Batch> batches, int batch) {
+    if (node.inFlight() > 0 || pending(batches, node) > 0) {
+      return;
     }
-    for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
-      for (Job victim : entry.getValue()) {
-        if (!victim.interactive()
-            && !state.inFlight.contains(victim)
-            && victim.pipeline() == interactive.pipeline()
-            && entry.getKey().canRun(Set.of(interactive.pipeline().spec().dit()))) {
-          leave(victim, entry.getKey());
-          victim.transition(JobPhase.READY);
-          state.ready.add(victim, true);
-          state.ready.remove(interactive);
-          join(interactive, entry.getKey());
-          return true;
-        }
-      }
+    java.time.Instant now = events.now();
+    java.time.Instant last = state.lastLoneStep.put(node, now);
+    double roundTrip = state.profile(node).latency(batch);
+    if (last == null || !Double.isFinite(roundTrip)) {
+      return;
     }
-    return false;
+    double seconds = java.time.Duration.between(last, now).toNanos() / 1e9;
+    if (seconds > 0 && seconds <= 3 * roundTrip) {
+      state.stepCycleSeconds.merge(node, seconds, (old, x) -> 0.8 * old + 0.2 * x);
+    }
   }
 
-  private void join(Job job, Node node) {
+  /** Puts a ready job into the node's active set (its first join sends the started event). */
+  void join(Job job, Node node) {
     job.transition(JobPhase.DENOISING);
     state.activeOn(node).add(job);
     state.addRunning(job.tenant(), 1);
@@ -288,7 +244,7 @@ final class Planner {
 
   /**
    * Jobs between steps on a node that can no longer run their DiT (unhealthy, ejected, or the model
-   * unloaded) go back to the fair queue, to run on another node.
+   * unloaded) go back to the ready queue, to run on another node.
    */
   private void evict(Node node) {
     for (Job job : new ArrayList<>(state.activeOn(node))) {
@@ -301,9 +257,9 @@ final class Planner {
   }
 
   /**
-   * DiT batches per node from its active jobs that are between steps, up to the batch size each.
-   * Two batches may be in flight where RPC time matters (the active set then holds two batches'
-   * worth of jobs), one otherwise.
+   * DiT batches per node from its active jobs that are between steps, up to the rule's batch size
+   * each, and as many in flight as the rule allows (continuous batching: two where RPC time
+   * matters, the active set then holding two batches' worth of jobs; one otherwise).
    */
   private void step(List<Plan.Batch> batches) {
     for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
@@ -323,8 +279,8 @@ final class Planner {
       jobs.sort(java.util.Comparator.comparingInt(Job::step));
       Pipeline pipeline = jobs.get(0).pipeline();
       jobs.removeIf(j -> j.pipeline() != pipeline);
-      int batch = batchSize(node, pipeline);
-      int allowed = rpcMatters(node, pipeline, batch) ? 2 : 1;
+      int batch = rule.batchSize(node, pipeline);
+      int allowed = rule.batchesInFlight(node, pipeline, batch);
       while (!jobs.isEmpty() && node.inFlight() + pending(batches, node) < allowed) {
         if (!node.breaker().allow()) {
           break; // a half-open breaker lets one trial batch through at a time
@@ -348,6 +304,7 @@ final class Planner {
   }
 
   private void send(List<Plan.Batch> batches, Node node, List<Job> jobs) {
+    timeCycle(node, batches, jobs.size());
     List<Job> batch = List.copyOf(jobs);
     state.inFlight.addAll(batch);
     batches.add(new Plan.Step(node, batch, stepRequest(batch)));

@@ -5,6 +5,7 @@ import dev.framecast.scheduler.engine.UsageSink;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.Node;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -13,9 +14,10 @@ import java.io.IOException;
 
 /**
  * The scheduler's metrics: admissions and rejections per tenant and reason, queue depth, active
- * jobs, batch sizes, step latency per node and model, node health, GPU-seconds per tenant, time to
- * first event and job latency by outcome. Wraps the usage sink the engine reports to, so every
- * measurement also reaches the ledger.
+ * jobs, batch sizes (whose sum is the DiT job-steps applied), step latency per node and model, node
+ * health, GPU-seconds per tenant, time to first event, job latency by outcome, and the loop
+ * thread's CPU time. Wraps the usage sink the engine reports to, so every measurement also reaches
+ * the ledger.
  */
 public final class SchedulerMetrics implements UsageSink, AutoCloseable {
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -53,7 +55,7 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
     batchSize =
         Histogram.builder()
             .name("framecast_scheduler_batch_size")
-            .help("Jobs per DiT step batch")
+            .help("Jobs per successful DiT step batch (its _sum counts the DiT job-steps applied)")
             .classicUpperBounds(1, 2, 4, 8, 16, 32, 64)
             .register(registry);
     requestLatency =
@@ -98,6 +100,19 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
         .help("Jobs started and not yet ended, per tenant")
         .labelNames("tenant")
         .callback(cb -> engine.tenants().forEach(t -> cb.call(engine.running(t), t)))
+        .register(registry);
+    // The loop's own cost: divided by framecast_scheduler_batch_size_sum (DiT job-steps applied),
+    // the scheduler's CPU per unit of work, comparable across scheduling policies.
+    CounterWithCallback.builder()
+        .name("framecast_scheduler_loop_cpu_seconds")
+        .help("CPU time of the scheduler's loop thread (planning and applying every tick)")
+        .callback(
+            cb -> {
+              long nanos = engine.loopCpuNanos();
+              if (nanos >= 0) {
+                cb.call(nanos / 1e9);
+              }
+            })
         .register(registry);
     GaugeWithCallback.builder()
         .name("framecast_scheduler_node_healthy")

@@ -17,7 +17,7 @@ import java.util.function.ToDoubleFunction;
  * each in arrival order. A tenant that returns from idle starts at the current minimum virtual
  * time, so idling banks no credit. Used only by the scheduler's loop thread.
  */
-public final class FairQueue {
+public final class FairQueue implements ReadyQueue {
   private final ToDoubleFunction<String> weights;
   private final Map<String, TenantQueue> tenants = new HashMap<>();
 
@@ -50,6 +50,7 @@ public final class FairQueue {
   }
 
   /** Queues a ready job; a preempted job goes back to the front of its class. */
+  @Override
   public void add(Job job, boolean front) {
     TenantQueue queue = tenants.computeIfAbsent(job.tenant(), t -> new TenantQueue());
     if (queue.isEmpty()) {
@@ -65,6 +66,7 @@ public final class FairQueue {
     }
   }
 
+  @Override
   public boolean remove(Job job) {
     TenantQueue queue = tenants.get(job.tenant());
     return queue != null && (queue.interactive.remove(job) || queue.batch.remove(job));
@@ -88,6 +90,7 @@ public final class FairQueue {
    * room somewhere): per eligible tenant its first usable job, interactive before batch, from the
    * tenant with the smallest virtual time. Null when none.
    */
+  @Override
   public Job peek(Predicate<String> eligible, Predicate<Job> usable) {
     Job best = null;
     TenantQueue bestQueue = null;
@@ -110,6 +113,7 @@ public final class FairQueue {
   }
 
   /** Takes a job peek returned; the tenant's virtual time becomes the system's floor. */
+  @Override
   public void take(Job job) {
     TenantQueue queue = tenants.get(job.tenant());
     if (queue != null && (queue.interactive.remove(job) || queue.batch.remove(job))) {
@@ -159,6 +163,7 @@ public final class FairQueue {
   }
 
   /** Charges GPU-seconds to a tenant: its virtual time advances by seconds / weight. */
+  @Override
   public void charge(String tenant, double gpuSeconds) {
     TenantQueue queue = tenants.computeIfAbsent(tenant, t -> new TenantQueue());
     double weight = Math.max(1e-9, weights.applyAsDouble(tenant));
@@ -170,6 +175,7 @@ public final class FairQueue {
     return queue == null ? 0 : queue.virtualTime;
   }
 
+  @Override
   public int size() {
     int size = 0;
     for (TenantQueue queue : tenants.values()) {
@@ -188,6 +194,7 @@ public final class FairQueue {
    * tenant's queue, plus, from every other backlogged tenant, as many as would be served while this
    * tenant's earlier jobs are (weights taken as equal).
    */
+  @Override
   public int position(Job job) {
     TenantQueue own = tenants.get(job.tenant());
     if (own == null) {

@@ -42,6 +42,10 @@ final class Harness implements AutoCloseable {
   }
 
   Harness(int nodeCount, EngineConfig config) throws IOException {
+    this(nodeCount, config, UsageSink.NONE);
+  }
+
+  Harness(int nodeCount, EngineConfig config, UsageSink usage) throws IOException {
     Path repository = Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
     List<Node> handles = new ArrayList<>();
     for (int i = 0; i < nodeCount; i++) {
@@ -71,7 +75,7 @@ final class Harness implements AutoCloseable {
             pool,
             tenant -> tenant.equals("globex") ? 2.0 : 1.0,
             tenant -> 8,
-            UsageSink.NONE,
+            usage,
             renderer,
             store,
             workers,

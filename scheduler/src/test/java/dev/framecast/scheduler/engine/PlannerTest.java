@@ -59,7 +59,28 @@ class PlannerTest {
   }
 
   private final AtomicLong nanos = new AtomicLong();
-  private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC);
+
+  /** The planner's clock moves with {@code nanos}, as the breakers' does. */
+  private final Clock clock =
+      new Clock() {
+        private final Instant base = Instant.parse("2026-11-25T00:00:00Z");
+
+        @Override
+        public Instant instant() {
+          return base.plusNanos(nanos.get());
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+      };
+
   private final List<Command> inbox = new ArrayList<>();
   private final Node nodeA = TestNodes.ready("a", nanos::get, "text_encoder", "dit", "vae");
   private final Node nodeB = TestNodes.ready("b", nanos::get, "text_encoder", "dit", "vae");
@@ -337,6 +358,38 @@ class PlannerTest {
     List<Plan.Batch> steps = plan.batches().stream().filter(b -> b instanceof Plan.Step).toList();
     assertThat(steps).extracting(b -> b.jobs().size()).containsExactly(8);
     assertThat(state.ready.size()).isEqualTo(4);
+  }
+
+  @Test
+  void aSlowTurnaroundBetweenStepsAlsoMakesTwoBatchesAlternate() {
+    setUp(List.of(nodeA), 16);
+    for (int b = 1; b <= 8; b++) {
+      state.profile(nodeA).observe(b, 0.010); // 10 ms round trip
+    }
+    java.util.Map<Integer, Double> compute = new java.util.HashMap<>();
+    for (int b = 1; b <= 8; b++) {
+      compute.put(b, 0.0095); // and 9.5 ms of it compute: the round trip alone says "one batch"
+    }
+    nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
+    for (int i = 0; i < 8; i++) {
+      submit("acme", 50, Priority.PRIORITY_INTERACTIVE);
+    }
+    encodedAll();
+    planner.schedule(clock.instant());
+    assertThat(planner.rpcMatters(nodeA, PIPELINE, 8)).isFalse();
+    // A gap of 100 ms (ten round trips) is the node waiting for work: not counted.
+    state.inFlight.clear();
+    nanos.addAndGet(Duration.ofMillis(100).toNanos());
+    planner.schedule(clock.instant());
+    assertThat(planner.rpcMatters(nodeA, PIPELINE, 8)).isFalse();
+    // But lone steps 15 ms apart: a third of each cycle the node idles while the loop turns the
+    // result around, so the next batch should already be waiting there.
+    for (int i = 0; i < 10; i++) {
+      state.inFlight.clear();
+      nanos.addAndGet(Duration.ofMillis(15).toNanos());
+      planner.schedule(clock.instant());
+    }
+    assertThat(planner.rpcMatters(nodeA, PIPELINE, 8)).isTrue();
   }
 
   @Test

@@ -1,0 +1,161 @@
+package dev.framecast.scheduler.engine;
+
+import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.node.NodePool;
+import dev.framecast.scheduler.pipeline.Pipeline;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.ToIntBiFunction;
+
+/**
+ * An open active set: a job joins any node with room at every step boundary, in the ready queue's
+ * order, least-loaded node first. Continuous batching sizes the set from the node's step-latency
+ * profile (two batches' worth where RPC time matters) and lets an interactive job take a batch
+ * job's slot; one-at-a-time (FCFS) is the same rule with a set of one and no preemption: a node
+ * takes the next job when its job leaves.
+ */
+final class OpenSetRule implements ActiveSetRule {
+  private final Planner planner;
+  private final EngineState state;
+  private final NodePool pool;
+  private final ToIntBiFunction<Node, Pipeline> batchSize;
+  private final InFlight batchesInFlight;
+  private final boolean preemption;
+
+  private OpenSetRule(
+      Planner planner,
+      EngineState state,
+      NodePool pool,
+      ToIntBiFunction<Node, Pipeline> batchSize,
+      InFlight batchesInFlight,
+      boolean preemption) {
+    this.planner = planner;
+    this.state = state;
+    this.pool = pool;
+    this.batchSize = batchSize;
+    this.batchesInFlight = batchesInFlight;
+    this.preemption = preemption;
+  }
+
+  /** Batch size from the node's profile, two batches in flight where RPC time matters. */
+  static OpenSetRule continuous(Planner planner, EngineState state, NodePool pool) {
+    return new OpenSetRule(
+        planner,
+        state,
+        pool,
+        planner::batchSize,
+        (node, pipeline, batch) -> planner.rpcMatters(node, pipeline, batch) ? 2 : 1,
+        true);
+  }
+
+  /** One job per node, one request in flight, no preemption. */
+  static OpenSetRule oneAtATime(Planner planner, EngineState state, NodePool pool) {
+    return new OpenSetRule(planner, state, pool, (n, p) -> 1, (n, p, b) -> 1, false);
+  }
+
+  @Override
+  public int batchSize(Node node, Pipeline pipeline) {
+    return batchSize.applyAsInt(node, pipeline);
+  }
+
+  @Override
+  public int batchesInFlight(Node node, Pipeline pipeline, int batch) {
+    return batchesInFlight.of(node, pipeline, batch);
+  }
+
+  /** Jobs the node's active set holds: a batch's worth per batch in flight. */
+  private int capacity(Node node, Pipeline pipeline) {
+    int batch = batchSize(node, pipeline);
+    return batch * batchesInFlight(node, pipeline, batch);
+  }
+
+  /** DiT batches in flight on a node, given its batch size. */
+  @FunctionalInterface
+  private interface InFlight {
+    int of(Node node, Pipeline pipeline, int batch);
+  }
+
+  /**
+   * Fills active sets in the queue's order, least-loaded node first, up to each node's capacity;
+   * with preemption an interactive job may then take the place of a batch job.
+   */
+  @Override
+  public Instant fill(Instant now) {
+    // Pipelines with no room (and nothing to preempt) this tick: their jobs wait, the others go on.
+    Set<Pipeline> full = new HashSet<>();
+    while (state.ready.size() > 0) {
+      Job next = state.ready.peek(state::belowConcurrency, job -> !full.contains(job.pipeline()));
+      if (next == null) {
+        break;
+      }
+      Optional<Node> node = roomiest(next);
+      if (node.isEmpty()) {
+        if (!preemption || !preempt(next)) {
+          full.add(next.pipeline());
+        }
+        continue;
+      }
+      state.ready.take(next);
+      planner.join(next, node.get());
+    }
+    return null;
+  }
+
+  /**
+   * The least-loaded healthy node with room for the job, avoiding the node that last failed it when
+   * another has room. Reading the breaker's state does not take its half-open trial; that is taken
+   * when a batch is actually sent (see {@link Planner}'s step phase).
+   */
+  private Optional<Node> roomiest(Job job) {
+    Pipeline pipeline = job.pipeline();
+    Node best = null;
+    Node avoided = null;
+    double bestLoad = Double.MAX_VALUE;
+    for (Node node : pool.healthy(Set.of(pipeline.spec().dit()))) {
+      int capacity = capacity(node, pipeline);
+      int activeJobs = state.activeOn(node).size();
+      if (activeJobs >= capacity) {
+        continue;
+      }
+      if (node.name().equals(job.avoidNode())) {
+        avoided = node;
+        continue;
+      }
+      double load = (double) activeJobs / capacity;
+      if (load < bestLoad) {
+        best = node;
+        bestLoad = load;
+      }
+    }
+    return Optional.ofNullable(best != null ? best : avoided);
+  }
+
+  /** An interactive job takes the slot of a batch job that is between steps. */
+  private boolean preempt(Job interactive) {
+    if (!interactive.interactive()) {
+      return false;
+    }
+    for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
+      for (Job victim : entry.getValue()) {
+        if (!victim.interactive()
+            && !state.inFlight.contains(victim)
+            && victim.pipeline() == interactive.pipeline()
+            && entry.getKey().canRun(Set.of(interactive.pipeline().spec().dit()))) {
+          planner.leave(victim, entry.getKey());
+          victim.transition(JobPhase.READY);
+          state.ready.add(victim, true);
+          state.ready.remove(interactive);
+          planner.join(interactive, entry.getKey());
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,235 @@
+package dev.framecast.scheduler.engine;
+
+import com.google.protobuf.ByteString;
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.Priority;
+import dev.framecast.inference.v2.ModelInferResponse;
+import dev.framecast.scheduler.batch.BatchSizer;
+import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.node.NodePool;
+import dev.framecast.scheduler.node.TestNodes;
+import dev.framecast.scheduler.pipeline.Pipeline;
+import dev.framecast.scheduler.pipeline.PipelineSpec;
+import io.grpc.Status;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * A real planner and outcomes under any scheduling policy, driven by hand: a fake executor answers
+ * each planned request with tensors of the right size (or fails the ones the test picks), on a
+ * manual clock. No threads, no sleeps, no nodes.
+ */
+final class PlannerFixture {
+  /** Tiny shapes: text 4 x 8, latents 2 x 2 x 2 x 2, frames 2 of 4 x 4. */
+  static Pipeline tiny(int maxBatch) {
+    return new Pipeline(
+        PipelineSpec.reference(),
+        "utf8-bytes",
+        4,
+        8,
+        2,
+        2,
+        2,
+        2,
+        4,
+        1,
+        50,
+        4f,
+        0f,
+        20f,
+        "linear",
+        "philox-normal",
+        4,
+        4,
+        8f,
+        maxBatch);
+  }
+
+  final AtomicLong nanos = new AtomicLong();
+  final ManualClock clock = new ManualClock(Instant.parse("2026-11-25T00:00:00Z"));
+  final List<Command> inbox = new ArrayList<>();
+  final Pipeline pipeline;
+  EngineState state;
+  Planner planner;
+  Outcomes outcomes;
+  private int ids;
+
+  PlannerFixture(int maxBatch) {
+    this.pipeline = tiny(maxBatch);
+  }
+
+  /** A node hosting the reference models whose breaker runs on this fixture's time. */
+  Node node(String name) {
+    return TestNodes.ready(name, nanos::get, "text_encoder", "dit", "vae");
+  }
+
+  /** Builds the engine's parts over the nodes, as {@link Engine} wires them for the policy. */
+  PlannerFixture start(SchedulingPolicy policy, int maxConcurrent, Node... nodes) {
+    NodePool pool =
+        new NodePool(List.of(nodes), Set.of("text_encoder", "dit", "vae"), Duration.ofSeconds(1));
+    EngineConfig config = EngineConfig.defaults().withPolicy(policy);
+    Events events = new Events(clock);
+    state =
+        new EngineState(
+            EngineState.readyQueue(policy, t -> 1.0, clock),
+            t -> maxConcurrent,
+            16,
+            java.util.Map.of());
+    planner = new Planner(state, pool, new BatchSizer(0.95, 10.0), config, events);
+    ClipRenderer renderer =
+        new ClipRenderer() {
+          @Override
+          public Rendered render(
+              byte[] rgb, int frames, int height, int width, float fps, boolean png) {
+            return new Rendered(List.of(), rgb, "video/mp4");
+          }
+
+          @Override
+          public byte[] preview(byte[] rgb, int frames, int height, int width) {
+            return new byte[] {1};
+          }
+        };
+    ClipStore store =
+        new ClipStore() {
+          @Override
+          public void put(String tenant, String jobId, byte[] clip) {}
+
+          @Override
+          public Optional<byte[]> get(String tenant, String jobId) {
+            return Optional.empty();
+          }
+        };
+    outcomes =
+        new Outcomes(
+            state,
+            planner,
+            config,
+            events,
+            UsageSink.NONE,
+            renderer,
+            store,
+            Runnable::run,
+            inbox::add);
+    return this;
+  }
+
+  /** Teaches the node's profile that batching gains nothing (continuous batching takes 1). */
+  void linearProfile(Node node) {
+    state.profile(node).observe(1, 0.1);
+    state.profile(node).observe(2, 0.2);
+  }
+
+  /** Admits a job now (it waits for text encoding). */
+  Job submit(String tenant, int steps, Priority priority) {
+    return submit(tenant, steps, priority, 0);
+  }
+
+  Job submit(String tenant, int steps, Priority priority, int previewEvery) {
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setPrompt("p" + ids)
+            .setModel("reference")
+            .setSteps(steps)
+            .setGuidanceScale(4f)
+            .setSeed(ids)
+            .setPriority(priority)
+            .setPreviewEvery(previewEvery)
+            .build();
+    Job job = new Job(tenant + "-" + ids++, tenant, request, pipeline, clock.instant(), 1 << 20);
+    state.toEncode.addLast(job);
+    return job;
+  }
+
+  /** Marks every waiting job encoded (as if its prompts were cached): they become ready now. */
+  void encodedAll() {
+    Job.TextEmbedding text =
+        new Job.TextEmbedding(
+            ByteString.copyFrom(new byte[4 * 8 * 4]), ByteString.copyFrom(new byte[4 * 4]));
+    while (!state.toEncode.isEmpty()) {
+      Job job = state.toEncode.pollFirst();
+      job.setText(text, text);
+      job.transition(JobPhase.READY);
+      state.ready.add(job, false);
+    }
+  }
+
+  /** Plans a tick and answers every request. */
+  Plan tick() {
+    return tick(batch -> false);
+  }
+
+  /**
+   * Plans a tick and answers every request; DiT steps that {@code fails} picks fail UNAVAILABLE.
+   */
+  Plan tick(Predicate<Plan.Batch> fails) {
+    Plan plan = planner.schedule(clock.instant());
+    for (Plan.Batch batch : plan.batches()) {
+      batch.node().addInFlight(1);
+      nanos.addAndGet(1_000_000);
+      if (batch instanceof Plan.Step && fails.test(batch)) {
+        outcomes.apply(
+            new Command.Done(batch, null, Status.UNAVAILABLE.asRuntimeException(), 1_000_000));
+      } else {
+        outcomes.apply(
+            new Command.Done(batch, answer(batch), null, 10_000_000L * batch.jobs().size()));
+      }
+    }
+    List<Command> later = new ArrayList<>(inbox);
+    inbox.clear();
+    for (Command command : later) {
+      if (command instanceof Command.Rendered r) {
+        outcomes.rendered(r);
+      } else if (command instanceof Command.PreviewReady p) {
+        outcomes.previewReady(p);
+      }
+    }
+    return plan;
+  }
+
+  /** Tensors of the right size for what the batch asked. */
+  private static ModelInferResponse answer(Plan.Batch batch) {
+    ModelInferResponse.Builder response = ModelInferResponse.newBuilder();
+    long rows = batch.request().getInputs(0).getShape(0);
+    if (batch instanceof Plan.Encode) {
+      response
+          .addRawOutputContents(zeros(rows * 4 * 8 * 4))
+          .addRawOutputContents(zeros(rows * 4 * 4));
+    } else if (batch instanceof Plan.Step) {
+      response
+          .addRawOutputContents(zeros(rows * 16 * 4))
+          .addRawOutputContents(zeros(rows * 16 * 4));
+    } else {
+      long frames = batch.request().getInputs(0).getShape(2);
+      response.addRawOutputContents(zeros(rows * frames * 4 * 4 * 3));
+    }
+    return response.build();
+  }
+
+  private static ByteString zeros(long n) {
+    return ByteString.copyFrom(new byte[(int) n]);
+  }
+
+  /** The jobs of the plan's DiT batches on the node. */
+  static List<Job> stepJobs(Plan plan, Node node) {
+    return plan.batches().stream()
+        .filter(b -> b instanceof Plan.Step && b.node() == node)
+        .flatMap(b -> b.jobs().stream())
+        .toList();
+  }
+
+  /** The DiT batches of the plan, each as its jobs. */
+  static List<List<Job>> steps(Plan plan) {
+    return plan.batches().stream()
+        .filter(b -> b instanceof Plan.Step)
+        .map(Plan.Batch::jobs)
+        .toList();
+  }
+}
