@@ -50,6 +50,32 @@ public interface GatewayConfig {
 
     @WithDefault("2")
     int renderThreads();
+
+    /**
+     * Triton-protocol nodes (host:port, or dns:NAME:PORT) for the embedded scheduler instead of the
+     * in-process inference node: how load tests put a simulated fleet behind one gateway.
+     */
+    Optional<java.util.List<String>> nodes();
+
+    /**
+     * The embedded scheduler's policy: {@code continuous} (Framecast's), or the load tests'
+     * baselines {@code fcfs} (one job per node, first come first served) and {@code static}
+     * (request-level batching).
+     */
+    @WithDefault("continuous")
+    String policy();
+
+    /** Baseline static batching: the most jobs run together. */
+    @WithDefault("8")
+    int staticBatch();
+
+    /** Baseline static batching: how long a node waits for a full batch. */
+    @WithDefault("200ms")
+    Duration staticDelay();
+
+    /** Serve the embedded scheduler's Prometheus metrics on this port (-1: off; 0: any port). */
+    @WithDefault("-1")
+    int schedulerMetricsPort();
   }
 
   interface Distributed {

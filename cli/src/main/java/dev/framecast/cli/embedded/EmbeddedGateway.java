@@ -43,8 +43,26 @@ public final class EmbeddedGateway implements AutoCloseable {
    * @param modelRepository the Triton model repository the embedded node serves
    * @param verbose copy the gateway's output to stderr
    * @param readyTimeout how long to wait for readiness
+   * @param settings more gateway settings, as environment variables (e.g. FRAMECAST_EMBEDDED_NODES
+   *     for the load test's simulated fleet); they override the defaults above
+   * @param jvmOptions options for the gateway's JVM (e.g. -Xmx)
    */
-  public record Options(Path jar, Path modelRepository, boolean verbose, Duration readyTimeout) {}
+  public record Options(
+      Path jar,
+      Path modelRepository,
+      boolean verbose,
+      Duration readyTimeout,
+      Map<String, String> settings,
+      List<String> jvmOptions) {
+    public Options {
+      settings = Map.copyOf(settings);
+      jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    public Options(Path jar, Path modelRepository, boolean verbose, Duration readyTimeout) {
+      this(jar, modelRepository, verbose, readyTimeout, Map.of(), List.of());
+    }
+  }
 
   private final Process process;
   private final int port;
@@ -119,10 +137,12 @@ public final class EmbeddedGateway implements AutoCloseable {
   }
 
   static List<String> command(Options options) {
-    return List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar",
-        options.jar().toAbsolutePath().toString());
+    List<String> command = new java.util.ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(options.jvmOptions());
+    command.add("-jar");
+    command.add(options.jar().toAbsolutePath().toString());
+    return command;
   }
 
   /**
@@ -141,6 +161,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         "FRAMECAST_EMBEDDED_MODEL_REPOSITORY",
         options.modelRepository().toAbsolutePath().toString());
     env.put("FRAMECAST_DEV_ISSUER_DIR", issuerDir.toAbsolutePath().toString());
+    env.putAll(options.settings());
     return env;
   }
 
@@ -184,6 +205,11 @@ public final class EmbeddedGateway implements AutoCloseable {
       }
       Thread.sleep(POLL.toMillis());
     }
+  }
+
+  /** The gateway's process (its CPU time is part of what load tests measure). */
+  public ProcessHandle process() {
+    return process.toHandle();
   }
 
   public ServerAddress address() {

@@ -1,6 +1,8 @@
 package dev.framecast.gateway.backend;
 
 import dev.framecast.gateway.GatewayConfig;
+import dev.framecast.scheduler.engine.EngineConfig;
+import dev.framecast.scheduler.engine.SchedulingPolicy;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -13,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import org.jboss.logging.Logger;
 
@@ -36,10 +39,14 @@ public class BackendProducer {
                     ? embedded.clipDirectory().get()
                     : Files.createTempDirectory("framecast-clips");
             yield new EmbeddedBackend(
-                embedded.modelRepository(),
-                embedded.tenantsFile().orElse(null),
-                clips,
-                embedded.renderThreads());
+                new EmbeddedBackend.Settings(
+                    embedded.modelRepository(),
+                    embedded.tenantsFile().orElse(null),
+                    clips,
+                    embedded.renderThreads(),
+                    embedded.nodes().orElse(List.of()),
+                    EngineConfig.defaults().withPolicy(policy(embedded)),
+                    embedded.schedulerMetricsPort()));
           }
           case DISTRIBUTED ->
               new RemoteBackend(
@@ -62,6 +69,27 @@ public class BackendProducer {
         .tag("mode", mode)
         .register(registry);
     return backend;
+  }
+
+  /** framecast.embedded.policy and its static-batching settings, checked. */
+  static SchedulingPolicy policy(GatewayConfig.Embedded embedded) {
+    return switch (embedded.policy().trim().toLowerCase(Locale.ROOT)) {
+      case "continuous" -> SchedulingPolicy.continuous();
+      case "fcfs" -> SchedulingPolicy.fcfs();
+      case "static" -> {
+        try {
+          yield SchedulingPolicy.staticBatching(embedded.staticBatch(), embedded.staticDelay());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "framecast.embedded.static-batch / static-delay: " + e.getMessage(), e);
+        }
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "framecast.embedded.policy: expected continuous, fcfs or static, got '"
+                  + embedded.policy()
+                  + "'");
+    };
   }
 
   void stop(@Observes ShutdownEvent event) {

@@ -26,44 +26,104 @@ import java.util.concurrent.Flow;
 
 /**
  * The whole platform in this process: an inference node serving a Triton model repository with ONNX
- * Runtime on the CPU, and the scheduler over it, called in-process (no serialization).
+ * Runtime on the CPU, and the scheduler over it, called in-process (no serialization). With {@code
+ * nodes} set, the scheduler drives those nodes instead of its own (load tests: a simulated fleet).
  */
 public final class EmbeddedBackend implements Backend {
   private final InferenceNode node;
   private final SchedulerServer scheduler;
   private final SchedulerCore core;
+  private final String description;
 
   /**
-   * @param modelRepository the Triton model repository the node serves
+   * @param modelRepository the Triton model repository the in-process node serves
    * @param tenantsFile tenants.yaml (watched and reloaded), or null for the bundled demo tenants
    * @param clipDirectory where finished clips are kept
+   * @param renderThreads the scheduler's clip-encoding threads
+   * @param nodes external nodes instead of the in-process one (empty: the in-process node)
+   * @param engine the scheduler's engine settings (its policy among them)
+   * @param metricsPort serve the scheduler's Prometheus metrics on this port (-1: off)
    */
+  public record Settings(
+      Path modelRepository,
+      Path tenantsFile,
+      Path clipDirectory,
+      int renderThreads,
+      List<String> nodes,
+      EngineConfig engine,
+      int metricsPort) {
+    public Settings {
+      nodes = List.copyOf(nodes);
+    }
+
+    /** The in-process node over {@code modelRepository}, default engine, no metrics port. */
+    public static Settings of(
+        Path modelRepository, Path tenantsFile, Path clipDirectory, int renderThreads) {
+      return new Settings(
+          modelRepository,
+          tenantsFile,
+          clipDirectory,
+          renderThreads,
+          List.of(),
+          EngineConfig.defaults(),
+          -1);
+    }
+  }
+
   public EmbeddedBackend(
       Path modelRepository, Path tenantsFile, Path clipDirectory, int renderThreads)
       throws IOException {
-    if (!Files.isDirectory(modelRepository)) {
-      throw new IllegalArgumentException(
-          "framecast.embedded.model-repository: no directory at "
-              + modelRepository.toAbsolutePath()
-              + " (run from the repository root, or set it to triton-models/)");
+    this(Settings.of(modelRepository, tenantsFile, clipDirectory, renderThreads));
+  }
+
+  public EmbeddedBackend(Settings settings) throws IOException {
+    Path modelRepository = settings.modelRepository();
+    List<String> nodes = settings.nodes();
+    if (nodes.isEmpty()) {
+      if (!Files.isDirectory(modelRepository)) {
+        throw new IllegalArgumentException(
+            "framecast.embedded.model-repository: no directory at "
+                + modelRepository.toAbsolutePath()
+                + " (run from the repository root, or set it to triton-models/)");
+      }
+      node =
+          InferenceNode.start(
+              NodeOptions.builder(modelRepository)
+                  .host("127.0.0.1")
+                  .port(0)
+                  .metricsPort(-1)
+                  .build());
+      nodes = List.of("127.0.0.1:" + node.port());
+      description = "embedded (inference node on 127.0.0.1:" + node.port() + ")";
+    } else {
+      node = null;
+      description = "embedded scheduler over nodes " + String.join(",", nodes);
     }
-    node =
-        InferenceNode.start(
-            NodeOptions.builder(modelRepository).host("127.0.0.1").port(0).metricsPort(-1).build());
     try {
-      scheduler =
+      SchedulerServer server =
           new SchedulerServer(
               new SchedulerServer.Options(
-                  List.of("127.0.0.1:" + node.port()),
+                  nodes,
                   List.of(PipelineSpec.reference()),
-                  tenantsFile,
-                  clipDirectory,
+                  settings.tenantsFile(),
+                  settings.clipDirectory(),
                   Duration.ofHours(24),
-                  EngineConfig.defaults(),
-                  renderThreads),
+                  settings.engine(),
+                  settings.renderThreads()),
               Renderers.standard());
+      try {
+        if (settings.metricsPort() >= 0) {
+          server.metrics().serve(settings.metricsPort());
+        }
+      } catch (IOException | RuntimeException e) {
+        server.close();
+        throw e;
+      }
+      scheduler = server;
     } catch (IOException | RuntimeException e) {
-      node.close();
+      if (node != null) {
+        node.close();
+      }
       throw e;
     }
     core = scheduler.core();
@@ -129,12 +189,14 @@ public final class EmbeddedBackend implements Backend {
 
   @Override
   public String describe() {
-    return "embedded (inference node on 127.0.0.1:" + node.port() + ")";
+    return description;
   }
 
   @Override
   public void close() {
     scheduler.close();
-    node.close();
+    if (node != null) {
+      node.close();
+    }
   }
 }
