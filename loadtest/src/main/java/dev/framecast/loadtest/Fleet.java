@@ -20,6 +20,10 @@ final class Fleet implements AutoCloseable {
   private static final java.util.logging.Logger NODE_LOGS =
       java.util.logging.Logger.getLogger("dev.framecast.node");
 
+  /** The nodes' gRPC servers warn of every stream a stopping gateway breaks: expected here. */
+  private static final java.util.logging.Logger GRPC_LOGS =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded");
+
   private final List<InferenceNode> nodes;
   private final List<SimulatedGpu> gpus;
   private final boolean[] stopped;
@@ -40,6 +44,7 @@ final class Fleet implements AutoCloseable {
   static Fleet start(Path modelRepository, SimulatedProfile profile, int count) throws IOException {
     // Each node would log its models and its SIMULATED warning; one line for the fleet says it.
     NODE_LOGS.setLevel(java.util.logging.Level.SEVERE);
+    GRPC_LOGS.setLevel(java.util.logging.Level.SEVERE);
     List<InferenceNode> nodes = new ArrayList<>();
     try {
       for (int i = 0; i < count; i++) {
