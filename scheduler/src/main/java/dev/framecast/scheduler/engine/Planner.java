@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.framecast.api.v1.Started;
 import dev.framecast.inference.v2.ModelInferRequest;
 import dev.framecast.scheduler.batch.BatchSizer;
+import dev.framecast.scheduler.batch.StepProfile;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.Node;
@@ -174,7 +175,20 @@ final class Planner {
 
   /** Jobs one DiT batch on the node holds by the batch-size rule on its profile. */
   int batchSize(Node node, Pipeline pipeline) {
-    return sizer.choose(state.profile(node), pipeline.maxBatchSize());
+    int batch = sizer.choose(state.profile(node), pipeline.maxBatchSize());
+    java.util.Map<Integer, Double> compute = node.computeProfile(pipeline.spec().dit());
+    if (batch > 1 && compute.size() >= 2) {
+      // Round trips reward big batches for amortising RPC time, and every job in a batch waits for
+      // all of it. Where the node's own compute says a smaller batch is as efficient and two such
+      // micro-batches would alternate (RPC time matters at that size), hide the RPC by pipelining
+      // instead: on a large DiT, whose compute gains nothing from batching, that keeps a job's
+      // step from waiting for three others.
+      int computeBatch = sizer.choose(new StepProfile(compute), pipeline.maxBatchSize());
+      if (computeBatch < batch && rpcMatters(node, pipeline, computeBatch)) {
+        batch = computeBatch;
+      }
+    }
+    return batch;
   }
 
   /**

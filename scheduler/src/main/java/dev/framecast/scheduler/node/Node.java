@@ -63,6 +63,11 @@ public final class Node {
     return seconds == null ? Double.NaN : seconds;
   }
 
+  /** The node's own compute time by batch size for the model (seconds); empty when unknown. */
+  public java.util.Map<Integer, Double> computeProfile(String model) {
+    return computeSeconds.getOrDefault(model, java.util.Map.of());
+  }
+
   public void setComputeSeconds(java.util.Map<String, java.util.Map<Integer, Double>> seconds) {
     this.computeSeconds = java.util.Map.copyOf(seconds);
   }

@@ -392,6 +392,33 @@ class PlannerTest {
     assertThat(planner.rpcMatters(nodeA, PIPELINE, 8)).isTrue();
   }
 
+  /** Round trips of an xl-like DiT: 5 ms of RPC on top of compute that grows with the batch. */
+  private void xlProfile(double computePerJob) {
+    java.util.Map<Integer, Double> compute = new java.util.HashMap<>();
+    for (int b = 1; b <= 16; b *= 2) {
+      double seconds = computePerJob > 0 ? computePerJob * b : 0.037;
+      compute.put(b, seconds);
+      state.profile(nodeA).observe(b, seconds + 0.005);
+    }
+    nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
+  }
+
+  @Test
+  void wherePipeliningHidesTheRpcTheBatchIsSizedOnTheNodesCompute() {
+    setUp(List.of(nodeA), 16);
+    xlProfile(0.037); // compute linear in the batch: batching buys the GPU nothing
+    // Round trips alone say batch 4 (amortising 5 ms of RPC), but two micro-batches hide the RPC.
+    assertThat(planner.rpcMatters(nodeA, PIPELINE, 1)).isTrue();
+    assertThat(planner.batchSize(nodeA, PIPELINE)).isEqualTo(1);
+  }
+
+  @Test
+  void whereComputeGainsFromBatchingTheBatchStaysLarge() {
+    setUp(List.of(nodeA), 16);
+    xlProfile(0); // compute flat at 37 ms whatever the batch: a small DiT
+    assertThat(planner.batchSize(nodeA, PIPELINE)).isEqualTo(PIPELINE.maxBatchSize());
+  }
+
   @Test
   void withoutTheNodesStatisticsOneBatchIsKept() {
     setUp(List.of(nodeA), 16);
