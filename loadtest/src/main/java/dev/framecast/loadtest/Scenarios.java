@@ -199,7 +199,7 @@ public final class Scenarios {
   static Scenario endToEnd() {
     return new Scenario(
         "end-to-end",
-        "End to end: embedded mode with the real ONNX models on this machine's CPU, 8 jobs"
+        "End to end: embedded mode with the real ONNX models on this machine's CPU, 4 jobs"
             + " outstanding (closed loop), 24 steps, a preview every 6 steps",
         "",
         0,
@@ -207,11 +207,11 @@ public final class Scenarios {
         List.of(new Scenario.Variant("", equalShares(0))),
         StepMix.of(24),
         6,
-        Duration.ofSeconds(120),
-        Duration.ofSeconds(20),
+        Duration.ofSeconds(180),
+        Duration.ofSeconds(30),
         Duration.ZERO,
         FRAMECAST,
-        8,
+        4,
         null,
         true,
         1,
