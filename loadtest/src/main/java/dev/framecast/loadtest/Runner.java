@@ -97,6 +97,15 @@ final class Runner {
       if (fleet != null) {
         fleet.close();
       }
+      deleteTree(clips); // thousands of clips nobody watches; the tenants file stays beside
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // A leftover clip store is not worth failing a finished run for.
     }
   }
 

@@ -6,19 +6,19 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A wall clock the test moves by hand. */
-final class ManualClock extends Clock {
+/** A wall clock the test moves by hand (admission and engine tests). */
+public final class ManualClock extends Clock {
   private Instant now;
 
-  ManualClock(Instant start) {
+  public ManualClock(Instant start) {
     this.now = start;
   }
 
-  void advance(Duration duration) {
+  public void advance(Duration duration) {
     now = now.plus(duration);
   }
 
-  void set(Instant instant) {
+  public void set(Instant instant) {
     now = instant;
   }
 
@@ -34,6 +34,6 @@ final class ManualClock extends Clock {
 
   @Override
   public Clock withZone(ZoneId zone) {
-    throw new UnsupportedOperationException("the ledger works in UTC only");
+    throw new UnsupportedOperationException("UTC only");
   }
 }

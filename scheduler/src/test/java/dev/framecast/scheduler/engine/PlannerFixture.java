@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Priority;
 import dev.framecast.inference.v2.ModelInferResponse;
+import dev.framecast.scheduler.admission.ManualClock;
 import dev.framecast.scheduler.batch.BatchSizer;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
