@@ -25,6 +25,13 @@ public final class FairQueue implements ReadyQueue {
   private double systemVirtualTime;
 
   /**
+   * Every queued job's {@link #position}, computed in one pass on the first call after a change:
+   * the loop asks for all of them at once, and one job at a time would cost the square of the
+   * queue's length.
+   */
+  private Map<Job, Integer> positions;
+
+  /**
    * @param weights a tenant's current weight (> 0), read at every charge
    */
   public FairQueue(ToDoubleFunction<String> weights) {
@@ -58,6 +65,7 @@ public final class FairQueue implements ReadyQueue {
       // when nobody else is waiting right now.
       queue.virtualTime = Math.max(queue.virtualTime, floorVirtualTime());
     }
+    positions = null;
     Deque<Job> deque = job.interactive() ? queue.interactive : queue.batch;
     if (front) {
       deque.addFirst(job);
@@ -69,6 +77,7 @@ public final class FairQueue implements ReadyQueue {
   @Override
   public boolean remove(Job job) {
     TenantQueue queue = tenants.get(job.tenant());
+    positions = null;
     return queue != null && (queue.interactive.remove(job) || queue.batch.remove(job));
   }
 
@@ -82,6 +91,7 @@ public final class FairQueue implements ReadyQueue {
       return null;
     }
     systemVirtualTime = Math.max(systemVirtualTime, best.virtualTime);
+    positions = null;
     return !best.interactive.isEmpty() ? best.interactive.pollFirst() : best.batch.pollFirst();
   }
 
@@ -117,6 +127,7 @@ public final class FairQueue implements ReadyQueue {
   public void take(Job job) {
     TenantQueue queue = tenants.get(job.tenant());
     if (queue != null && (queue.interactive.remove(job) || queue.batch.remove(job))) {
+      positions = null;
       systemVirtualTime = Math.max(systemVirtualTime, queue.virtualTime);
     }
   }
@@ -168,6 +179,7 @@ public final class FairQueue implements ReadyQueue {
     TenantQueue queue = tenants.computeIfAbsent(tenant, t -> new TenantQueue());
     double weight = Math.max(1e-9, weights.applyAsDouble(tenant));
     queue.virtualTime += gpuSeconds / weight;
+    positions = null;
   }
 
   public double virtualTime(String tenant) {
@@ -196,27 +208,34 @@ public final class FairQueue implements ReadyQueue {
    */
   @Override
   public int position(Job job) {
-    TenantQueue own = tenants.get(job.tenant());
-    if (own == null) {
-      return 0;
+    if (positions == null) {
+      positions = allPositions();
     }
-    List<Job> order = new ArrayList<>(own.interactive);
-    order.addAll(own.batch);
-    int ahead = order.indexOf(job);
-    if (ahead < 0) {
-      return 0;
-    }
-    int position = ahead;
-    for (Map.Entry<String, TenantQueue> entry : tenants.entrySet()) {
-      if (entry.getValue() == own) {
-        continue;
+    return positions.getOrDefault(job, 0);
+  }
+
+  /** Every queued job's position, in time linear in the queue (times the tenants). */
+  private Map<Job, Integer> allPositions() {
+    Map<Job, Integer> all = new HashMap<>();
+    for (Map.Entry<String, TenantQueue> mine : tenants.entrySet()) {
+      TenantQueue own = mine.getValue();
+      List<Job> order = new ArrayList<>(own.interactive);
+      order.addAll(own.batch);
+      for (int ahead = 0; ahead < order.size(); ahead++) {
+        int position = ahead;
+        for (Map.Entry<String, TenantQueue> entry : tenants.entrySet()) {
+          if (entry.getValue() == own) {
+            continue;
+          }
+          int others = entry.getValue().size();
+          boolean servedFirst =
+              before(entry.getValue().virtualTime, entry.getKey(), own.virtualTime, mine.getKey());
+          position += Math.min(others, servedFirst ? ahead + 1 : ahead);
+        }
+        all.put(order.get(ahead), position);
       }
-      int others = entry.getValue().size();
-      boolean servedFirst =
-          before(entry.getValue().virtualTime, entry.getKey(), own.virtualTime, job.tenant());
-      position += Math.min(others, servedFirst ? ahead + 1 : ahead);
     }
-    return position;
+    return all;
   }
 
   /** The smallest backlogged virtual time, or the system's when nobody waits. */

@@ -103,4 +103,56 @@ class FairQueueTest {
     assertThat(queue.poll(t -> !t.equals("a"))).isNull();
     assertThat(queue.size()).isEqualTo(2);
   }
+
+  @Test
+  void positionsFollowEveryChangeToTheLine() {
+    FairQueue queue = new FairQueue(WEIGHTS::get);
+    Job a1 = job("a", Priority.PRIORITY_BATCH);
+    Job a2 = job("a", Priority.PRIORITY_BATCH);
+    Job b1 = job("b", Priority.PRIORITY_BATCH);
+    Job b2 = job("b", Priority.PRIORITY_BATCH);
+    for (Job j : new Job[] {a1, a2, b1, b2}) {
+      queue.add(j, false);
+    }
+    // Equal virtual times: a goes first by name, so the line is a1 b1 a2 b2.
+    assertThat(
+            new int[] {
+              queue.position(a1), queue.position(b1), queue.position(a2), queue.position(b2)
+            })
+        .containsExactly(0, 1, 2, 3);
+    queue.charge("a", 10); // a has used the GPU: b is served first now
+    assertThat(
+            new int[] {
+              queue.position(b1), queue.position(a1), queue.position(b2), queue.position(a2)
+            })
+        .containsExactly(0, 1, 2, 3);
+    queue.remove(b1);
+    assertThat(queue.position(b2)).isZero();
+    assertThat(queue.position(a1)).isEqualTo(1);
+    Job urgent = job("a", Priority.PRIORITY_INTERACTIVE);
+    queue.add(urgent, false); // interactive goes before a's batch jobs
+    assertThat(queue.position(urgent)).isEqualTo(1);
+    assertThat(queue.position(a1)).isEqualTo(2);
+    queue.take(b2);
+    assertThat(queue.position(urgent)).isZero();
+    assertThat(queue.position(b1)).as("no longer queued").isZero();
+  }
+
+  @Test
+  void positionsOfALongLineAreThoseOfTheOneJobFormula() {
+    FairQueue queue = new FairQueue(WEIGHTS::get);
+    java.util.List<Job> line = new java.util.ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      Job j = job(i % 10 == 0 ? "b" : "a", Priority.PRIORITY_BATCH);
+      line.add(j);
+      queue.add(j, false);
+    }
+    queue.charge("b", 1);
+    // a: 2,700 jobs served first; b: 300 behind them one for one.
+    Job lastA = line.get(2_999);
+    Job firstB = line.get(0);
+    assertThat(queue.position(line.get(1))).isZero();
+    assertThat(queue.position(firstB)).isEqualTo(1);
+    assertThat(queue.position(lastA)).isEqualTo(2_699 + 300);
+  }
 }
