@@ -11,9 +11,23 @@ sealed interface Command {
   /** Cancel a job at its next step boundary. */
   record Cancel(String jobId, String reason) implements Command {}
 
-  /** A node request finished (response or error) after {@code latencyNanos}. */
-  record Done(Plan.Batch batch, ModelInferResponse response, Throwable error, long latencyNanos)
-      implements Command {}
+  /**
+   * A node request finished (response or error) after {@code latencyNanos}, at {@code endNanos}
+   * ({@link System#nanoTime}; {@link #UNTIMED} when unknown).
+   */
+  record Done(
+      Plan.Batch batch,
+      ModelInferResponse response,
+      Throwable error,
+      long latencyNanos,
+      long endNanos)
+      implements Command {
+    static final long UNTIMED = Long.MIN_VALUE;
+
+    Done(Plan.Batch batch, ModelInferResponse response, Throwable error, long latencyNanos) {
+      this(batch, response, error, latencyNanos, UNTIMED);
+    }
+  }
 
   /** A preview image was rendered. */
   record PreviewReady(Job job, int step, byte[] png) implements Command {}

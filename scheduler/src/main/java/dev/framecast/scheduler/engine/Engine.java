@@ -374,9 +374,10 @@ public final class Engine implements AutoCloseable {
           .client()
           .infer(batch.request(), config.rpcDeadline())
           .whenComplete(
-              (ModelInferResponse response, Throwable error) ->
-                  enqueueInternal(
-                      new Command.Done(batch, response, error, System.nanoTime() - start)));
+              (ModelInferResponse response, Throwable error) -> {
+                long end = System.nanoTime();
+                enqueueInternal(new Command.Done(batch, response, error, end - start, end));
+              });
     }
   }
 

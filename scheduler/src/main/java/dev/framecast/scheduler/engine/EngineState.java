@@ -51,6 +51,9 @@ final class EngineState {
   /** Step latency per node, learned from observed DiT batches. */
   final Map<Node, StepProfile> profiles = new HashMap<>();
 
+  /** Per node: when its last DiT batch came back ({@link System#nanoTime}). */
+  final Map<Node, Long> lastStepEnd = new HashMap<>();
+
   /** Per node: when its last DiT batch went out with no other in flight. */
   final Map<Node, java.time.Instant> lastLoneStep = new HashMap<>();
 

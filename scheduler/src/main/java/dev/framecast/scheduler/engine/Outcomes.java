@@ -91,7 +91,7 @@ final class Outcomes {
     if (batch instanceof Plan.Encode encode) {
       encoded(encode, done.response(), done.error());
     } else if (batch instanceof Plan.Step step) {
-      stepped(step, done.response(), done.error(), done.latencyNanos());
+      stepped(step, done.response(), done.error(), done.latencyNanos(), done.endNanos());
     } else if (batch instanceof Plan.Decode decode) {
       decoded(decode, done.response(), done.error());
     } else if (batch instanceof Plan.Preview preview) {
@@ -168,8 +168,30 @@ final class Outcomes {
     }
   }
 
+  /**
+   * The GPU time to charge a DiT batch: its round trip, less the part of it the node spent on the
+   * batch before (a node runs its batches one after another, so with two micro-batches in flight
+   * the second one's round trip includes the first one's compute). Charging round trips would bill
+   * that time twice, to whichever tenants sat in the waiting batch.
+   */
+  private double busySeconds(Node node, long latencyNanos, long endNanos) {
+    if (endNanos == Command.Done.UNTIMED) {
+      return latencyNanos / 1e9;
+    }
+    Long previous = state.lastStepEnd.put(node, endNanos);
+    long start = endNanos - latencyNanos;
+    if (previous != null && previous > start && previous < endNanos) {
+      return (endNanos - previous) / 1e9;
+    }
+    return latencyNanos / 1e9;
+  }
+
   private void stepped(
-      Plan.Step batch, ModelInferResponse response, Throwable error, long latencyNanos) {
+      Plan.Step batch,
+      ModelInferResponse response,
+      Throwable error,
+      long latencyNanos,
+      long endNanos) {
     List<Job> jobs = batch.jobs();
     state.inFlight.removeAll(jobs);
     if (error != null) {
@@ -195,7 +217,7 @@ final class Outcomes {
     double seconds = latencyNanos / 1e9;
     jobSteps += jobs.size(); // one writer: the loop thread
     state.profile(batch.node()).observe(jobs.size(), seconds);
-    double share = seconds / jobs.size();
+    double share = busySeconds(batch.node(), latencyNanos, endNanos) / jobs.size();
     ByteString next = response.getRawOutputContents(0);
     ByteString denoised = response.getRawOutputContents(1);
     for (int i = 0; i < jobs.size(); i++) {

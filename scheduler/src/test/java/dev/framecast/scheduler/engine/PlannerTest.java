@@ -1,6 +1,7 @@
 package dev.framecast.scheduler.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.google.protobuf.ByteString;
 import dev.framecast.api.v1.GenerateRequest;
@@ -358,6 +359,39 @@ class PlannerTest {
     List<Plan.Batch> steps = plan.batches().stream().filter(b -> b instanceof Plan.Step).toList();
     assertThat(steps).extracting(b -> b.jobs().size()).containsExactly(8);
     assertThat(state.ready.size()).isEqualTo(4);
+  }
+
+  @Test
+  void aBatchThatWaitedBehindAnotherOnTheNodeIsChargedOnlyItsOwnTime() {
+    setUp(List.of(nodeA), 16);
+    for (int b = 1; b <= 8; b++) {
+      state.profile(nodeA).observe(b, 0.010);
+    }
+    java.util.Map<Integer, Double> compute = new java.util.HashMap<>();
+    for (int b = 1; b <= 8; b++) {
+      compute.put(b, 0.005);
+    }
+    nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
+    for (int i = 0; i < 12; i++) {
+      submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
+    }
+    encodedAll();
+    List<Plan.Batch> steps =
+        planner.schedule(clock.instant()).batches().stream()
+            .filter(b -> b instanceof Plan.Step)
+            .toList();
+    assertThat(steps).hasSize(2);
+    // Both sent at t = 0 s; the node runs the first until 10 ms, the second until 15 ms.
+    long t0 = 1_000_000_000L;
+    outcomes.apply(
+        new Command.Done(steps.get(0), answer(steps.get(0)), null, 10_000_000L, t0 + 10_000_000L));
+    outcomes.apply(
+        new Command.Done(steps.get(1), answer(steps.get(1)), null, 15_000_000L, t0 + 15_000_000L));
+    // 8 jobs share 10 ms; 4 jobs share the 5 ms after the first batch, not their 15 ms round trip.
+    assertThat(steps.get(0).jobs())
+        .allSatisfy(j -> assertThat(j.gpuSeconds()).isCloseTo(0.010 / 8, within(1e-12)));
+    assertThat(steps.get(1).jobs())
+        .allSatisfy(j -> assertThat(j.gpuSeconds()).isCloseTo(0.005 / 4, within(1e-12)));
   }
 
   @Test
