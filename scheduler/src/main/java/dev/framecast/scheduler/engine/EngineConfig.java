@@ -49,38 +49,6 @@ public record EngineConfig(
     }
   }
 
-  /** The knobs without a policy: continuous batching, as before policies were configurable. */
-  public EngineConfig(
-      int maxJobs,
-      int maxCommands,
-      long maxEventBytes,
-      Duration rpcDeadline,
-      int maxAttempts,
-      Duration noNodeTimeout,
-      double throughputFraction,
-      Duration latencyTarget,
-      int maxInFlightPerNode,
-      int previewFrames,
-      int clipChunkBytes,
-      Duration jobTimeout,
-      java.util.Map<Integer, Double> stepProfile) {
-    this(
-        maxJobs,
-        maxCommands,
-        maxEventBytes,
-        rpcDeadline,
-        maxAttempts,
-        noNodeTimeout,
-        throughputFraction,
-        latencyTarget,
-        maxInFlightPerNode,
-        previewFrames,
-        clipChunkBytes,
-        jobTimeout,
-        stepProfile,
-        SchedulingPolicy.continuous());
-  }
-
   public static EngineConfig defaults() {
     return new EngineConfig(
         10_000,

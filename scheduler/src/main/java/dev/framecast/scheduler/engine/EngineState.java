@@ -51,6 +51,12 @@ final class EngineState {
   /** Step latency per node, learned from observed DiT batches. */
   final Map<Node, StepProfile> profiles = new HashMap<>();
 
+  /** A node's reported compute times and the profile made of them. */
+  record ComputeProfile(Map<Integer, Double> source, StepProfile profile) {}
+
+  /** Per node: its compute times as a profile, remade when the node reports new ones. */
+  final Map<Node, ComputeProfile> computeProfiles = new HashMap<>();
+
   /** Per node: when its last DiT batch came back ({@link System#nanoTime}). */
   final Map<Node, Long> lastStepEnd = new HashMap<>();
 

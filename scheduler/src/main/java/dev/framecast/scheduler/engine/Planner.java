@@ -183,12 +183,25 @@ final class Planner {
       // micro-batches would alternate (RPC time matters at that size), hide the RPC by pipelining
       // instead: on a large DiT, whose compute gains nothing from batching, that keeps a job's
       // step from waiting for three others.
-      int computeBatch = sizer.choose(new StepProfile(compute), pipeline.maxBatchSize());
+      int computeBatch = sizer.choose(computeProfile(node, compute), pipeline.maxBatchSize());
       if (computeBatch < batch && rpcMatters(node, pipeline, computeBatch)) {
         batch = computeBatch;
       }
     }
     return batch;
+  }
+
+  /**
+   * The node's compute times as a profile, made once per set of statistics the node reports (this
+   * runs for every node a ready job might join).
+   */
+  private StepProfile computeProfile(Node node, java.util.Map<Integer, Double> compute) {
+    EngineState.ComputeProfile cached = state.computeProfiles.get(node);
+    if (cached == null || cached.source() != compute) {
+      cached = new EngineState.ComputeProfile(compute, new StepProfile(compute));
+      state.computeProfiles.put(node, cached);
+    }
+    return cached.profile();
   }
 
   /**

@@ -76,7 +76,8 @@ class FailoverAndCancelTest {
             d.previewFrames(),
             d.clipChunkBytes(),
             d.jobTimeout(),
-            d.stepProfile());
+            d.stepProfile(),
+            d.policy());
     try (Harness harness = new Harness(1, small)) {
       Job job =
           harness.engine.submit(

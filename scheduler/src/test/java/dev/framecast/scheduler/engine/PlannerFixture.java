@@ -31,8 +31,13 @@ import java.util.function.Predicate;
 final class PlannerFixture {
   /** Tiny shapes: text 4 x 8, latents 2 x 2 x 2 x 2, frames 2 of 4 x 4. */
   static Pipeline tiny(int maxBatch) {
+    return tiny(PipelineSpec.reference(), maxBatch);
+  }
+
+  /** The tiny shapes for another set of models. */
+  static Pipeline tiny(PipelineSpec spec, int maxBatch) {
     return new Pipeline(
-        PipelineSpec.reference(),
+        spec,
         "utf8-bytes",
         4,
         8,
@@ -196,7 +201,7 @@ final class PlannerFixture {
   }
 
   /** Tensors of the right size for what the batch asked. */
-  private static ModelInferResponse answer(Plan.Batch batch) {
+  static ModelInferResponse answer(Plan.Batch batch) {
     ModelInferResponse.Builder response = ModelInferResponse.newBuilder();
     long rows = batch.request().getInputs(0).getShape(0);
     if (batch instanceof Plan.Encode) {

@@ -7,22 +7,17 @@ import com.google.protobuf.ByteString;
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Priority;
 import dev.framecast.inference.v2.ModelInferResponse;
-import dev.framecast.scheduler.batch.BatchSizer;
+import dev.framecast.scheduler.admission.ManualClock;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.Node;
-import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.node.TestNodes;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import dev.framecast.scheduler.pipeline.PipelineSpec;
 import io.grpc.Status;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -32,188 +27,40 @@ import org.junit.jupiter.api.Test;
  */
 class PlannerTest {
   private static final PipelineSpec SPEC = PipelineSpec.reference();
-  private static final Pipeline PIPELINE = tiny(SPEC, 8);
 
-  /** Tiny shapes: text 4 x 8, latents 2 x 2 x 2 x 2, frames 2 of 4 x 4. */
-  private static Pipeline tiny(PipelineSpec spec, int maxBatch) {
-    return new Pipeline(
-        spec,
-        "utf8-bytes",
-        4,
-        8,
-        2,
-        2,
-        2,
-        2,
-        4,
-        1,
-        50,
-        4f,
-        0f,
-        20f,
-        "linear",
-        "philox-normal",
-        4,
-        4,
-        8f,
-        maxBatch);
-  }
-
-  private final AtomicLong nanos = new AtomicLong();
-
-  /** The planner's clock moves with {@code nanos}, as the breakers' does. */
-  private final Clock clock =
-      new Clock() {
-        private final Instant base = Instant.parse("2026-11-25T00:00:00Z");
-
-        @Override
-        public Instant instant() {
-          return base.plusNanos(nanos.get());
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-          return this;
-        }
-      };
-
-  private final List<Command> inbox = new ArrayList<>();
-  private final Node nodeA = TestNodes.ready("a", nanos::get, "text_encoder", "dit", "vae");
-  private final Node nodeB = TestNodes.ready("b", nanos::get, "text_encoder", "dit", "vae");
+  private final PlannerFixture f = new PlannerFixture(8);
+  private final Pipeline pipeline = f.pipeline;
+  private final AtomicLong nanos = f.nanos;
+  private final ManualClock clock = f.clock;
+  private final Node nodeA = f.node("a");
+  private final Node nodeB = f.node("b");
   private EngineState state;
   private Planner planner;
   private Outcomes outcomes;
-  private int ids;
 
+  /** Framecast's own scheduler (continuous batching, fair share) over the nodes. */
   private void setUp(List<Node> nodes, int maxConcurrent) {
-    NodePool pool =
-        new NodePool(nodes, Set.of("text_encoder", "dit", "vae"), Duration.ofSeconds(1));
-    EngineConfig config = EngineConfig.defaults();
-    Events events = new Events(clock);
-    state = new EngineState(t -> 1.0, t -> maxConcurrent, 16);
-    planner = new Planner(state, pool, new BatchSizer(0.95, 10.0), config, events);
-    ClipRenderer renderer =
-        new ClipRenderer() {
-          @Override
-          public Rendered render(
-              byte[] rgb, int frames, int height, int width, float fps, boolean png) {
-            return new Rendered(List.of(), rgb, "video/mp4");
-          }
-
-          @Override
-          public byte[] preview(byte[] rgb, int frames, int height, int width) {
-            return new byte[] {1};
-          }
-        };
-    ClipStore store =
-        new ClipStore() {
-          @Override
-          public void put(String tenant, String jobId, byte[] clip) {}
-
-          @Override
-          public java.util.Optional<byte[]> get(String tenant, String jobId) {
-            return java.util.Optional.empty();
-          }
-        };
-    outcomes =
-        new Outcomes(
-            state,
-            planner,
-            config,
-            events,
-            UsageSink.NONE,
-            renderer,
-            store,
-            Runnable::run,
-            inbox::add);
+    f.start(SchedulingPolicy.continuous(), maxConcurrent, nodes.toArray(Node[]::new));
+    state = f.state;
+    planner = f.planner;
+    outcomes = f.outcomes;
   }
 
   private Job submit(String tenant, int steps, Priority priority) {
-    GenerateRequest request =
-        GenerateRequest.newBuilder()
-            .setPrompt("p" + ids)
-            .setModel("reference")
-            .setSteps(steps)
-            .setGuidanceScale(4f)
-            .setSeed(ids)
-            .setPriority(priority)
-            .build();
-    Job job = new Job("job-" + ids++, tenant, request, PIPELINE, clock.instant(), 1 << 20);
-    state.toEncode.addLast(job);
-    return job;
+    return f.submit(tenant, steps, priority);
   }
 
-  /** Marks every waiting job encoded (as if its prompts were cached), so tests start at READY. */
   private void encodedAll() {
-    Job.TextEmbedding text =
-        new Job.TextEmbedding(
-            ByteString.copyFrom(new byte[4 * 8 * 4]), ByteString.copyFrom(new byte[4 * 4]));
-    while (!state.toEncode.isEmpty()) {
-      Job job = state.toEncode.pollFirst();
-      job.setText(text, text);
-      job.transition(JobPhase.READY);
-      state.ready.add(job, false);
-    }
+    f.encodedAll();
   }
 
-  /** Plans a tick and answers every request; returns the plan. */
-  private Plan tick(Status failure) {
-    Plan plan = planner.schedule(clock.instant());
-    for (Plan.Batch batch : plan.batches()) {
-      batch.node().addInFlight(1);
-      nanos.addAndGet(1_000_000);
-      if (failure != null && batch instanceof Plan.Step) {
-        outcomes.apply(new Command.Done(batch, null, failure.asRuntimeException(), 1_000_000));
-      } else {
-        outcomes.apply(
-            new Command.Done(batch, answer(batch), null, 10_000_000L * batch.jobs().size()));
-      }
-    }
-    List<Command> rendered = new ArrayList<>(inbox);
-    inbox.clear();
-    for (Command command : rendered) {
-      if (command instanceof Command.Rendered r) {
-        outcomes.rendered(r);
-      } else if (command instanceof Command.PreviewReady p) {
-        outcomes.previewReady(p);
-      }
-    }
-    return plan;
+  /** Plans a tick and answers every request, failing every DiT step when {@code failing}. */
+  private Plan tick(boolean failing) {
+    return f.tick(batch -> failing);
   }
 
-  /** Tensors of the right size for what the batch asked. */
   private static ModelInferResponse answer(Plan.Batch batch) {
-    ModelInferResponse.Builder response = ModelInferResponse.newBuilder();
-    long rows = batch.request().getInputs(0).getShape(0);
-    if (batch instanceof Plan.Encode) {
-      response
-          .addRawOutputContents(zeros(rows * 4 * 8 * 4))
-          .addRawOutputContents(zeros(rows * 4 * 4));
-    } else if (batch instanceof Plan.Step) {
-      response
-          .addRawOutputContents(zeros(rows * 16 * 4))
-          .addRawOutputContents(zeros(rows * 16 * 4));
-    } else {
-      long frames = batch.request().getInputs(0).getShape(2);
-      response.addRawOutputContents(zeros(rows * frames * 4 * 4 * 3));
-    }
-    return response.build();
-  }
-
-  private static ByteString zeros(long n) {
-    return ByteString.copyFrom(new byte[(int) n]);
-  }
-
-  private static List<Job> stepJobs(Plan plan, Node node) {
-    return plan.batches().stream()
-        .filter(b -> b instanceof Plan.Step && b.node() == node)
-        .flatMap(b -> b.jobs().stream())
-        .toList();
+    return PlannerFixture.answer(batch);
   }
 
   @Test
@@ -221,24 +68,24 @@ class PlannerTest {
     setUp(List.of(nodeA), 8);
     Job two = submit("acme", 2, Priority.PRIORITY_INTERACTIVE);
     Job four = submit("acme", 4, Priority.PRIORITY_INTERACTIVE);
-    Plan encode = tick(null);
+    Plan encode = tick(false);
     assertThat(encode.batches()).singleElement().isInstanceOf(Plan.Encode.class);
-    assertThat(stepJobs(tick(null), nodeA)).containsExactly(two, four);
+    assertThat(PlannerFixture.stepJobs(tick(false), nodeA)).containsExactly(two, four);
 
     Job late = submit("acme", 1, Priority.PRIORITY_INTERACTIVE);
-    Plan third = tick(null); // late is being encoded while the others step
-    assertThat(stepJobs(third, nodeA)).containsExactly(two, four);
+    Plan third = tick(false); // late is being encoded while the others step
+    assertThat(PlannerFixture.stepJobs(third, nodeA)).containsExactly(two, four);
     assertThat(two.step()).isEqualTo(2);
     assertThat(two.phase()).isEqualTo(JobPhase.DECODING);
 
-    Plan fourth = tick(null); // two has left, late has joined
-    assertThat(stepJobs(fourth, nodeA)).containsExactlyInAnyOrder(four, late);
+    Plan fourth = tick(false); // two has left, late has joined
+    assertThat(PlannerFixture.stepJobs(fourth, nodeA)).containsExactlyInAnyOrder(four, late);
     assertThat(fourth.batches())
         .anyMatch(b -> b instanceof Plan.Decode && b.jobs().equals(List.of(two)));
     assertThat(two.phase()).isEqualTo(JobPhase.SUCCEEDED);
 
-    assertThat(stepJobs(tick(null), nodeA)).containsExactly(four);
-    tick(null);
+    assertThat(PlannerFixture.stepJobs(tick(false), nodeA)).containsExactly(four);
+    tick(false);
     assertThat(List.of(two, four, late)).allMatch(j -> j.phase() == JobPhase.SUCCEEDED);
     assertThat(four.gpuSeconds()).isPositive();
   }
@@ -250,25 +97,25 @@ class PlannerTest {
     state.profile(nodeA).observe(1, 0.1);
     state.profile(nodeA).observe(2, 0.2);
     Job batch = submit("acme", 6, Priority.PRIORITY_BATCH);
-    tick(null); // encode
-    tick(null);
-    tick(null);
+    tick(false); // encode
+    tick(false);
+    tick(false);
     assertThat(batch.step()).isEqualTo(2);
 
     Job interactive = submit("acme", 2, Priority.PRIORITY_INTERACTIVE);
-    tick(null); // the interactive job is encoded while the batch job steps
+    tick(false); // the interactive job is encoded while the batch job steps
     assertThat(batch.step()).isEqualTo(3);
     ByteString kept = batch.latents();
-    Plan preempting = tick(null);
-    assertThat(stepJobs(preempting, nodeA)).containsExactly(interactive);
+    Plan preempting = tick(false);
+    assertThat(PlannerFixture.stepJobs(preempting, nodeA)).containsExactly(interactive);
     assertThat(batch.phase()).isEqualTo(JobPhase.READY);
     assertThat(batch.latents()).isSameAs(kept);
     assertThat(batch.step()).isEqualTo(3);
 
-    tick(null);
+    tick(false);
     assertThat(interactive.phase()).isEqualTo(JobPhase.DECODING);
-    Plan resumed = tick(null);
-    assertThat(stepJobs(resumed, nodeA)).containsExactly(batch);
+    Plan resumed = tick(false);
+    assertThat(PlannerFixture.stepJobs(resumed, nodeA)).containsExactly(batch);
     assertThat(batch.step()).isEqualTo(4);
   }
 
@@ -280,8 +127,8 @@ class PlannerTest {
     state.profile(nodeB).observe(1, 0.1);
     state.profile(nodeB).observe(2, 0.2);
     Job job = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
-    tick(null); // encode
-    Plan first = tick(Status.UNAVAILABLE);
+    tick(false); // encode
+    Plan first = tick(true);
     Node failed =
         first.batches().stream()
             .filter(b -> b instanceof Plan.Step)
@@ -290,7 +137,7 @@ class PlannerTest {
             .node();
     assertThat(job.phase()).isEqualTo(JobPhase.READY);
     assertThat(job.step()).isZero();
-    Plan second = tick(Status.UNAVAILABLE);
+    Plan second = tick(true);
     Node other =
         second.batches().stream()
             .filter(b -> b instanceof Plan.Step)
@@ -299,8 +146,11 @@ class PlannerTest {
             .node();
     assertThat(other).isNotSameAs(failed);
     // Two failed attempts are within maxAttempts (3): the job keeps going once a node works.
-    Plan third = tick(null);
-    assertThat(stepJobs(third, nodeA).size() + stepJobs(third, nodeB).size()).isEqualTo(1);
+    Plan third = tick(false);
+    assertThat(
+            PlannerFixture.stepJobs(third, nodeA).size()
+                + PlannerFixture.stepJobs(third, nodeB).size())
+        .isEqualTo(1);
     assertThat(job.step()).isEqualTo(1);
   }
 
@@ -308,10 +158,10 @@ class PlannerTest {
   void aJobFailsWithAClearStatusAfterItsAttemptsRunOut() {
     setUp(List.of(nodeA), 8);
     Job job = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
-    tick(null); // encode
+    tick(false); // encode
     for (int i = 0; i < 3 && !job.phase().isTerminal(); i++) {
       nanos.addAndGet(Duration.ofSeconds(30).toNanos()); // let the breaker probe again
-      tick(Status.UNAVAILABLE);
+      tick(true);
     }
     assertThat(job.phase()).isEqualTo(JobPhase.FAILED);
     assertThat(job.error().getCode()).isEqualTo(Status.Code.UNAVAILABLE.value());
@@ -410,20 +260,20 @@ class PlannerTest {
     }
     encodedAll();
     planner.schedule(clock.instant());
-    assertThat(planner.rpcMatters(nodeA, PIPELINE, 8)).isFalse();
+    assertThat(planner.rpcMatters(nodeA, pipeline, 8)).isFalse();
     // A gap of 100 ms (ten round trips) is the node waiting for work: not counted.
     state.inFlight.clear();
-    nanos.addAndGet(Duration.ofMillis(100).toNanos());
+    clock.advance(Duration.ofMillis(100));
     planner.schedule(clock.instant());
-    assertThat(planner.rpcMatters(nodeA, PIPELINE, 8)).isFalse();
+    assertThat(planner.rpcMatters(nodeA, pipeline, 8)).isFalse();
     // But lone steps 15 ms apart: a third of each cycle the node idles while the loop turns the
     // result around, so the next batch should already be waiting there.
     for (int i = 0; i < 10; i++) {
       state.inFlight.clear();
-      nanos.addAndGet(Duration.ofMillis(15).toNanos());
+      clock.advance(Duration.ofMillis(15));
       planner.schedule(clock.instant());
     }
-    assertThat(planner.rpcMatters(nodeA, PIPELINE, 8)).isTrue();
+    assertThat(planner.rpcMatters(nodeA, pipeline, 8)).isTrue();
   }
 
   /** Round trips of an xl-like DiT: 5 ms of RPC on top of compute that grows with the batch. */
@@ -442,15 +292,15 @@ class PlannerTest {
     setUp(List.of(nodeA), 16);
     xlProfile(0.037); // compute linear in the batch: batching buys the GPU nothing
     // Round trips alone say batch 4 (amortising 5 ms of RPC), but two micro-batches hide the RPC.
-    assertThat(planner.rpcMatters(nodeA, PIPELINE, 1)).isTrue();
-    assertThat(planner.batchSize(nodeA, PIPELINE)).isEqualTo(1);
+    assertThat(planner.rpcMatters(nodeA, pipeline, 1)).isTrue();
+    assertThat(planner.batchSize(nodeA, pipeline)).isEqualTo(1);
   }
 
   @Test
   void whereComputeGainsFromBatchingTheBatchStaysLarge() {
     setUp(List.of(nodeA), 16);
     xlProfile(0); // compute flat at 37 ms whatever the batch: a small DiT
-    assertThat(planner.batchSize(nodeA, PIPELINE)).isEqualTo(PIPELINE.maxBatchSize());
+    assertThat(planner.batchSize(nodeA, pipeline)).isEqualTo(pipeline.maxBatchSize());
   }
 
   @Test
@@ -459,13 +309,13 @@ class PlannerTest {
     for (int b = 1; b <= 8; b++) {
       state.profile(nodeA).observe(b, 0.010);
     }
-    assertThat(planner.rpcMatters(nodeA, PIPELINE, 8)).isFalse();
+    assertThat(planner.rpcMatters(nodeA, pipeline, 8)).isFalse();
   }
 
   @Test
   void anEncoderThatTakesOnePromptAtATimeStillEncodesEveryJob() {
     setUp(List.of(nodeA), 8);
-    Pipeline one = tiny(SPEC, 1);
+    Pipeline one = PlannerFixture.tiny(SPEC, 1);
     List<Job> jobs = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       GenerateRequest request =
@@ -482,7 +332,7 @@ class PlannerTest {
       jobs.add(job);
     }
     for (int tick = 0; tick < 12 && !jobs.stream().allMatch(j -> j.phase().isTerminal()); tick++) {
-      Plan plan = tick(null);
+      Plan plan = tick(false);
       plan.batches().stream()
           .filter(b -> b instanceof Plan.Encode)
           .forEach(b -> assertThat(((Plan.Encode) b).prompts()).hasSize(1));
@@ -498,7 +348,8 @@ class PlannerTest {
       state.profile(node).observe(1, 0.1);
       state.profile(node).observe(2, 0.2); // linear: one job per node
     }
-    Pipeline other = tiny(new PipelineSpec("other", "text_encoder", "dit2", "vae", "", false), 8);
+    Pipeline other =
+        PlannerFixture.tiny(new PipelineSpec("other", "text_encoder", "dit2", "vae", "", false), 8);
     Job first = submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     Job second = submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     GenerateRequest request =
@@ -513,8 +364,8 @@ class PlannerTest {
     state.toEncode.addLast(third);
     encodedAll();
     Plan plan = planner.schedule(clock.instant());
-    assertThat(stepJobs(plan, nodeA)).containsExactly(first);
-    assertThat(stepJobs(plan, nodeOther)).containsExactly(third);
+    assertThat(PlannerFixture.stepJobs(plan, nodeA)).containsExactly(first);
+    assertThat(PlannerFixture.stepJobs(plan, nodeOther)).containsExactly(third);
     assertThat(second.phase()).isEqualTo(JobPhase.READY);
   }
 
@@ -527,7 +378,7 @@ class PlannerTest {
     }
     Job job = submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     encodedAll();
-    Plan first = tick(null);
+    Plan first = tick(false);
     Node was =
         first.batches().stream()
             .filter(b -> b instanceof Plan.Step)
@@ -536,9 +387,9 @@ class PlannerTest {
             .node();
     Node other = was == nodeA ? nodeB : nodeA;
     TestNodes.setModels(was, "text_encoder", "vae"); // the DiT was unloaded there
-    Plan next = tick(null);
-    assertThat(stepJobs(next, other)).containsExactly(job);
-    assertThat(stepJobs(next, was)).isEmpty();
+    Plan next = tick(false);
+    assertThat(PlannerFixture.stepJobs(next, other)).containsExactly(job);
+    assertThat(PlannerFixture.stepJobs(next, was)).isEmpty();
   }
 
   @Test
@@ -547,9 +398,9 @@ class PlannerTest {
     Job first = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
     Job second = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
     Job other = submit("globex", 3, Priority.PRIORITY_INTERACTIVE);
-    tick(null); // encode
-    Plan plan = tick(null);
-    assertThat(stepJobs(plan, nodeA)).containsExactlyInAnyOrder(first, other);
+    tick(false); // encode
+    Plan plan = tick(false);
+    assertThat(PlannerFixture.stepJobs(plan, nodeA)).containsExactlyInAnyOrder(first, other);
     assertThat(second.phase()).isEqualTo(JobPhase.READY);
   }
 }
