@@ -9,7 +9,21 @@ import java.util.Optional;
  * A target of the issue and whether the run met it: measured, not tuned. A missed target says by
  * how much; the report adds why.
  */
-record Check(String target, String measured, boolean met) {
+record Check(String target, String measured, Verdict verdict) {
+  /** Whether a target was met; REPORTED for figures the issue asks to report, not to reach. */
+  enum Verdict {
+    MET,
+    MISSED,
+    REPORTED
+  }
+
+  Check(String target, String measured, boolean met) {
+    this(target, measured, met ? Verdict.MET : Verdict.MISSED);
+  }
+
+  static Check reported(String what, String measured) {
+    return new Check(what, measured, Verdict.REPORTED);
+  }
 
   /** The targets of a scenario, judged on its runs' figures. */
   static List<Check> of(Scenario scenario, List<Stats> runs, Capacity capacity) {
@@ -121,13 +135,12 @@ record Check(String target, String measured, boolean met) {
               .ifPresent(
                   c -> {
                     checks.add(
-                        new Check(
-                            "scheduler loop CPU per job-step (reported)",
+                        Check.reported(
+                            "scheduler loop CPU per job-step",
                             fmt(c.loopCpuPerJobStep * 1e6)
                                 + " µs (gateway process, scheduler included: "
                                 + fmt(c.gatewayCpuPerJobStep * 1e6)
-                                + " µs)",
-                            true));
+                                + " µs)"));
                     checks.add(
                         new Check(
                             "fleet busy >= 98% while work is queued",

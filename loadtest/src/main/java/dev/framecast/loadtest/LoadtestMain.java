@@ -128,7 +128,6 @@ public final class LoadtestMain {
       throw CliException.usage(
           "the gateway is not built (" + jar + "): run through ./framecast, which builds it");
     }
-    int missed = 0;
     for (Scenario scenario : chosen) {
       if (duration != null) {
         scenario = scenario.withDuration(duration);
@@ -147,12 +146,13 @@ public final class LoadtestMain {
       for (String arg : args) {
         command.append(' ').append(arg.contains(" ") ? "'" + arg + "'" : arg);
       }
-      missed += runScenario(root, jar, scenario, dir, command.toString(), seed, err);
+      runScenario(root, jar, scenario, dir, command.toString(), seed, err);
     }
-    return 0 * missed; // a missed target is a finding written to the report, not a tool failure
+    // A missed target is a finding written to the report, not a failure of the tool.
+    return 0;
   }
 
-  static int runScenario(
+  static void runScenario(
       Path root, Path jar, Scenario scenario, Path out, String command, long seed, PrintStream err)
       throws Exception {
     err.printf("scenario %s: %s%n", scenario.name(), scenario.title());
@@ -183,14 +183,14 @@ public final class LoadtestMain {
     }
     Report report = new Report(scenario, capacity, stats, command);
     report.write(out);
-    int missed = 0;
     for (Check check : report.checks()) {
       err.printf(
-          "  [%s] %s: %s%n", check.met() ? "met" : "MISSED", check.target(), check.measured());
-      missed += check.met() ? 0 : 1;
+          "  [%s] %s: %s%n",
+          check.verdict().name().toLowerCase(java.util.Locale.ROOT),
+          check.target(),
+          check.measured());
     }
     err.println("report: " + out.resolve("report.md"));
-    return missed;
   }
 
   static Duration duration(String text) {

@@ -388,7 +388,12 @@ final class Report {
             .append(" | ")
             .append(check.measured())
             .append(" | ")
-            .append(check.met() ? "yes" : "**no**")
+            .append(
+                switch (check.verdict()) {
+                  case MET -> "yes";
+                  case MISSED -> "**no**";
+                  case REPORTED -> "reported";
+                })
             .append(" |\n");
       }
     }

@@ -5,8 +5,6 @@ import dev.framecast.cli.embedded.EmbeddedGateway;
 import dev.framecast.node.sim.SimulatedProfile;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,7 +59,7 @@ final class Runner {
       fleet = Fleet.start(root.resolve("triton-models"), profile, scenario.nodes());
     }
     try {
-      int metricsPort = freePort();
+      int metricsPort = EmbeddedGateway.freePort();
       Map<String, String> settings = new LinkedHashMap<>();
       settings.put("FRAMECAST_EMBEDDED_TENANTS_FILE", tenantsFile.toString());
       settings.put("FRAMECAST_EMBEDDED_CLIP_DIRECTORY", clips.toString());
@@ -97,15 +95,8 @@ final class Runner {
       if (fleet != null) {
         fleet.close();
       }
-      deleteTree(clips); // thousands of clips nobody watches; the tenants file stays beside
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // A leftover clip store is not worth failing a finished run for.
+      EmbeddedGateway.deleteTree(
+          clips); // thousands of clips nobody watches; the tenants file stays beside
     }
   }
 
@@ -309,12 +300,6 @@ final class Runner {
           .append(" }\n");
     }
     return yaml.toString();
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   /** Reads the scheduler's metrics, the fleet's GPUs, the gateway's CPU and the clients' count. */

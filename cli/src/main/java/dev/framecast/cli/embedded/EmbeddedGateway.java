@@ -166,7 +166,7 @@ public final class EmbeddedGateway implements AutoCloseable {
   }
 
   /** A port free a moment ago. Another process could take it first; then startup fails clearly. */
-  private static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
@@ -262,7 +262,11 @@ public final class EmbeddedGateway implements AutoCloseable {
     }
   }
 
-  private static void deleteTree(Path dir) {
+  /**
+   * Deletes a directory and everything in it, as far as it can (leftovers are not worth failing
+   * for).
+   */
+  public static void deleteTree(Path dir) {
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
