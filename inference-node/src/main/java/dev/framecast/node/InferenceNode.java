@@ -206,10 +206,22 @@ public final class InferenceNode implements AutoCloseable {
     server.awaitTermination();
   }
 
+  /**
+   * Drops every connection and call at once, as a dead process would. Returns once the sockets are
+   * closed: a client that calls after this sees its connection refused (UNAVAILABLE), never a
+   * half-closed transport that cancels the call (CANCELLED).
+   */
   private void stopAbruptly() {
     LOG.warning("stopping abruptly (injected fault)");
     server.shutdownNow();
     healthUpdater.shutdownNow();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warning("abrupt stop: transports still open after 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Graceful stop: refuses new calls, lets running ones finish briefly, then frees the models. */
