@@ -152,7 +152,10 @@ class SimulatedBackendTest {
     Collector slow = Collector.subscribe(backend.events(ACME, id, 0), 1);
     slow.awaitCount(1);
     // Many events are appended meanwhile; none is pushed past the demand.
-    Thread.sleep(100);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (backend.get(ACME, id).getLastSeq() <= 10 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
     assertThat(backend.get(ACME, id).getLastSeq()).isGreaterThan(10);
     assertThat(slow.events).hasSize(1);
     slow.subscription.request(2);

@@ -92,16 +92,24 @@ class SchedulingPolicyEngineTest {
       assertThat(Harness.awaitEnd(first, Duration.ofSeconds(60)).get(0).hasQueued()).isTrue();
 
       // Alone, each waits the delay for company, then starts: on time, not at the loop's next
-      // 100 ms idle wake (a late start would land anywhere in 0-100 ms past the delay).
+      // 100 ms idle wake. A late start would land anywhere in 0-100 ms past the delay, so at most
+      // 2 of 8 jobs may start over 25 ms late (a pause of the machine can delay one or two; the
+      // idle wake would pass this with probability 0.4%).
       long jobSteps = 1;
-      for (int i = 1; i <= 4; i++) {
+      List<Duration> late = new ArrayList<>();
+      for (int i = 1; i <= 8; i++) {
         Job job = harness.engine.submit("acme", Harness.request("a white dot", i, 1));
         List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
         assertThat(events.get(events.size() - 1).hasCompleted()).isTrue();
         Duration waited = Duration.between(job.created(), job.started());
-        assertThat(waited).as("job %d waited", i).isBetween(delay, delay.plusMillis(40));
+        assertThat(waited).as("job %d waited", i).isGreaterThanOrEqualTo(delay);
+        late.add(waited.minus(delay));
         jobSteps += 1;
       }
+      assertThat(late)
+          .as("lateness past the delay")
+          .filteredOn(d -> d.toMillis() > 25)
+          .hasSizeLessThanOrEqualTo(2);
 
       assertThat(harness.engine.jobSteps()).isEqualTo(jobSteps);
       long cpu = harness.engine.loopCpuNanos();
