@@ -45,7 +45,19 @@ public final class Engine implements AutoCloseable {
   private final BlockingQueue<Command> inbox;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
-  /** Submits and cancels queued and not yet handled: bounded by maxCommands. */
+  /**
+   * Jobs that have not ended, plus those that ended since the loop's last pass: what the per-tick
+   * deadline check and the per-tenant counts walk, instead of every retained job (up to maxJobs).
+   */
+  private final java.util.Set<Job> live = ConcurrentHashMap.newKeySet();
+
+  /** Ended jobs in the order the loop saw them end: the retention bound forgets from its head. */
+  private final java.util.Queue<Job> ended = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /**
+   * Submits and cancels in the inbox, not yet taken by the loop: bounded by maxCommands (counted up
+   * when offered, down when the loop takes one).
+   */
   private final java.util.concurrent.atomic.AtomicInteger external =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -152,7 +164,7 @@ public final class Engine implements AutoCloseable {
   /** Jobs in the engine that have not ended (any tenant). */
   public int unfinished() {
     int count = 0;
-    for (Job job : jobs.values()) {
+    for (Job job : live) {
       if (!job.phase().isTerminal()) {
         count++;
       }
@@ -188,7 +200,9 @@ public final class Engine implements AutoCloseable {
       job.setDeadline(job.created().plus(config.jobTimeout()));
     }
     jobs.put(job.id(), job);
+    live.add(job);
     if (!running || !offerExternal(new Command.Submit(job))) {
+      live.remove(job);
       jobs.remove(job.id());
       throw Status.UNAVAILABLE
           .withDescription("the scheduler is not accepting jobs now")
@@ -224,7 +238,7 @@ public final class Engine implements AutoCloseable {
   /** Jobs of the tenant admitted but not yet started (for max_queued_jobs). */
   public int waiting(String tenant) {
     int waiting = 0;
-    for (Job job : jobs.values()) {
+    for (Job job : live) {
       if (job.tenant().equals(tenant) && job.started() == null && !job.phase().isTerminal()) {
         waiting++;
       }
@@ -235,7 +249,7 @@ public final class Engine implements AutoCloseable {
   /** Jobs of the tenant started and not yet ended. */
   public int running(String tenant) {
     int running = 0;
-    for (Job job : jobs.values()) {
+    for (Job job : live) {
       if (job.tenant().equals(tenant) && job.started() != null && !job.phase().isTerminal()) {
         running++;
       }
@@ -302,6 +316,9 @@ public final class Engine implements AutoCloseable {
   }
 
   private void handle(Command command) {
+    if (command instanceof Command.Submit || command instanceof Command.Cancel) {
+      external.decrementAndGet(); // taken off the inbox: room for another
+    }
     if (command instanceof Command.Submit submit) {
       Job job = submit.job();
       state.toEncode.addLast(job);
@@ -335,7 +352,7 @@ public final class Engine implements AutoCloseable {
       job.setQueuePosition(index++);
     }
     int encoding = index;
-    for (Job job : jobs.values()) {
+    for (Job job : live) {
       if (job.phase() == dev.framecast.scheduler.job.JobPhase.READY) {
         job.setQueuePosition(encoding + state.ready.position(job));
       }
@@ -344,8 +361,14 @@ public final class Engine implements AutoCloseable {
 
   /** Deadlines, and jobs that waited too long for any healthy node. */
   private void expire(Instant now) {
-    for (Job job : jobs.values()) {
-      if (job.phase().isTerminal() || state.inFlight.contains(job)) {
+    for (java.util.Iterator<Job> it = live.iterator(); it.hasNext(); ) {
+      Job job = it.next();
+      if (job.phase().isTerminal()) {
+        it.remove();
+        ended.add(job);
+        continue;
+      }
+      if (state.inFlight.contains(job)) {
         continue;
       }
       if (job.deadline() != null && now.isAfter(job.deadline())) {
@@ -353,7 +376,7 @@ public final class Engine implements AutoCloseable {
       }
     }
     if (state.noNodeSince != null && now.isAfter(state.noNodeSince.plus(config.noNodeTimeout()))) {
-      for (Job job : jobs.values()) {
+      for (Job job : live) {
         if (!job.phase().isTerminal() && !state.inFlight.contains(job) && job.started() == null) {
           outcomes.fail(
               job,
@@ -381,16 +404,19 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  /** Finished jobs beyond the retention bound are forgotten, oldest first. */
+  /**
+   * Ended jobs beyond the retention bound are forgotten, those that ended first first; constant
+   * work per forgotten job (this runs on every submit). Jobs that have not ended are never
+   * forgotten, so the bound can be exceeded by jobs still running.
+   */
   private void forgetOldJobs() {
-    if (jobs.size() <= config.maxJobs()) {
-      return;
+    while (jobs.size() > config.maxJobs()) {
+      Job oldest = ended.poll();
+      if (oldest == null) {
+        return;
+      }
+      jobs.remove(oldest.id());
     }
-    jobs.values().stream()
-        .filter(j -> j.phase().isTerminal())
-        .sorted(Comparator.comparing(Job::created))
-        .limit(jobs.size() - config.maxJobs())
-        .forEach(j -> jobs.remove(j.id()));
   }
 
   @Override

@@ -46,7 +46,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "-Xss4m")
 public class TickBenchmark {
   private static final int JOBS = 32;
-  private static final Pipeline PIPELINE =
+  static final Pipeline PIPELINE =
       new Pipeline(
           PipelineSpec.reference(),
           "utf8-bytes",

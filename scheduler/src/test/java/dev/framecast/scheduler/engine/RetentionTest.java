@@ -1,0 +1,91 @@
+package dev.framecast.scheduler.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.framecast.api.v1.JobEvent;
+import dev.framecast.scheduler.job.Job;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine's bounds over a long life: retained jobs (ended ones go first, in the order they
+ * ended; live ones stay) and commands waiting for the loop.
+ */
+class RetentionTest {
+  @Test
+  void endedJobsAreForgottenInTheOrderTheyEndedAndRunningOnesNever() throws Exception {
+    try (Harness harness = new Harness(1, bounds(3, 100_000))) {
+      Job a = finished(harness, 1);
+      Job b = finished(harness, 2);
+      Job c = finished(harness, 3);
+      assertThat(harness.engine.unfinished()).isZero();
+
+      Job d1 = harness.engine.submit("acme", Harness.request("a red dot moving up", 4, 50));
+      assertThat(harness.engine.job(a.id())).as("ended first, forgotten first").isEmpty();
+      assertThat(harness.engine.job(b.id())).isPresent();
+      assertThat(harness.engine.job(c.id())).isPresent();
+
+      // The loop moves a job to the ended line on its first pass after the job ended; D's start
+      // means it has made one since C ended.
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (d1.started() == null && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(d1.started()).isNotNull();
+      Job e = harness.engine.submit("acme", Harness.request("a red dot moving up", 5, 50));
+      Job f = harness.engine.submit("acme", Harness.request("a red dot moving up", 6, 50));
+      assertThat(harness.engine.job(b.id())).isEmpty();
+      assertThat(harness.engine.job(c.id())).isEmpty();
+      // Nothing has ended to make room: the bound is exceeded rather than a live job lost.
+      Job g = harness.engine.submit("acme", Harness.request("a red dot moving up", 7, 50));
+      for (Job live : List.of(d1, e, f, g)) {
+        assertThat(harness.engine.job(live.id())).isPresent();
+      }
+      assertThat(harness.engine.unfinished()).isEqualTo(4);
+      assertThat(harness.engine.waiting("acme") + harness.engine.running("acme")).isEqualTo(4);
+      for (Job live : List.of(d1, e, f, g)) {
+        harness.engine.cancel(live.id(), "test over");
+      }
+    }
+  }
+
+  @Test
+  void theBoundOnPendingCommandsCountsOnlyThoseNotYetTaken() throws Exception {
+    // Room for 4 submits and cancels in the inbox; a long-lived engine handles far more than that.
+    try (Harness harness = new Harness(1, bounds(10_000, 4))) {
+      for (int i = 0; i < 20; i++) {
+        Job job = harness.engine.submit("acme", Harness.request("a red dot moving up", i, 50));
+        harness.engine.cancel(job.id(), "next");
+        List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
+        assertThat(events.get(events.size() - 1).hasCancelled()).as("job %d", i).isTrue();
+      }
+    }
+  }
+
+  private static EngineConfig bounds(int maxJobs, int maxCommands) {
+    EngineConfig d = EngineConfig.defaults();
+    return new EngineConfig(
+        maxJobs,
+        maxCommands,
+        d.maxEventBytes(),
+        d.rpcDeadline(),
+        d.maxAttempts(),
+        d.noNodeTimeout(),
+        d.throughputFraction(),
+        d.latencyTarget(),
+        d.maxInFlightPerNode(),
+        d.previewFrames(),
+        d.clipChunkBytes(),
+        d.jobTimeout(),
+        d.stepProfile(),
+        d.policy());
+  }
+
+  private static Job finished(Harness harness, int seed) throws Exception {
+    Job job = harness.engine.submit("acme", Harness.request("a red dot moving up", seed, 1));
+    List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
+    assertThat(events.get(events.size() - 1).hasCompleted()).isTrue();
+    return job;
+  }
+}
