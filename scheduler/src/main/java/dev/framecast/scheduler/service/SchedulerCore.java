@@ -39,6 +39,9 @@ import java.util.concurrent.Flow;
  * by the gRPC service in a distributed deployment.
  */
 public final class SchedulerCore {
+  /** The label of rejections for tenant names no tenant has. */
+  public static final String UNKNOWN_TENANT_LABEL = "(unknown)";
+
   static final int DEFAULT_PAGE = 50;
   static final int MAX_PAGE = 500;
   static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
@@ -128,7 +131,13 @@ public final class SchedulerCore {
         return job.toProto();
       }
     } catch (AdmissionException e) {
-      metrics.rejected(tenant, e.getClass().getSimpleName().replace("Exception", ""));
+      // A name no tenant has is counted under one label: callers choose it, and each new label
+      // value would be a new series kept for the life of the process.
+      String label =
+          e instanceof dev.framecast.scheduler.admission.UnknownTenantException
+              ? UNKNOWN_TENANT_LABEL
+              : tenant;
+      metrics.rejected(label, e.getClass().getSimpleName().replace("Exception", ""));
       throw e;
     }
   }

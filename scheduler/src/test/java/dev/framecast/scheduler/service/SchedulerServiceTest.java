@@ -296,6 +296,11 @@ class SchedulerServiceTest {
     catchThrowableOfType(
         StatusRuntimeException.class,
         () -> submit("globex", GenerateRequest.newBuilder().setPrompt("").build()));
+    for (String stranger : List.of("umbrella", "cyberdyne")) {
+      catchThrowableOfType(
+          StatusRuntimeException.class,
+          () -> submit(stranger, GenerateRequest.newBuilder().setPrompt("a dot").build()));
+    }
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create()
         .write(out, scheduler.metrics().registry().scrape());
@@ -305,6 +310,11 @@ class SchedulerServiceTest {
     assertThat(text)
         .containsPattern(
             "framecast_scheduler_jobs_rejected_total\\{reason=\"InvalidRequest\",tenant=\"globex\"} [1-9]");
+    // Names no tenant has share one label: a caller cannot make new series.
+    assertThat(text)
+        .containsPattern(
+            "framecast_scheduler_jobs_rejected_total\\{reason=\"UnknownTenant\",tenant=\"\\(unknown\\)\"} [2-9]");
+    assertThat(text).doesNotContain("umbrella", "cyberdyne");
     assertThat(text)
         .contains("framecast_scheduler_node_healthy{node=", "framecast_scheduler_queue_depth");
   }
