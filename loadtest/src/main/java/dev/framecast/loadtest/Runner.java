@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -130,7 +131,7 @@ final class Runner {
                 return t;
               });
       timer.scheduleAtFixedRate(
-          () -> samples.add(sampler.sample(client.now())),
+          () -> sampler.sample(client.now()).ifPresent(samples::add),
           0,
           SAMPLE_EVERY.toMillis(),
           TimeUnit.MILLISECONDS);
@@ -164,7 +165,18 @@ final class Runner {
       client.stopping();
       timer.shutdownNow();
       timer.awaitTermination(5, TimeUnit.SECONDS);
-      samples.add(sampler.sample(end));
+      // The last sample closes every figure's window: worth a few tries.
+      Optional<Sample> last = Optional.empty();
+      for (int attempt = 0; attempt < 3 && last.isEmpty(); attempt++) {
+        last = sampler.sample(client.now());
+      }
+      last.ifPresent(samples::add);
+      if (sampler.failed() > 0) {
+        log.printf(
+            "  %d metric scrape(s) failed (the gateway did not answer within 5 s); figures"
+                + " interpolate over them%n",
+            sampler.failed());
+      }
       log.printf(
           "  %d jobs sent, %d ended, %d outstanding at the end%n",
           jobs.size(), jobs.stream().filter(JobRecord::ended).count(), client.outstanding());
@@ -309,6 +321,7 @@ final class Runner {
     private final Fleet fleet;
     private final ProcessHandle gateway;
     private final LoadClient client;
+    private final AtomicInteger failed = new AtomicInteger();
 
     Sampler(URI metrics, Fleet fleet, ProcessHandle gateway, LoadClient client) {
       this.request = HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(5)).GET().build();
@@ -317,31 +330,44 @@ final class Runner {
       this.client = client;
     }
 
-    Sample sample(long now) {
+    /** Scrapes that failed: no sample is taken then (zeros would read as counters reset). */
+    int failed() {
+      return failed.get();
+    }
+
+    /** A sample at {@code now}; empty when the scheduler's metrics could not be read. */
+    Optional<Sample> sample(long now) {
       PromText metrics;
       try {
-        metrics = PromText.parse(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+          failed.incrementAndGet();
+          return Optional.empty();
+        }
+        metrics = PromText.parse(response.body());
       } catch (IOException e) {
-        metrics = PromText.parse("");
+        failed.incrementAndGet();
+        return Optional.empty();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        metrics = PromText.parse("");
+        return Optional.empty();
       }
       double cpu = gateway.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
-      return new Sample(
-          now,
-          metrics.byLabel("framecast_scheduler_gpu_seconds_total", "tenant"),
-          metrics.byLabel("framecast_scheduler_queue_depth", "tenant"),
-          metrics.sum("framecast_scheduler_active_jobs"),
-          metrics.sum("framecast_scheduler_batch_size_sum"),
-          metrics.sum("framecast_scheduler_batch_size_count"),
-          metrics.has("framecast_scheduler_loop_cpu_seconds_total")
-              ? metrics.sum("framecast_scheduler_loop_cpu_seconds_total")
-              : Double.NaN,
-          fleet == null ? 0 : fleet.busyNanos(),
-          fleet == null ? 0 : fleet.up(),
-          cpu,
-          client.stepsTotal());
+      return Optional.of(
+          new Sample(
+              now,
+              metrics.byLabel("framecast_scheduler_gpu_seconds_total", "tenant"),
+              metrics.byLabel("framecast_scheduler_queue_depth", "tenant"),
+              metrics.sum("framecast_scheduler_active_jobs"),
+              metrics.sum("framecast_scheduler_batch_size_sum"),
+              metrics.sum("framecast_scheduler_batch_size_count"),
+              metrics.has("framecast_scheduler_loop_cpu_seconds_total")
+                  ? metrics.sum("framecast_scheduler_loop_cpu_seconds_total")
+                  : Double.NaN,
+              fleet == null ? 0 : fleet.busyNanos(),
+              fleet == null ? 0 : fleet.up(),
+              cpu,
+              client == null ? 0 : client.stepsTotal()));
     }
   }
 }
