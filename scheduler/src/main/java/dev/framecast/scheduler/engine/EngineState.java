@@ -70,6 +70,9 @@ final class EngineState {
    */
   final Map<Node, Double> stepCycleSeconds = new HashMap<>();
 
+  /** Jobs that ended since the loop last looked (the engine moves them out of its live set). */
+  final java.util.List<Job> justEnded = new java.util.ArrayList<>();
+
   /** Jobs running (in active sets or decoding) per tenant, for max_concurrent_jobs. */
   final Map<String, Integer> running = new HashMap<>();
 

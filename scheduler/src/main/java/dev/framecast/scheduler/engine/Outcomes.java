@@ -396,6 +396,7 @@ final class Outcomes {
     job.setClip(info);
     state.addRunning(job.tenant(), -1);
     job.transition(JobPhase.SUCCEEDED);
+    state.justEnded.add(job);
     job.markFinished(now);
     events.append(
         job,
@@ -474,6 +475,7 @@ final class Outcomes {
             .build();
     job.setError(error);
     job.transition(JobPhase.FAILED);
+    state.justEnded.add(job);
     job.markFinished(events.now());
     events.append(job, JobEvent.newBuilder().setFailed(Failed.newBuilder().setStatus(error)));
     usage.finished(job.tenant(), JobPhase.FAILED);
@@ -487,6 +489,7 @@ final class Outcomes {
     }
     release(job);
     job.transition(JobPhase.CANCELLED);
+    state.justEnded.add(job);
     job.markFinished(events.now());
     events.append(
         job,

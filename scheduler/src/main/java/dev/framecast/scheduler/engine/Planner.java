@@ -14,6 +14,7 @@ import dev.framecast.scheduler.pipeline.Pipeline;
 import dev.framecast.scheduler.pipeline.Tokenizer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,9 @@ final class Planner {
   private final Events events;
   private final ActiveSetRule rule;
 
+  /** Batch sizes worked out during the current tick; null between ticks. */
+  private Map<Node, Map<Pipeline, Integer>> tickBatchSizes;
+
   /** The state's ready queue must be the one the config's policy serves from. */
   Planner(EngineState state, NodePool pool, BatchSizer sizer, EngineConfig config, Events events) {
     this.state = state;
@@ -51,12 +55,19 @@ final class Planner {
   Plan schedule(Instant now) {
     List<Plan.Batch> batches = new ArrayList<>();
     Instant[] wake = new Instant[1];
-    guarded("encode", () -> encode(batches));
-    guarded("evict", () -> state.active.keySet().forEach(this::evict));
-    guarded("activate", () -> wake[0] = activate(now));
-    guarded("step", () -> step(batches));
-    guarded("decode", () -> decode(batches));
-    guarded("preview", () -> preview(batches));
+    // Profiles change only between ticks (results are applied between them), so a node's batch
+    // size is worked out once a tick, not once for every job that might join it.
+    tickBatchSizes = new HashMap<>();
+    try {
+      guarded("encode", () -> encode(batches));
+      guarded("evict", () -> state.active.keySet().forEach(this::evict));
+      guarded("activate", () -> wake[0] = activate(now));
+      guarded("step", () -> step(batches));
+      guarded("decode", () -> decode(batches));
+      guarded("preview", () -> preview(batches));
+    } finally {
+      tickBatchSizes = null;
+    }
     return new Plan(batches, wake[0]);
   }
 
@@ -175,6 +186,15 @@ final class Planner {
 
   /** Jobs one DiT batch on the node holds by the batch-size rule on its profile. */
   int batchSize(Node node, Pipeline pipeline) {
+    if (tickBatchSizes == null) {
+      return chooseBatchSize(node, pipeline);
+    }
+    return tickBatchSizes
+        .computeIfAbsent(node, n -> new HashMap<>())
+        .computeIfAbsent(pipeline, p -> chooseBatchSize(node, p));
+  }
+
+  private int chooseBatchSize(Node node, Pipeline pipeline) {
     int batch = sizer.choose(state.profile(node), pipeline.maxBatchSize());
     java.util.Map<Integer, Double> compute = node.computeProfile(pipeline.spec().dit());
     if (batch > 1 && compute.size() >= 2) {

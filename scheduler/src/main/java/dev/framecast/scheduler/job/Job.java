@@ -139,6 +139,17 @@ public final class Job {
     this.step++;
   }
 
+  /**
+   * Drops the job's tensors once it has ended (loop thread): an ended job is kept for GetJob and
+   * replay until the retention bound forgets it, and its latents and text embeddings (slices that
+   * pin whole batch responses) would otherwise stay with it.
+   */
+  public void releaseTensors() {
+    latents = null;
+    text = null;
+    negativeText = null;
+  }
+
   public ByteString latents() {
     return latents;
   }

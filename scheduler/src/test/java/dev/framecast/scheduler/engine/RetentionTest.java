@@ -33,6 +33,8 @@ class RetentionTest {
         Thread.sleep(5);
       }
       assertThat(d1.started()).isNotNull();
+      assertThat(c.latents()).as("an ended job's tensors are freed").isNull();
+      assertThat(c.text()).isNull();
       Job e = harness.engine.submit("acme", Harness.request("a red dot moving up", 5, 50));
       Job f = harness.engine.submit("acme", Harness.request("a red dot moving up", 6, 50));
       assertThat(harness.engine.job(b.id())).isEmpty();
@@ -63,7 +65,26 @@ class RetentionTest {
     }
   }
 
+  @Test
+  void aJobPastItsDeadlineFailsWithDeadlineExceeded() throws Exception {
+    Duration timeout = Duration.ofMillis(300);
+    try (Harness harness = new Harness(1, bounds(10_000, 100_000, timeout))) {
+      Job job = harness.engine.submit("acme", Harness.request("a red dot moving up", 1, 100_000));
+      List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
+      JobEvent last = events.get(events.size() - 1);
+      assertThat(last.hasFailed()).as(last.toString()).isTrue();
+      assertThat(last.getFailed().getStatus().getCode())
+          .isEqualTo(io.grpc.Status.Code.DEADLINE_EXCEEDED.value());
+      assertThat(job.step()).isPositive().isLessThan(100_000);
+      assertThat(harness.engine.unfinished()).isZero();
+    }
+  }
+
   private static EngineConfig bounds(int maxJobs, int maxCommands) {
+    return bounds(maxJobs, maxCommands, EngineConfig.defaults().jobTimeout());
+  }
+
+  private static EngineConfig bounds(int maxJobs, int maxCommands, Duration jobTimeout) {
     EngineConfig d = EngineConfig.defaults();
     return new EngineConfig(
         maxJobs,
@@ -77,7 +98,7 @@ class RetentionTest {
         d.maxInFlightPerNode(),
         d.previewFrames(),
         d.clipChunkBytes(),
-        d.jobTimeout(),
+        jobTimeout,
         d.stepProfile(),
         d.policy());
   }
