@@ -299,6 +299,7 @@ public final class Engine implements AutoCloseable {
         if (now.isAfter(positionsUpdated.plusSeconds(1))) {
           positionsUpdated = now;
           updatePositions();
+          state.retainNodes(pool.nodes());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

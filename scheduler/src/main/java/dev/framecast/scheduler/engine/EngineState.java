@@ -70,6 +70,20 @@ final class EngineState {
    */
   final Map<Node, Double> stepCycleSeconds = new HashMap<>();
 
+  /**
+   * Forgets what it keeps per node for nodes the pool no longer has (removed after leaving
+   * discovery), once no job is left in their active sets (those are evicted first, the node being
+   * not ready).
+   */
+  void retainNodes(java.util.Collection<Node> current) {
+    java.util.Set<Node> keep = new java.util.HashSet<>(current);
+    active.entrySet().removeIf(e -> !keep.contains(e.getKey()) && e.getValue().isEmpty());
+    for (Map<Node, ?> perNode :
+        List.of(profiles, computeProfiles, lastStepEnd, lastLoneStep, stepCycleSeconds)) {
+      perNode.keySet().removeIf(node -> !keep.contains(node) && !active.containsKey(node));
+    }
+  }
+
   /** Jobs that ended since the loop last looked (the engine moves them out of its live set). */
   final java.util.List<Job> justEnded = new java.util.ArrayList<>();
 

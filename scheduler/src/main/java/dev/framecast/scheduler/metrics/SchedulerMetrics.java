@@ -89,6 +89,15 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
 
   /** Registers the gauges read from the engine at scrape time. */
   public SchedulerMetrics bind(Engine engine) {
+    // A node removed after leaving discovery takes its series with it (node_healthy is read from
+    // the pool, so it goes by itself).
+    engine
+        .pool()
+        .onRemoved(
+            node -> {
+              requestLatency.removeIf(labels -> labels.get(0).equals(node.name()));
+              requestFailures.removeIf(labels -> labels.get(0).equals(node.name()));
+            });
     GaugeWithCallback.builder()
         .name("framecast_scheduler_queue_depth")
         .help("Jobs admitted and not yet started, per tenant")

@@ -29,6 +29,21 @@ public final class NodePool implements AutoCloseable {
   private final Duration rpcTimeout;
   private final ScheduledExecutorService checker;
 
+  /**
+   * Health rounds a discovered node has been missing from discovery, by node. After {@link
+   * #REMOVE_AFTER_ROUNDS} with nothing in flight it is removed: with DNS discovery every restarted
+   * pod is a new address, and a node kept forever would be walked by every tick, keep its channel
+   * open, and report unhealthy (an alert) for the life of the scheduler.
+   */
+  private final java.util.Map<Node, Integer> absentRounds =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final List<java.util.function.Consumer<Node>> removalListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Rounds a node may be missing from discovery before it is removed. */
+  public static final int REMOVE_AFTER_ROUNDS = 3;
+
   public NodePool(List<Node> nodes, Set<String> models, Duration rpcTimeout) {
     this(nodes, models, rpcTimeout, null, null);
   }
@@ -96,8 +111,14 @@ public final class NodePool implements AutoCloseable {
           LOG.info("node " + node.name() + " left discovery: not ready");
         }
         node.setHealth(false, Set.of());
+        int rounds = absentRounds.merge(node, 1, Integer::sum);
+        // Not ready, so nothing new is sent to it; what was in flight is let finish.
+        if (rounds >= REMOVE_AFTER_ROUNDS && node.inFlight() == 0) {
+          remove(node);
+        }
         continue;
       }
+      absentRounds.remove(node);
       checks.add(check(node));
     }
     return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
@@ -178,6 +199,30 @@ public final class NodePool implements AutoCloseable {
     }
     return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
         .thenRun(() -> node.setComputeSeconds(seconds));
+  }
+
+  /** Called with each node removed after leaving discovery (from the health checker's thread). */
+  public void onRemoved(java.util.function.Consumer<Node> listener) {
+    removalListeners.add(listener);
+  }
+
+  private void remove(Node node) {
+    nodes.remove(node);
+    absentRounds.remove(node);
+    node.client().close();
+    LOG.info(
+        "node "
+            + node.name()
+            + " removed: missing from discovery for "
+            + REMOVE_AFTER_ROUNDS
+            + " health rounds");
+    for (java.util.function.Consumer<Node> listener : removalListeners) {
+      try {
+        listener.accept(node);
+      } catch (RuntimeException e) {
+        LOG.log(java.util.logging.Level.WARNING, "node removal listener failed", e);
+      }
+    }
   }
 
   /** Adds nodes for newly discovered addresses; returns the current addresses (null: static). */

@@ -64,6 +64,32 @@ class PlannerTest {
   }
 
   @Test
+  void aNodeRemovedFromThePoolIsForgottenOnceItsJobsHaveMovedOff() {
+    setUp(List.of(nodeA, nodeB), 8);
+    List<Job> jobs = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      jobs.add(submit("acme", 50, Priority.PRIORITY_INTERACTIVE));
+    }
+    tick(false);
+    tick(false);
+    assertThat(state.activeOn(nodeB)).isNotEmpty();
+    assertThat(state.profiles).containsKey(nodeB);
+
+    // b leaves discovery: not ready, then removed from the pool.
+    dev.framecast.scheduler.node.TestNodes.down(nodeB);
+    state.retainNodes(List.of(nodeA));
+    assertThat(state.active).as("its jobs have not moved yet").containsKey(nodeB);
+    assertThat(state.profiles).containsKey(nodeB);
+    tick(false); // evicts b's jobs to the queue; a takes them
+    state.retainNodes(List.of(nodeA));
+    assertThat(state.active).containsOnlyKeys(nodeA);
+    assertThat(state.profiles).containsOnlyKeys(nodeA);
+    assertThat(state.lastStepEnd).doesNotContainKey(nodeB);
+    tick(false);
+    assertThat(jobs).allMatch(j -> state.activeOn(nodeA).contains(j));
+  }
+
+  @Test
   void jobsJoinAndLeaveTheBatchBetweenTicks() {
     setUp(List.of(nodeA), 8);
     Job two = submit("acme", 2, Priority.PRIORITY_INTERACTIVE);

@@ -93,6 +93,36 @@ class NodeDiscoveryTest {
         pool.checkAll().join();
         assertThat(pool.healthy(Set.of("vae"))).hasSize(2);
         assertThat(pool.nodes()).hasSize(2); // the returning address reuses its node
+
+        // Gone for good (a restarted pod's old address): removed after a few rounds, its channel
+        // closed, and the listeners told.
+        List<Node> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        pool.onRemoved(removed::add);
+        Node leaving =
+            pool.nodes().stream()
+                .filter(n -> n.name().startsWith("127.0.0.2:"))
+                .findFirst()
+                .orElseThrow();
+        answer.set(List.of("127.0.0.1"));
+        for (int round = 1; round < NodePool.REMOVE_AFTER_ROUNDS; round++) {
+          pool.checkAll().join();
+        }
+        assertThat(pool.nodes()).hasSize(2);
+        assertThat(removed).isEmpty();
+        pool.checkAll().join();
+        assertThat(pool.nodes())
+            .extracting(Node::name)
+            .containsExactly("127.0.0.1:" + first.port());
+        assertThat(removed).containsExactly(leaving);
+        assertThatThrownBy(() -> leaving.client().serverReady(Duration.ofSeconds(5)).join())
+            .as("its channel is closed")
+            .hasRootCauseInstanceOf(io.grpc.StatusRuntimeException.class);
+
+        // Should the address come back, it is a new node.
+        answer.set(List.of("127.0.0.1", "127.0.0.2"));
+        pool.checkAll().join();
+        assertThat(pool.healthy(Set.of("vae"))).hasSize(2);
+        assertThat(pool.nodes()).doesNotContain(leaving);
       }
     }
   }

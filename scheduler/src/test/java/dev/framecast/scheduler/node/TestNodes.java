@@ -19,6 +19,11 @@ public final class TestNodes {
     return node;
   }
 
+  /** Marks the node not ready (as when it leaves discovery). */
+  public static void down(Node node) {
+    node.setHealth(false, Set.of());
+  }
+
   /** Changes the models a node reports ready (e.g. one was unloaded). */
   public static void setModels(Node node, String... models) {
     node.setHealth(true, Set.of(models));
