@@ -71,6 +71,13 @@ public final class Engine implements AutoCloseable {
   private volatile long lastLoopCpuNanos;
   private Instant positionsUpdated = Instant.EPOCH;
 
+  /** Jobs waiting for text or for a node, as of the loop's last look (for new jobs' positions). */
+  private volatile int waitingNow;
+
+  /** Submits offered and not yet taken by the loop. */
+  private final java.util.concurrent.atomic.AtomicInteger submitsInInbox =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   /** Live jobs with a deadline, earliest first (loop thread only). */
   private final java.util.NavigableSet<Job> deadlines =
       new java.util.TreeSet<>(Comparator.comparing(Job::deadline).thenComparing(Job::id));
@@ -206,9 +213,13 @@ public final class Engine implements AutoCloseable {
     if (config.jobTimeout().toMillis() > 0) {
       job.setDeadline(job.created().plus(config.jobTimeout()));
     }
+    // Its place in line until the loop has placed it: behind every job waiting and every submit
+    // not yet taken (the fair queue may move it forward once it is in).
+    job.setQueuePosition(waitingNow + submitsInInbox.getAndIncrement());
     jobs.put(job.id(), job);
     live.add(job);
     if (!running || !offerExternal(new Command.Submit(job))) {
+      submitsInInbox.decrementAndGet();
       live.remove(job);
       jobs.remove(job.id());
       throw Status.UNAVAILABLE
@@ -296,6 +307,7 @@ public final class Engine implements AutoCloseable {
         Plan plan = planner.schedule(now);
         wakeAt = plan.wakeAt();
         execute(plan);
+        waitingNow = state.toEncode.size() + state.ready.size();
         if (now.isAfter(positionsUpdated.plusSeconds(1))) {
           positionsUpdated = now;
           updatePositions();
@@ -334,11 +346,12 @@ public final class Engine implements AutoCloseable {
         deadlines.add(job);
       }
       state.toEncode.addLast(job);
+      int position = state.toEncode.size() - 1 + state.ready.size();
+      job.setQueuePosition(position);
+      waitingNow = position + 1;
+      submitsInInbox.decrementAndGet(); // after waitingNow counts it, so it is always counted
       events.append(
-          job,
-          JobEvent.newBuilder()
-              .setQueued(
-                  Queued.newBuilder().setPosition(state.toEncode.size() - 1 + state.ready.size())));
+          job, JobEvent.newBuilder().setQueued(Queued.newBuilder().setPosition(position)));
       usage.firstEvent(java.time.Duration.between(job.created(), clock.instant()).toNanos() / 1e9);
     } else if (command instanceof Command.Cancel cancel) {
       Job job = jobs.get(cancel.jobId());
