@@ -96,6 +96,11 @@ public final class EventLog {
     listeners.add(listener);
   }
 
+  /** Listeners registered now (streams following the job). */
+  public int listenerCount() {
+    return listeners.size();
+  }
+
   public void removeListener(Runnable listener) {
     listeners.remove(listener);
   }

@@ -33,6 +33,12 @@ public final class EventLogPublisher implements Flow.Publisher<JobEvent> {
     Drain drain = new Drain(subscriber);
     subscriber.onSubscribe(drain);
     log.addListener(drain.wake);
+    // onSubscribe may have asked for events, and a drain on another thread may already have ended
+    // (completed or cancelled) and removed a listener not yet added: take it off again, or it
+    // would keep the drain and its subscriber for as long as the job is kept.
+    if (drain.cancelled || drain.done) {
+      log.removeListener(drain.wake);
+    }
     drain.wake();
   }
 
@@ -43,7 +49,7 @@ public final class EventLogPublisher implements Flow.Publisher<JobEvent> {
     private final Runnable wake = this::wake;
     private volatile boolean cancelled;
     private long lastSeq = afterSeq; // only the draining thread touches it
-    private boolean done;
+    private volatile boolean done; // set before the listener is removed
 
     Drain(Flow.Subscriber<? super JobEvent> subscriber) {
       this.subscriber = subscriber;

@@ -43,6 +43,52 @@ class EventLogPublisherTest {
     }
   }
 
+  /** Does something with its subscription the moment it gets it. */
+  static final class Acting implements Flow.Subscriber<JobEvent> {
+    final java.util.function.Consumer<Flow.Subscription> action;
+    boolean completed;
+
+    Acting(java.util.function.Consumer<Flow.Subscription> action) {
+      this.action = action;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      action.accept(subscription);
+    }
+
+    @Override
+    public void onNext(JobEvent item) {}
+
+    @Override
+    public void onError(Throwable throwable) {}
+
+    @Override
+    public void onComplete() {
+      completed = true;
+    }
+  }
+
+  @Test
+  void aStreamThatEndsWhileSubscribingLeavesNoListenerOnTheLog() {
+    EventLog ended = new EventLog("job-1", 1 << 20);
+    progress(ended, 1);
+    ended.append(JobEvent.newBuilder().setCompleted(Completed.getDefaultInstance()), T);
+    // Asks for everything at once: the whole stream drains and completes inside onSubscribe.
+    Acting eager = new Acting(s -> s.request(Long.MAX_VALUE));
+    new EventLogPublisher(ended, 0, Runnable::run).subscribe(eager);
+    assertThat(eager.completed).isTrue();
+    assertThat(ended.listenerCount()).isZero();
+
+    EventLog live = new EventLog("job-2", 1 << 20);
+    new EventLogPublisher(live, 0, Runnable::run).subscribe(new Acting(Flow.Subscription::cancel));
+    assertThat(live.listenerCount()).isZero();
+    // A stream that goes on follows the log, until it is cancelled.
+    Acting following = new Acting(s -> s.request(1));
+    new EventLogPublisher(live, 0, Runnable::run).subscribe(following);
+    assertThat(live.listenerCount()).isEqualTo(1);
+  }
+
   private static void progress(EventLog log, int step) {
     log.append(
         JobEvent.newBuilder().setProgress(Progress.newBuilder().setStep(step).setTotalSteps(3)), T);
