@@ -71,7 +71,7 @@ public final class Engine implements AutoCloseable {
   private volatile long lastLoopCpuNanos;
   private Instant positionsUpdated = Instant.EPOCH;
 
-  /** Jobs waiting for text or for a node, as of the loop's last look (for new jobs' positions). */
+  /** Jobs not yet started, as of the loop's last look (for new jobs' places in line). */
   private volatile int waitingNow;
 
   /** Submits offered and not yet taken by the loop. */
@@ -302,12 +302,12 @@ public final class Engine implements AutoCloseable {
           command = inbox.poll();
         }
         Instant now = clock.instant();
-        retire();
         expire(now);
         Plan plan = planner.schedule(now);
         wakeAt = plan.wakeAt();
         execute(plan);
-        waitingNow = state.toEncode.size() + state.ready.size();
+        retire();
+        waitingNow = Math.max(0, state.notStarted);
         if (now.isAfter(positionsUpdated.plusSeconds(1))) {
           positionsUpdated = now;
           updatePositions();
@@ -346,9 +346,9 @@ public final class Engine implements AutoCloseable {
         deadlines.add(job);
       }
       state.toEncode.addLast(job);
-      int position = state.toEncode.size() - 1 + state.ready.size();
+      int position = state.notStarted++;
       job.setQueuePosition(position);
-      waitingNow = position + 1;
+      waitingNow = state.notStarted;
       submitsInInbox.decrementAndGet(); // after waitingNow counts it, so it is always counted
       events.append(
           job, JobEvent.newBuilder().setQueued(Queued.newBuilder().setPosition(position)));
@@ -390,6 +390,9 @@ public final class Engine implements AutoCloseable {
    */
   private void retire() {
     for (Job job : state.justEnded) {
+      if (job.started() == null) {
+        state.notStarted--;
+      }
       job.releaseTensors();
       if (live.remove(job)) {
         ended.add(job);

@@ -84,6 +84,13 @@ final class EngineState {
     }
   }
 
+  /**
+   * Jobs submitted that have neither started nor ended: queued, waiting for text, or ready (the
+   * place in line a new job gets). Counted up when the loop takes a submit, down when a job starts
+   * or ends unstarted.
+   */
+  int notStarted;
+
   /** Jobs that ended since the loop last looked (the engine moves them out of its live set). */
   final java.util.List<Job> justEnded = new java.util.ArrayList<>();
 

@@ -273,6 +273,7 @@ final class Planner {
       job.setLatents(ByteString.copyFrom(PhiloxNormal.noise(job.seed(), p.latentSize())));
     }
     if (job.started() == null) {
+      state.notStarted--;
       job.markStarted(events.now());
       job.timings().denoisingStarted = events.now();
       events.append(
