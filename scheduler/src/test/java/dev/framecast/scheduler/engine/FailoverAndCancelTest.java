@@ -63,21 +63,7 @@ class FailoverAndCancelTest {
   void framesThatDoNotFitTheEventBudgetFailTheJobClearlyInsteadOfLosingIt() throws Exception {
     EngineConfig d = EngineConfig.defaults();
     EngineConfig small =
-        new EngineConfig(
-            d.maxJobs(),
-            d.maxCommands(),
-            20_000,
-            d.rpcDeadline(),
-            d.maxAttempts(),
-            d.noNodeTimeout(),
-            d.throughputFraction(),
-            d.latencyTarget(),
-            d.maxInFlightPerNode(),
-            d.previewFrames(),
-            d.clipChunkBytes(),
-            d.jobTimeout(),
-            d.stepProfile(),
-            d.policy());
+        TestParts.config(d.maxJobs(), d.maxCommands(), 20_000, d.noNodeTimeout(), d.jobTimeout());
     try (Harness harness = new Harness(1, small)) {
       Job job =
           harness.engine.submit(

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -103,16 +102,7 @@ final class PlannerFixture {
             return new byte[] {1};
           }
         };
-    ClipStore store =
-        new ClipStore() {
-          @Override
-          public void put(String tenant, String jobId, byte[] clip) {}
-
-          @Override
-          public Optional<byte[]> get(String tenant, String jobId) {
-            return Optional.empty();
-          }
-        };
+    ClipStore store = TestParts.discardingStore();
     outcomes =
         new Outcomes(
             state,

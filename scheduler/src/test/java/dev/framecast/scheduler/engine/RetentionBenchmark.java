@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,22 +48,10 @@ public class RetentionBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws InterruptedException {
     EngineConfig d = EngineConfig.defaults();
+    // No node is attached: queued jobs must not time out.
     EngineConfig config =
-        new EngineConfig(
-            retained,
-            d.maxCommands(),
-            d.maxEventBytes(),
-            d.rpcDeadline(),
-            d.maxAttempts(),
-            Duration.ofHours(1), // no node is attached: queued jobs must not time out
-            d.throughputFraction(),
-            d.latencyTarget(),
-            d.maxInFlightPerNode(),
-            d.previewFrames(),
-            d.clipChunkBytes(),
-            d.jobTimeout(),
-            d.stepProfile(),
-            d.policy());
+        TestParts.config(
+            retained, d.maxCommands(), d.maxEventBytes(), Duration.ofHours(1), d.jobTimeout());
     workers = Executors.newSingleThreadExecutor();
     engine =
         new Engine(
@@ -75,15 +62,7 @@ public class RetentionBenchmark {
             tenant -> 8,
             UsageSink.NONE,
             null,
-            new ClipStore() {
-              @Override
-              public void put(String tenant, String jobId, byte[] clip) {}
-
-              @Override
-              public Optional<byte[]> get(String tenant, String jobId) {
-                return Optional.empty();
-              }
-            },
+            TestParts.discardingStore(),
             workers,
             Clock.systemUTC());
     for (int i = 0; i < retained; i++) {

@@ -92,21 +92,7 @@ class RetentionTest {
 
   private static EngineConfig bounds(int maxJobs, int maxCommands, Duration jobTimeout) {
     EngineConfig d = EngineConfig.defaults();
-    return new EngineConfig(
-        maxJobs,
-        maxCommands,
-        d.maxEventBytes(),
-        d.rpcDeadline(),
-        d.maxAttempts(),
-        d.noNodeTimeout(),
-        d.throughputFraction(),
-        d.latencyTarget(),
-        d.maxInFlightPerNode(),
-        d.previewFrames(),
-        d.clipChunkBytes(),
-        jobTimeout,
-        d.stepProfile(),
-        d.policy());
+    return TestParts.config(maxJobs, maxCommands, d.maxEventBytes(), d.noNodeTimeout(), jobTimeout);
   }
 
   private static Job finished(Harness harness, int seed) throws Exception {

@@ -16,7 +16,6 @@ import dev.framecast.scheduler.pipeline.PipelineSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -89,16 +88,7 @@ public class TickBenchmark {
     Events events = new Events(clock);
     state = new EngineState(t -> 1.0, t -> 1000, 16);
     planner = new Planner(state, pool, new BatchSizer(0.95, 10.0), config, events);
-    ClipStore store =
-        new ClipStore() {
-          @Override
-          public void put(String tenant, String jobId, byte[] clip) {}
-
-          @Override
-          public Optional<byte[]> get(String tenant, String jobId) {
-            return Optional.empty();
-          }
-        };
+    ClipStore store = TestParts.discardingStore();
     outcomes =
         new Outcomes(
             state, planner, config, events, UsageSink.NONE, null, store, Runnable::run, c -> {});
