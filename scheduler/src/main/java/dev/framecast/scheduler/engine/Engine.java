@@ -46,8 +46,9 @@ public final class Engine implements AutoCloseable {
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
   /**
-   * Jobs that have not ended, plus those that ended since the loop's last pass: what the per-tick
-   * deadline check and the per-tenant counts walk, instead of every retained job (up to maxJobs).
+   * Jobs that have not ended, plus those that ended during the loop's current pass: what the
+   * per-tenant counts, queue positions and the no-node timeout walk, instead of every retained job
+   * (up to maxJobs).
    */
   private final java.util.Set<Job> live = ConcurrentHashMap.newKeySet();
 

@@ -395,9 +395,7 @@ final class Outcomes {
             .build();
     job.setClip(info);
     state.addRunning(job.tenant(), -1);
-    job.transition(JobPhase.SUCCEEDED);
-    state.justEnded.add(job);
-    job.markFinished(now);
+    end(job, JobPhase.SUCCEEDED, now);
     events.append(
         job,
         JobEvent.newBuilder()
@@ -474,12 +472,17 @@ final class Outcomes {
                 status.getDescription() == null ? status.getCode().name() : status.getDescription())
             .build();
     job.setError(error);
-    job.transition(JobPhase.FAILED);
-    state.justEnded.add(job);
-    job.markFinished(events.now());
+    end(job, JobPhase.FAILED, events.now());
     events.append(job, JobEvent.newBuilder().setFailed(Failed.newBuilder().setStatus(error)));
     usage.finished(job.tenant(), JobPhase.FAILED);
     usage.jobEnded(JobPhase.FAILED, seconds(job));
+  }
+
+  /** The one way a job ends: its terminal phase, its end time, and the loop told (justEnded). */
+  private void end(Job job, JobPhase terminal, Instant at) {
+    job.transition(terminal);
+    state.justEnded.add(job);
+    job.markFinished(at);
   }
 
   /** Ends a job as cancelled; its slot is free at this step boundary. */
@@ -488,9 +491,7 @@ final class Outcomes {
       return;
     }
     release(job);
-    job.transition(JobPhase.CANCELLED);
-    state.justEnded.add(job);
-    job.markFinished(events.now());
+    end(job, JobPhase.CANCELLED, events.now());
     events.append(
         job,
         JobEvent.newBuilder().setCancelled(Cancelled.newBuilder().setReason(job.cancelReason())));

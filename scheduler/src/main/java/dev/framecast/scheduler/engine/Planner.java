@@ -212,8 +212,8 @@ final class Planner {
   }
 
   /**
-   * The node's compute times as a profile, made once per set of statistics the node reports (this
-   * runs for every node a ready job might join).
+   * The node's compute times as a profile, made once per set of statistics the node reports, not
+   * once per tick.
    */
   private StepProfile computeProfile(Node node, java.util.Map<Integer, Double> compute) {
     EngineState.ComputeProfile cached = state.computeProfiles.get(node);

@@ -194,18 +194,24 @@ class PlannerTest {
     assertThat(job.error().getMessage()).contains("after 3 attempt(s)");
   }
 
+  /**
+   * Node a, up to 8 jobs a batch: every batch size takes {@code roundTrip} seconds from the loop's
+   * side, of which the node reports {@code compute} seconds as its own.
+   */
+  private void nodeATimed(double roundTrip, double compute) {
+    setUp(List.of(nodeA), 16);
+    java.util.Map<Integer, Double> computeByBatch = new java.util.HashMap<>();
+    for (int b = 1; b <= 8; b++) {
+      state.profile(nodeA).observe(b, roundTrip);
+      computeByBatch.put(b, compute);
+    }
+    nodeA.setComputeSeconds(java.util.Map.of("dit", computeByBatch));
+  }
+
   @Test
   void whereRpcTimeMattersTwoFullBatchesAlternateOnTheNode() {
-    setUp(List.of(nodeA), 16);
-    for (int b = 1; b <= 8; b++) {
-      state.profile(nodeA).observe(b, 0.010); // 10 ms round trip at every batch size
-    }
-    // The node says it computes for 5 ms of those 10: half of each step is RPC time.
-    java.util.Map<Integer, Double> compute = new java.util.HashMap<>();
-    for (int b = 1; b <= 8; b++) {
-      compute.put(b, 0.005);
-    }
-    nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
+    // 10 ms round trips, 5 ms of them compute: half of each step is RPC time.
+    nodeATimed(0.010, 0.005);
     for (int i = 0; i < 12; i++) {
       submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     }
@@ -218,15 +224,7 @@ class PlannerTest {
 
   @Test
   void whereComputeDominatesOneBatchIsKept() {
-    setUp(List.of(nodeA), 16);
-    for (int b = 1; b <= 8; b++) {
-      state.profile(nodeA).observe(b, 0.010);
-    }
-    java.util.Map<Integer, Double> compute = new java.util.HashMap<>();
-    for (int b = 1; b <= 8; b++) {
-      compute.put(b, 0.0095);
-    }
-    nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
+    nodeATimed(0.010, 0.0095);
     for (int i = 0; i < 12; i++) {
       submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     }
@@ -239,15 +237,7 @@ class PlannerTest {
 
   @Test
   void aBatchThatWaitedBehindAnotherOnTheNodeIsChargedOnlyItsOwnTime() {
-    setUp(List.of(nodeA), 16);
-    for (int b = 1; b <= 8; b++) {
-      state.profile(nodeA).observe(b, 0.010);
-    }
-    java.util.Map<Integer, Double> compute = new java.util.HashMap<>();
-    for (int b = 1; b <= 8; b++) {
-      compute.put(b, 0.005);
-    }
-    nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
+    nodeATimed(0.010, 0.005);
     for (int i = 0; i < 12; i++) {
       submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     }
@@ -272,15 +262,8 @@ class PlannerTest {
 
   @Test
   void aSlowTurnaroundBetweenStepsAlsoMakesTwoBatchesAlternate() {
-    setUp(List.of(nodeA), 16);
-    for (int b = 1; b <= 8; b++) {
-      state.profile(nodeA).observe(b, 0.010); // 10 ms round trip
-    }
-    java.util.Map<Integer, Double> compute = new java.util.HashMap<>();
-    for (int b = 1; b <= 8; b++) {
-      compute.put(b, 0.0095); // and 9.5 ms of it compute: the round trip alone says "one batch"
-    }
-    nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
+    // 10 ms round trips, 9.5 ms of them compute: the round trip alone says "one batch".
+    nodeATimed(0.010, 0.0095);
     for (int i = 0; i < 8; i++) {
       submit("acme", 50, Priority.PRIORITY_INTERACTIVE);
     }
