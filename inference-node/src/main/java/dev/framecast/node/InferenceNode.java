@@ -112,7 +112,13 @@ public final class InferenceNode implements AutoCloseable {
             ? ModelRepository.load(repositoryOptions, OrtEnvironment.getEnvironment(), metrics)
             : ModelRepository.loadSimulated(repositoryOptions, profile, gpu, metrics);
     InferenceService service =
-        new InferenceService(repository, faults, options.serverName(), VERSION, profile != null);
+        new InferenceService(
+            repository,
+            faults,
+            options.serverName(),
+            VERSION,
+            profile != null,
+            options.outputOrder());
     HealthStatusManager health = new HealthStatusManager();
     Server server;
     int metricsPort = -1;

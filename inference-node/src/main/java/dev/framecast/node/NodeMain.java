@@ -1,6 +1,7 @@
 package dev.framecast.node;
 
 import dev.framecast.node.fault.FaultInjector;
+import dev.framecast.node.infer.OutputOrder;
 import dev.framecast.node.sim.SimulatedProfile;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -32,6 +33,9 @@ public final class NodeMain {
         --load-model NAME        load only this model (repeatable; default: every model)
         --intra-op-threads N     ONNX Runtime threads per session (default: ONNX Runtime's)
         --max-queue-size N       queue bound per model when its config sets none (default 1024)
+        --output-order O         how responses list their outputs: name (Triton's ONNX Runtime
+                                 backend, the default), request, reverse or shuffle (the last
+                                 three test that clients match outputs by name)
         --fault-latency M=MS     add MS milliseconds to every request for model M
         --fault-fail M=N         fail the next N requests for model M with UNAVAILABLE
         --fault-not-ready M      report model M (or * for the server) as not ready
@@ -107,6 +111,10 @@ public final class NodeMain {
         case "--max-queue-size" -> {
           int size = integer(arg, value);
           settings.add(() -> holder[0].maxQueueSize(size));
+        }
+        case "--output-order" -> {
+          OutputOrder order = OutputOrder.parse(value);
+          settings.add(() -> holder[0].outputOrder(order));
         }
         case "--fault-latency", "--fault-fail", "--fault-not-ready" ->
             faults.add(new String[] {arg, value});

@@ -1,5 +1,6 @@
 package dev.framecast.node;
 
+import dev.framecast.node.infer.OutputOrder;
 import dev.framecast.node.sim.SimulatedProfile;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -21,6 +22,8 @@ import java.util.Set;
  * @param serverName name reported by ServerMetadata
  * @param simulate null to run the models; a profile to simulate them for load tests (no model runs,
  *     each request waits the profile's latency on the node's one simulated GPU)
+ * @param outputOrder the order responses list their outputs in: by name, as Triton's ONNX Runtime
+ *     backend does (the default); the others are for tests of clients
  */
 public record NodeOptions(
     Path modelRepository,
@@ -32,10 +35,12 @@ public record NodeOptions(
     int maxMessageBytes,
     Set<String> models,
     String serverName,
-    SimulatedProfile simulate) {
+    SimulatedProfile simulate,
+    OutputOrder outputOrder) {
 
   public NodeOptions {
     Objects.requireNonNull(modelRepository, "modelRepository");
+    Objects.requireNonNull(outputOrder, "outputOrder");
     models = Set.copyOf(models);
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
@@ -67,6 +72,7 @@ public record NodeOptions(
     private final Set<String> models = new LinkedHashSet<>();
     private String serverName = "framecast-inference-node";
     private SimulatedProfile simulate;
+    private OutputOrder outputOrder = OutputOrder.NAME;
 
     private Builder(Path modelRepository) {
       this.modelRepository = modelRepository;
@@ -118,6 +124,12 @@ public record NodeOptions(
       return this;
     }
 
+    /** The order responses list their outputs in (default: by name, as Triton does). */
+    public Builder outputOrder(OutputOrder order) {
+      this.outputOrder = order;
+      return this;
+    }
+
     public NodeOptions build() {
       return new NodeOptions(
           modelRepository,
@@ -129,7 +141,8 @@ public record NodeOptions(
           maxMessageBytes,
           models,
           serverName,
-          simulate);
+          simulate,
+          outputOrder);
     }
   }
 }

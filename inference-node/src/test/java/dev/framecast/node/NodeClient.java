@@ -55,6 +55,25 @@ final class NodeClient implements AutoCloseable {
     return ByteString.copyFrom(buffer.array());
   }
 
+  /** The named output's contents: responses list outputs by name, as Triton's do. */
+  static ByteString output(ModelInferResponse response, String name) {
+    for (int i = 0; i < response.getOutputsCount(); i++) {
+      if (response.getOutputs(i).getName().equals(name)) {
+        return response.getRawOutputContents(i);
+      }
+    }
+    throw new AssertionError("response has no output '" + name + "': " + response.getOutputsList());
+  }
+
+  /** The named output's metadata (datatype, shape). */
+  static ModelInferResponse.InferOutputTensor outputTensor(
+      ModelInferResponse response, String name) {
+    return response.getOutputsList().stream()
+        .filter(o -> o.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("response has no output '" + name + "'"));
+  }
+
   static float[] toFloats(ByteString bytes) {
     ByteBuffer buffer = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     float[] values = new float[buffer.remaining() / 4];
@@ -98,8 +117,8 @@ final class NodeClient implements AutoCloseable {
 
   static ModelInferResponse checkSimple(ModelInferResponse response, int batch, float start) {
     assertThat(response.getOutputsCount()).isEqualTo(2);
-    float[] sum = toFloats(response.getRawOutputContents(0));
-    float[] difference = toFloats(response.getRawOutputContents(1));
+    float[] sum = toFloats(output(response, "OUTPUT0"));
+    float[] difference = toFloats(output(response, "OUTPUT1"));
     assertThat(sum).hasSize(16 * batch);
     for (int i = 0; i < sum.length; i++) {
       assertThat(sum[i]).isEqualTo(start + i + 1);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.framecast.node.fault.FaultInjector;
+import dev.framecast.node.infer.OutputOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,19 @@ class NodeMainTest {
     assertThat(options.port()).isEqualTo(8001);
     assertThat(options.metricsPort()).isEqualTo(8002);
     assertThat(options.modelRepository().toString()).isEqualTo("triton-models");
+    assertThat(options.outputOrder()).isEqualTo(OutputOrder.NAME);
+  }
+
+  @Test
+  void outputOrderIsParsedAndABadOneIsAClearError() {
+    assertThat(
+            NodeMain.parse(new String[] {"--output-order", "shuffle"}, new ArrayList<>())
+                .build()
+                .outputOrder())
+        .isEqualTo(OutputOrder.SHUFFLE);
+    assertThatThrownBy(
+            () -> NodeMain.parse(new String[] {"--output-order", "config"}, new ArrayList<>()))
+        .hasMessage("output order must be name, request, reverse or shuffle, got 'config'");
   }
 
   @Test

@@ -2,6 +2,8 @@ package dev.framecast.node;
 
 import static dev.framecast.node.NodeClient.floats;
 import static dev.framecast.node.NodeClient.input;
+import static dev.framecast.node.NodeClient.output;
+import static dev.framecast.node.NodeClient.outputTensor;
 import static dev.framecast.node.NodeClient.toFloats;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -75,7 +77,8 @@ class ReferenceModelsTest {
     }
     for (int i = 0; i < 32; i++) {
       ModelInferResponse response = concurrent.get(i).get(120, TimeUnit.SECONDS);
-      assertThat(response.getOutputs(0).getShapeList()).containsExactly(1L, 64L, 256L);
+      assertThat(outputTensor(response, "text_embeddings").getShapeList())
+          .containsExactly(1L, 64L, 256L);
       // Merged into batches by the dynamic batcher, yet bit-identical to the request alone.
       assertThat(response.getRawOutputContentsList())
           .isEqualTo(serial.get(i).getRawOutputContentsList());
@@ -105,15 +108,15 @@ class ReferenceModelsTest {
             .addRawInputContents(floats(latents))
             .addRawInputContents(floats(1f))
             .addRawInputContents(floats(0.5f))
-            .addRawInputContents(text.getRawOutputContents(0))
-            .addRawInputContents(text.getRawOutputContents(1))
-            .addRawInputContents(empty.getRawOutputContents(0))
-            .addRawInputContents(empty.getRawOutputContents(1))
+            .addRawInputContents(output(text, "text_embeddings"))
+            .addRawInputContents(output(text, "attention_mask"))
+            .addRawInputContents(output(empty, "text_embeddings"))
+            .addRawInputContents(output(empty, "attention_mask"))
             .addRawInputContents(floats(4f))
             .build();
     ModelInferResponse response = client.blocking().modelInfer(step);
-    float[] next = toFloats(response.getRawOutputContents(0));
-    float[] denoised = toFloats(response.getRawOutputContents(1));
+    float[] next = toFloats(output(response, "next_latents"));
+    float[] denoised = toFloats(output(response, "denoised"));
     // x_next = x + (t_next - t) v and denoised = x - t v, so denoised = 2 x_next - x at t = 1,
     // t_next = 0.5: the graph's two outputs agree with one velocity.
     for (int i = 0; i < next.length; i++) {

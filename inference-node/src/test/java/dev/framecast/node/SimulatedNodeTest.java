@@ -141,7 +141,7 @@ class SimulatedNodeTest {
     assertThat(response.getId()).isEqualTo("step-1");
     assertThat(response.getOutputsList())
         .extracting(o -> o.getName() + ":" + o.getDatatype() + o.getShapeList())
-        .containsExactly("next_latents:FP32[2, 4, 16, 16, 16]", "denoised:FP32[2, 4, 16, 16, 16]");
+        .containsExactly("denoised:FP32[2, 4, 16, 16, 16]", "next_latents:FP32[2, 4, 16, 16, 16]");
     assertThat(response.getRawOutputContentsList()).containsExactly(latentBytes, latentBytes);
     assertThat(gpu.executions()).isEqualTo(executions + 1);
   }

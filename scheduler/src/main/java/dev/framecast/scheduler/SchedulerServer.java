@@ -93,6 +93,8 @@ public final class SchedulerServer implements AutoCloseable {
     pool.startHealthChecks(Duration.ofSeconds(1));
     Map<String, Pipeline> pipelines =
         Pipelines.resolve(options.pipelines(), pool, Duration.ofSeconds(30));
+    // Nodes are used only once their models match what the scheduler sends and reads.
+    pool.checkContractWith(Pipelines.contractCheck(pipelines));
     tenants =
         options.tenantsFile() == null
             ? TenantRegistry.fromClasspath()

@@ -44,6 +44,7 @@ final class Metrics {
           gauge(SCHEDULER, "framecast_scheduler_queue_depth", "tenant"),
           gauge(SCHEDULER, "framecast_scheduler_active_jobs", "tenant"),
           gauge(SCHEDULER, "framecast_scheduler_node_healthy", "node"),
+          gauge(SCHEDULER, "framecast_scheduler_node_refused", "node"),
           counter(SCHEDULER, "framecast_scheduler_loop_cpu_seconds"),
           new Family(
               GATEWAY,

@@ -7,6 +7,7 @@ import dev.framecast.node.fault.FaultInjector;
 import dev.framecast.node.infer.DecodedRequest;
 import dev.framecast.node.infer.Errors;
 import dev.framecast.node.infer.InferenceException;
+import dev.framecast.node.infer.OutputOrder;
 import dev.framecast.node.infer.OutputTensor;
 import dev.framecast.node.infer.RequestDecoder;
 import dev.framecast.node.repository.ModelRepository;
@@ -23,10 +24,12 @@ import java.util.concurrent.atomic.AtomicReference;
 final class Inference {
   private final ModelRepository repository;
   private final FaultInjector faults;
+  private final OutputOrder outputOrder;
 
-  Inference(ModelRepository repository, FaultInjector faults) {
+  Inference(ModelRepository repository, FaultInjector faults, OutputOrder outputOrder) {
     this.repository = repository;
     this.faults = faults;
+    this.outputOrder = outputOrder;
   }
 
   /** An inference in progress; {@link #cancel()} drops it if it is still queued. */
@@ -106,7 +109,7 @@ final class Inference {
               if (error != null) {
                 call.result.completeExceptionally(error);
               } else {
-                call.result.complete(response(version, decoded, outputs));
+                call.result.complete(response(version, decoded, outputOrder.arrange(outputs)));
               }
             });
   }

@@ -22,6 +22,7 @@ import dev.framecast.inference.v2.ServerReadyRequest;
 import dev.framecast.inference.v2.ServerReadyResponse;
 import dev.framecast.node.fault.FaultInjector;
 import dev.framecast.node.infer.InferenceException;
+import dev.framecast.node.infer.OutputOrder;
 import dev.framecast.node.repository.LoadedModel;
 import dev.framecast.node.repository.ModelRepository;
 import dev.framecast.node.repository.ModelVersion;
@@ -48,25 +49,27 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
 
   public InferenceService(
       ModelRepository repository, FaultInjector faults, String serverName, String serverVersion) {
-    this(repository, faults, serverName, serverVersion, false);
+    this(repository, faults, serverName, serverVersion, false, OutputOrder.NAME);
   }
 
   /**
    * @param simulated whether the repository is simulated (load tests): ServerMetadata then says so,
    *     with the name suffix {@code -simulated} and the extension {@code simulated}
+   * @param outputOrder the order responses list their outputs in
    */
   public InferenceService(
       ModelRepository repository,
       FaultInjector faults,
       String serverName,
       String serverVersion,
-      boolean simulated) {
+      boolean simulated,
+      OutputOrder outputOrder) {
     this.repository = repository;
     this.faults = faults;
     this.serverName = simulated ? serverName + "-simulated" : serverName;
     this.serverVersion = serverVersion;
     this.simulated = simulated;
-    this.inference = new Inference(repository, faults);
+    this.inference = new Inference(repository, faults, outputOrder);
   }
 
   @Override

@@ -429,12 +429,21 @@ public final class Engine implements AutoCloseable {
 
   private void expireForLackOfNodes(Instant now) {
     if (state.noNodeSince != null && now.isAfter(state.noNodeSince.plus(config.noNodeTimeout()))) {
+      java.util.Map<String, String> refused = pool.refusals();
+      String why =
+          refused.isEmpty()
+              ? ""
+              : " (refused: "
+                  + refused.entrySet().stream()
+                      .map(e -> "node " + e.getKey() + ": " + e.getValue())
+                      .collect(java.util.stream.Collectors.joining("; "))
+                  + ")";
       for (Job job : live) {
         if (!job.phase().isTerminal() && !state.inFlight.contains(job) && job.started() == null) {
           outcomes.fail(
               job,
               Status.UNAVAILABLE.withDescription(
-                  "no healthy node can run pipeline '" + job.pipeline().name() + "'"));
+                  "no healthy node can run pipeline '" + job.pipeline().name() + "'" + why));
         }
       }
       state.noNodeSince = null;

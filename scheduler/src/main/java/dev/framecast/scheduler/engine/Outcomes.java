@@ -10,16 +10,18 @@ import dev.framecast.api.v1.Frame;
 import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.Progress;
 import dev.framecast.api.v1.Timings;
-import dev.framecast.inference.v2.ModelInferResponse;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.pipeline.ModelContract;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import io.grpc.Status;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -41,6 +43,9 @@ final class Outcomes {
   private final ClipStore store;
   private final Executor workers;
   private final Consumer<Command> inbox;
+
+  /** Each pipeline's contract, made once (loop thread). */
+  private final Map<Pipeline, ModelContract> contracts = new IdentityHashMap<>();
 
   /** DiT job-steps applied; written by the loop thread only, read by any. */
   private volatile long jobSteps;
@@ -70,15 +75,30 @@ final class Outcomes {
     Plan.Batch batch = done.batch();
     Node node = batch.node();
     node.addInFlight(-1);
+    Throwable error = done.error();
+    Map<String, ByteString> outputs = Map.of();
+    if (error == null) {
+      try {
+        outputs = Outputs.read(batch.request().getModelName(), done.response(), expected(batch));
+      } catch (Outputs.MalformedResponseException e) {
+        error = e;
+      }
+    }
     usage.request(
         node.name(),
         batch.request().getModelName(),
         batch.getClass().getSimpleName().toLowerCase(),
         batch.jobs().size(),
         done.latencyNanos() / 1e9,
-        done.error() == null);
-    if (done.error() != null) {
-      Status status = Status.fromThrowable(done.error());
+        error == null);
+    if (error instanceof Outputs.MalformedResponseException malformed) {
+      // The node answered with something other than the contract: its models changed since it
+      // was checked, or it never honoured them. Count it against the node and check it again.
+      node.breaker().onFailure();
+      node.recheck();
+      LOG.warning(kind(batch) + " on node " + node + " failed: " + malformed.getMessage());
+    } else if (error != null) {
+      Status status = Status.fromThrowable(error);
       if (isNodeFailure(status)) {
         node.breaker().onFailure();
       } else {
@@ -89,14 +109,50 @@ final class Outcomes {
       node.breaker().onSuccess();
     }
     if (batch instanceof Plan.Encode encode) {
-      encoded(encode, done.response(), done.error());
+      encoded(encode, outputs, error);
     } else if (batch instanceof Plan.Step step) {
-      stepped(step, done.response(), done.error(), done.latencyNanos(), done.endNanos());
+      stepped(step, outputs, error, done.latencyNanos(), done.endNanos());
     } else if (batch instanceof Plan.Decode decode) {
-      decoded(decode, done.response(), done.error());
+      decoded(decode, outputs, error);
     } else if (batch instanceof Plan.Preview preview) {
-      previewed(preview, done.response(), done.error());
+      previewed(preview, outputs, error);
     }
+  }
+
+  private List<Outputs.Expected> expected(Plan.Batch batch) {
+    return expected(batch, contracts.computeIfAbsent(pipeline(batch), ModelContract::of));
+  }
+
+  static Pipeline pipeline(Plan.Batch batch) {
+    return batch instanceof Plan.Encode encode ? encode.pipeline() : batch.jobs().get(0).pipeline();
+  }
+
+  /** The outputs a batch's request asked for, with the datatype and shape each must have. */
+  static List<Outputs.Expected> expected(Plan.Batch batch, ModelContract contract) {
+    if (batch instanceof Plan.Encode encode) {
+      ModelContract.Model model = contract.textEncoder();
+      int rows = encode.prompts().size();
+      return List.of(
+          Outputs.Expected.of(model.output(ModelContract.TEXT_EMBEDDINGS), rows, 0),
+          Outputs.Expected.of(model.output(ModelContract.ATTENTION_MASK), rows, 0));
+    }
+    int rows = batch.jobs().size();
+    if (batch instanceof Plan.Preview preview) {
+      return List.of(
+          Outputs.Expected.of(contract.vae().output(ModelContract.FRAMES), 1, preview.frames()));
+    }
+    if (batch instanceof Plan.Decode) {
+      return List.of(
+          Outputs.Expected.of(
+              contract.vae().output(ModelContract.FRAMES),
+              rows,
+              batch.jobs().get(0).pipeline().frameCount()));
+    }
+    List<Outputs.Expected> expected = new ArrayList<>();
+    for (var requested : batch.request().getOutputsList()) {
+      expected.add(Outputs.Expected.of(contract.dit().output(requested.getName()), rows, 0));
+    }
+    return expected;
   }
 
   private static String kind(Plan.Batch batch) {
@@ -121,7 +177,7 @@ final class Outcomes {
     };
   }
 
-  private void encoded(Plan.Encode batch, ModelInferResponse response, Throwable error) {
+  private void encoded(Plan.Encode batch, Map<String, ByteString> outputs, Throwable error) {
     Pipeline p = batch.pipeline();
     List<Job> waiting = new ArrayList<>();
     for (int i = 0; i < batch.prompts().size(); i++) {
@@ -135,8 +191,8 @@ final class Outcomes {
         state.textCache.put(
             key,
             new Job.TextEmbedding(
-                Tensors.slice(response.getRawOutputContents(0), i, n),
-                Tensors.slice(response.getRawOutputContents(1), i, n)));
+                Tensors.slice(outputs.get(ModelContract.TEXT_EMBEDDINGS), i, n),
+                Tensors.slice(outputs.get(ModelContract.ATTENTION_MASK), i, n)));
       }
     }
     for (Job job : waiting) {
@@ -188,7 +244,7 @@ final class Outcomes {
 
   private void stepped(
       Plan.Step batch,
-      ModelInferResponse response,
+      Map<String, ByteString> outputs,
       Throwable error,
       long latencyNanos,
       long endNanos) {
@@ -218,8 +274,8 @@ final class Outcomes {
     jobSteps += jobs.size(); // one writer: the loop thread
     state.profile(batch.node()).observe(jobs.size(), seconds);
     double share = busySeconds(batch.node(), latencyNanos, endNanos) / jobs.size();
-    ByteString next = response.getRawOutputContents(0);
-    ByteString denoised = response.getRawOutputContents(1);
+    ByteString next = outputs.get(ModelContract.NEXT_LATENTS);
+    ByteString denoised = outputs.get(ModelContract.DENOISED); // asked for only when previewed
     for (int i = 0; i < jobs.size(); i++) {
       Job job = jobs.get(i);
       job.resetFailedAttempts();
@@ -232,8 +288,7 @@ final class Outcomes {
           JobEvent.newBuilder()
               .setProgress(
                   Progress.newBuilder().setStep(job.step()).setTotalSteps(job.totalSteps())));
-      int every = job.request().getPreviewEvery();
-      if (every > 0 && job.step() % every == 0 && job.step() < job.totalSteps()) {
+      if (denoised != null && Planner.previewAfter(job, job.step())) {
         state.toPreview.addLast(
             new EngineState.PreviewWork(job, job.step(), Tensors.slice(denoised, i, jobs.size())));
       }
@@ -255,17 +310,7 @@ final class Outcomes {
     return jobSteps;
   }
 
-  /** Two outputs, each exactly the batch's latents in size. */
-  private static boolean wellFormed(ModelInferResponse response, List<Job> jobs) {
-    if (response == null || response.getRawOutputContentsCount() < 2) {
-      return false;
-    }
-    int expected = jobs.get(0).pipeline().latentSize() * Float.BYTES * jobs.size();
-    return response.getRawOutputContents(0).size() == expected
-        && response.getRawOutputContents(1).size() == expected;
-  }
-
-  private void decoded(Plan.Decode batch, ModelInferResponse response, Throwable error) {
+  private void decoded(Plan.Decode batch, Map<String, ByteString> outputs, Throwable error) {
     state.inFlight.removeAll(batch.jobs());
     for (int i = 0; i < batch.jobs().size(); i++) {
       Job job = batch.jobs().get(i);
@@ -281,7 +326,7 @@ final class Outcomes {
       job.timings().videoStarted = events.now();
       Pipeline p = job.pipeline();
       byte[] rgb =
-          Tensors.slice(response.getRawOutputContents(0), i, batch.jobs().size()).toByteArray();
+          Tensors.slice(outputs.get(ModelContract.FRAMES), i, batch.jobs().size()).toByteArray();
       boolean pngs = job.request().getIncludeFrames();
       workers.execute(
           () -> {
@@ -298,13 +343,13 @@ final class Outcomes {
     }
   }
 
-  private void previewed(Plan.Preview batch, ModelInferResponse response, Throwable error) {
+  private void previewed(Plan.Preview batch, Map<String, ByteString> outputs, Throwable error) {
     if (error != null) {
       return; // a lost preview is not worth a retry: the next one comes a few steps later
     }
     Job job = batch.jobs().get(0);
     Pipeline p = job.pipeline();
-    byte[] rgb = response.getRawOutputContents(0).toByteArray();
+    byte[] rgb = outputs.get(ModelContract.FRAMES).toByteArray();
     workers.execute(
         () -> {
           try {
@@ -442,6 +487,12 @@ final class Outcomes {
   }
 
   private void retryOrFail(Job job, Throwable error, Runnable retry) {
+    if (error instanceof Outputs.MalformedResponseException malformed) {
+      // Not retried as if the node were down: a node that answers is trusted to answer the same
+      // way again, and the health check takes it out once its metadata shows what changed.
+      fail(job, Status.INTERNAL.withDescription(malformed.getMessage()));
+      return;
+    }
     Status status = Status.fromThrowable(error);
     job.countFailedAttempt();
     if (!isNodeFailure(status) || job.failedAttempts() >= config.maxAttempts()) {

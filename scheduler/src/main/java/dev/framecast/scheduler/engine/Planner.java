@@ -9,6 +9,7 @@ import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
+import dev.framecast.scheduler.pipeline.ModelContract;
 import dev.framecast.scheduler.pipeline.PhiloxNormal;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import dev.framecast.scheduler.pipeline.Tokenizer;
@@ -161,8 +162,11 @@ final class Planner {
         ModelInferRequest.newBuilder()
             .setModelName(pipeline.spec().textEncoder())
             .addInputs(
-                Tensors.input("input_ids", "INT64", prompts.size(), pipeline.maxTextLength()))
+                Tensors.input(
+                    ModelContract.INPUT_IDS, "INT64", prompts.size(), pipeline.maxTextLength()))
             .addRawInputContents(Tensors.concat(ids))
+            .addOutputs(Tensors.output(ModelContract.TEXT_EMBEDDINGS))
+            .addOutputs(Tensors.output(ModelContract.ATTENTION_MASK))
             .build();
     batches.add(new Plan.Encode(node, covered, pipeline, prompts, request));
   }
@@ -176,7 +180,10 @@ final class Planner {
    * (they fail after noNodeTimeout). Returns when the rule's next decision falls due, or null.
    */
   private Instant activate(Instant now) {
-    boolean anyWaiting = state.ready.size() > 0;
+    // Jobs waiting for their text or their decoding wait on nodes too: with none up they would
+    // otherwise wait for ever.
+    boolean anyWaiting =
+        state.ready.size() > 0 || !state.toEncode.isEmpty() || !state.toDecode.isEmpty();
     Instant wake = rule.fill(now);
     boolean someNodeUp = !pool.healthy(Set.of()).isEmpty();
     state.noNodeSince =
@@ -358,6 +365,15 @@ final class Planner {
     batches.add(new Plan.Step(node, batch, stepRequest(batch)));
   }
 
+  /**
+   * Whether the job's prediction after {@code step} steps is previewed: every preview_every steps,
+   * but not after the last (the clip itself follows).
+   */
+  static boolean previewAfter(Job job, int step) {
+    int every = job.request().getPreviewEvery();
+    return every > 0 && step % every == 0 && step < job.totalSteps();
+  }
+
   static ModelInferRequest stepRequest(List<Job> jobs) {
     Pipeline p = jobs.get(0).pipeline();
     int n = jobs.size();
@@ -383,7 +399,13 @@ final class Planner {
     }
     int l = p.maxTextLength();
     int d = p.embeddingDim();
-    return ModelInferRequest.newBuilder()
+    ModelInferRequest.Builder request = ModelInferRequest.newBuilder();
+    request.addOutputs(Tensors.output(ModelContract.NEXT_LATENTS));
+    // The prediction is only read for previews: most steps do not carry it back.
+    if (jobs.stream().anyMatch(job -> previewAfter(job, job.step() + 1))) {
+      request.addOutputs(Tensors.output(ModelContract.DENOISED));
+    }
+    return request
         .setModelName(p.spec().dit())
         .addInputs(
             Tensors.input(
@@ -446,6 +468,7 @@ final class Planner {
                     p.latentHeight(),
                     p.latentWidth()))
             .addRawInputContents(Tensors.concat(latents))
+            .addOutputs(Tensors.output(ModelContract.FRAMES))
             .build();
     batches.add(new Plan.Decode(node.get(), jobs, request));
   }
@@ -483,6 +506,7 @@ final class Planner {
                       p.latentHeight(),
                       p.latentWidth()))
               .addRawInputContents(Tensors.concat(parts))
+              .addOutputs(Tensors.output(ModelContract.FRAMES))
               .build();
       batches.add(new Plan.Preview(node.get(), List.of(work.job()), work.step(), frames, request));
     }

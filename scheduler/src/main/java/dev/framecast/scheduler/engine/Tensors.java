@@ -22,6 +22,11 @@ final class Tensors {
     return input.build();
   }
 
+  /** An output the request asks for by name, as Triton's clients do. */
+  static ModelInferRequest.InferRequestedOutputTensor output(String name) {
+    return ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(name).build();
+  }
+
   /** Concatenation in O(parts), not O(bytes): protobuf builds a balanced rope of the parts. */
   static ByteString concat(List<ByteString> parts) {
     return ByteString.copyFrom(parts);

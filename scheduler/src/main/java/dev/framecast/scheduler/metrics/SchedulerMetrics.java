@@ -134,6 +134,19 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
               }
             })
         .register(registry);
+    GaugeWithCallback.builder()
+        .name("framecast_scheduler_node_refused")
+        .help(
+            "1 when the node's models do not match what the scheduler sends and reads (its"
+                + " ModelMetadata or ModelConfig differ; the log says how): it is not used")
+        .labelNames("node")
+        .callback(
+            cb -> {
+              for (Node node : engine.pool().nodes()) {
+                cb.call(node.refusal() != null ? 1 : 0, node.name());
+              }
+            })
+        .register(registry);
     return this;
   }
 

@@ -13,6 +13,12 @@ public final class Node {
   private volatile boolean ready;
   private volatile Set<String> readyModels = Set.of();
 
+  /** Whether the node's models were checked against the contract since it last became ready. */
+  private volatile boolean checked;
+
+  /** Why the node's models do not serve the pipelines (null: they do, or not checked yet). */
+  private volatile String refusal;
+
   /** Mean compute time per execution by model and batch size, from the node's statistics. */
   private volatile java.util.Map<String, java.util.Map<Integer, Double>> computeSeconds =
       java.util.Map.of();
@@ -54,6 +60,27 @@ public final class Node {
   void setHealth(boolean ready, Set<String> models) {
     this.ready = ready;
     this.readyModels = Set.copyOf(models);
+  }
+
+  /** Whether the node's models passed the contract check since it last became ready. */
+  public boolean checked() {
+    return checked;
+  }
+
+  /** Why the node is refused: what differs between its models and the contract (null: not). */
+  public String refusal() {
+    return refusal;
+  }
+
+  /** Records a contract check: null for a pass, else what differs (the node is then not used). */
+  void setChecked(String refusal) {
+    this.refusal = refusal;
+    this.checked = refusal == null;
+  }
+
+  /** Asks for the contract check again at the next health round (its answers looked wrong). */
+  public void recheck() {
+    checked = false;
   }
 
   /** The node's own compute time for a batch of the model (seconds), NaN when unknown. */

@@ -41,6 +41,16 @@ public final class NodePool implements AutoCloseable {
   private final List<java.util.function.Consumer<Node>> removalListeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  /**
+   * Checks the models of a node that has become ready against what the scheduler will send and
+   * read; completes with what differs, one line each (empty: the node may be used).
+   */
+  public interface ContractCheck {
+    CompletableFuture<List<String>> check(Node node, Set<String> readyModels, Duration timeout);
+  }
+
+  private volatile ContractCheck contract;
+
   /** Rounds a node may be missing from discovery before it is removed. */
   public static final int REMOVE_AFTER_ROUNDS = 3;
 
@@ -102,6 +112,27 @@ public final class NodePool implements AutoCloseable {
         TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * From now on a node is used only once its models pass {@code check} (at once for the nodes here,
+   * and whenever a node becomes ready again); returns when every node has been checked.
+   */
+  public void checkContractWith(ContractCheck check) {
+    contract = check;
+    nodes.forEach(Node::recheck);
+    checkAll().join();
+  }
+
+  /** The nodes refused by the contract check, with what differs. */
+  public java.util.Map<String, String> refusals() {
+    java.util.Map<String, String> refused = new java.util.TreeMap<>();
+    for (Node node : nodes) {
+      if (node.refusal() != null) {
+        refused.put(node.name(), node.refusal());
+      }
+    }
+    return refused;
+  }
+
   public CompletableFuture<Void> checkAll() {
     Set<String> current = discover();
     List<CompletableFuture<Void>> checks = new ArrayList<>();
@@ -144,14 +175,19 @@ public final class NodePool implements AutoCloseable {
                         return ready;
                       });
             })
+        .thenCompose(readyModels -> checkContract(node, readyModels))
         .thenCompose(readyModels -> statistics(node, readyModels).thenApply(ignored -> readyModels))
         .handle(
             (readyModels, error) -> {
               boolean wasReady = node.ready();
               // A node is usable when it serves the models, even if another model it hosts is not
-              // ready (Triton's strict ServerReady would otherwise take it out).
-              boolean ready = error == null && !readyModels.isEmpty();
-              node.setHealth(ready, error == null ? readyModels : Set.of());
+              // ready (Triton's strict ServerReady would otherwise take it out), and when they are
+              // the models the scheduler was resolved against.
+              boolean ready = error == null && !readyModels.isEmpty() && node.refusal() == null;
+              if (error != null || readyModels.isEmpty()) {
+                node.recheck(); // it may come back with other models
+              }
+              node.setHealth(ready, ready ? readyModels : Set.of());
               if (ready != wasReady) {
                 LOG.info(
                     "node "
@@ -165,6 +201,41 @@ public final class NodePool implements AutoCloseable {
                                 + (error != null ? " (" + error.getMessage() + ")" : "")));
               }
               return null;
+            });
+  }
+
+  /**
+   * Checks the node's models against the contract when it has become ready (or was asked to be
+   * checked again). A refused node is checked every round, so a node redeployed with the right
+   * models comes back; its refusal is logged when it changes.
+   */
+  private CompletableFuture<Set<String>> checkContract(Node node, Set<String> readyModels) {
+    ContractCheck check = contract;
+    if (check == null || readyModels.isEmpty() || node.checked()) {
+      return CompletableFuture.completedFuture(readyModels);
+    }
+    return check
+        .check(node, readyModels, rpcTimeout)
+        .handle(
+            (problems, error) -> {
+              String refusal;
+              if (error != null) {
+                refusal =
+                    "reading its model metadata failed: "
+                        + (error instanceof java.util.concurrent.CompletionException
+                            ? error.getCause()
+                            : error);
+              } else {
+                refusal = problems.isEmpty() ? null : String.join("; ", problems);
+              }
+              String before = node.refusal();
+              node.setChecked(refusal);
+              if (refusal != null && !refusal.equals(before)) {
+                LOG.warning("node " + node.name() + " refused: " + refusal);
+              } else if (refusal == null && before != null) {
+                LOG.info("node " + node.name() + ": its models now match; no longer refused");
+              }
+              return readyModels;
             });
   }
 

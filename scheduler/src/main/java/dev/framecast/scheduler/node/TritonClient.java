@@ -9,6 +9,8 @@ import dev.framecast.inference.v2.ModelConfig;
 import dev.framecast.inference.v2.ModelConfigRequest;
 import dev.framecast.inference.v2.ModelInferRequest;
 import dev.framecast.inference.v2.ModelInferResponse;
+import dev.framecast.inference.v2.ModelMetadataRequest;
+import dev.framecast.inference.v2.ModelMetadataResponse;
 import dev.framecast.inference.v2.ModelReadyRequest;
 import dev.framecast.inference.v2.ServerReadyRequest;
 import io.grpc.ManagedChannel;
@@ -52,6 +54,12 @@ public final class TritonClient implements AutoCloseable {
             stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
                 .modelConfig(ModelConfigRequest.newBuilder().setName(model).build()))
         .thenApply(r -> r.getConfig());
+  }
+
+  public CompletableFuture<ModelMetadataResponse> metadata(String model, Duration deadline) {
+    return toCompletable(
+        stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+            .modelMetadata(ModelMetadataRequest.newBuilder().setName(model).build()));
   }
 
   public CompletableFuture<dev.framecast.inference.v2.ModelStatisticsResponse> statistics(

@@ -9,6 +9,7 @@ import dev.framecast.scheduler.node.CircuitBreaker;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.node.TritonClient;
+import dev.framecast.scheduler.pipeline.Pipeline;
 import dev.framecast.scheduler.pipeline.PipelineSpec;
 import dev.framecast.scheduler.pipeline.Pipelines;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Real inference nodes (embedded, serving triton-models/ with ONNX Runtime) and an engine over
@@ -46,16 +48,45 @@ final class Harness implements AutoCloseable {
   }
 
   Harness(int nodeCount, EngineConfig config, UsageSink usage) throws IOException {
-    Path repository = Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
+    this(nodeCount, config, usage, REPOSITORY, node -> node);
+  }
+
+  /** The reference models, which real nodes run with ONNX Runtime. */
+  static final Path REPOSITORY =
+      Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
+
+  /**
+   * @param repository the model repository every node serves
+   * @param options changes to each node's options (its output order, simulation)
+   */
+  Harness(
+      int nodeCount,
+      EngineConfig config,
+      UsageSink usage,
+      Path repository,
+      UnaryOperator<NodeOptions.Builder> options)
+      throws IOException {
+    this(java.util.Collections.nCopies(nodeCount, repository), config, usage, options);
+  }
+
+  /** One node per repository, in order (node-0 serves the first). */
+  Harness(
+      List<Path> repositories,
+      EngineConfig config,
+      UsageSink usage,
+      UnaryOperator<NodeOptions.Builder> options)
+      throws IOException {
     List<Node> handles = new ArrayList<>();
-    for (int i = 0; i < nodeCount; i++) {
+    for (int i = 0; i < repositories.size(); i++) {
       InferenceNode node =
           InferenceNode.start(
-              NodeOptions.builder(repository)
-                  .host("127.0.0.1")
-                  .port(0)
-                  .metricsPort(-1)
-                  .intraOpThreads(1)
+              options
+                  .apply(
+                      NodeOptions.builder(repositories.get(i))
+                          .host("127.0.0.1")
+                          .port(0)
+                          .metricsPort(-1)
+                          .intraOpThreads(1))
                   .build());
       nodes.add(node);
       String address = "127.0.0.1:" + node.port();
@@ -68,10 +99,13 @@ final class Harness implements AutoCloseable {
     }
     pool = new NodePool(handles, Set.of("text_encoder", "dit", "vae"), Duration.ofSeconds(5));
     pool.startHealthChecks(Duration.ofMillis(200));
+    Map<String, Pipeline> pipelines =
+        Pipelines.resolve(List.of(PipelineSpec.reference()), pool, Duration.ofSeconds(10));
+    pool.checkContractWith(Pipelines.contractCheck(pipelines));
     engine =
         new Engine(
             config,
-            Pipelines.resolve(List.of(PipelineSpec.reference()), pool, Duration.ofSeconds(10)),
+            pipelines,
             pool,
             tenant -> tenant.equals("globex") ? 2.0 : 1.0,
             tenant -> 8,

@@ -11,6 +11,7 @@ import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.node.TestNodes;
+import dev.framecast.scheduler.pipeline.ModelContract;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import dev.framecast.scheduler.pipeline.PipelineSpec;
 import io.grpc.Status;
@@ -166,16 +167,22 @@ final class PlannerFixture {
    * Plans a tick and answers every request; DiT steps that {@code fails} picks fail UNAVAILABLE.
    */
   Plan tick(Predicate<Plan.Batch> fails) {
+    return tickAnswering(
+        batch -> batch instanceof Plan.Step && fails.test(batch) ? null : answer(batch));
+  }
+
+  /** Plans a tick and answers each request with {@code answers} (null: it fails UNAVAILABLE). */
+  Plan tickAnswering(java.util.function.Function<Plan.Batch, ModelInferResponse> answers) {
     Plan plan = planner.schedule(clock.instant());
     for (Plan.Batch batch : plan.batches()) {
       batch.node().addInFlight(1);
       nanos.addAndGet(1_000_000);
-      if (batch instanceof Plan.Step && fails.test(batch)) {
+      ModelInferResponse response = answers.apply(batch);
+      if (response == null) {
         outcomes.apply(
             new Command.Done(batch, null, Status.UNAVAILABLE.asRuntimeException(), 1_000_000));
       } else {
-        outcomes.apply(
-            new Command.Done(batch, answer(batch), null, 10_000_000L * batch.jobs().size()));
+        outcomes.apply(new Command.Done(batch, response, null, 10_000_000L * batch.jobs().size()));
       }
     }
     List<Command> later = new ArrayList<>(inbox);
@@ -190,21 +197,24 @@ final class PlannerFixture {
     return plan;
   }
 
-  /** Tensors of the right size for what the batch asked. */
+  /**
+   * Zeros of the right datatype and shape for every output the batch asked for, listed by name as
+   * Triton's ONNX Runtime backend lists them.
+   */
   static ModelInferResponse answer(Plan.Batch batch) {
     ModelInferResponse.Builder response = ModelInferResponse.newBuilder();
-    long rows = batch.request().getInputs(0).getShape(0);
-    if (batch instanceof Plan.Encode) {
-      response
-          .addRawOutputContents(zeros(rows * 4 * 8 * 4))
-          .addRawOutputContents(zeros(rows * 4 * 4));
-    } else if (batch instanceof Plan.Step) {
-      response
-          .addRawOutputContents(zeros(rows * 16 * 4))
-          .addRawOutputContents(zeros(rows * 16 * 4));
-    } else {
-      long frames = batch.request().getInputs(0).getShape(2);
-      response.addRawOutputContents(zeros(rows * frames * 4 * 4 * 3));
+    List<Outputs.Expected> expected =
+        new ArrayList<>(Outcomes.expected(batch, ModelContract.of(Outcomes.pipeline(batch))));
+    expected.sort(java.util.Comparator.comparing(Outputs.Expected::name));
+    for (Outputs.Expected output : expected) {
+      long bytes = output.datatype().equals("UINT8") ? 1 : 4;
+      var tensor =
+          response.addOutputsBuilder().setName(output.name()).setDatatype(output.datatype());
+      for (long dim : output.shape()) {
+        tensor.addShape(dim);
+        bytes *= dim;
+      }
+      response.addRawOutputContents(zeros(bytes));
     }
     return response.build();
   }

@@ -111,13 +111,8 @@ public class TickBenchmark {
       job.transition(dev.framecast.scheduler.job.JobPhase.READY);
       state.ready.add(job, false);
     }
-    int latentBytes = 4 * 16 * 16 * 16 * 4;
-    answer =
-        ModelInferResponse.newBuilder()
-            .addRawOutputContents(ByteString.copyFrom(new byte[JOBS * latentBytes]))
-            .addRawOutputContents(ByteString.copyFrom(new byte[JOBS * latentBytes]))
-            .build();
     Plan first = planner.schedule(clock.instant());
+    answer = PlannerFixture.answer(first.batches().get(0));
     planned = first.batches().get(0).request();
     active = first.batches().get(0).jobs();
     // Let the first batch come back so later ticks are steady-state ones.

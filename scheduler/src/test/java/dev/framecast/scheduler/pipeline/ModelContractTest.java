@@ -1,0 +1,137 @@
+package dev.framecast.scheduler.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.framecast.inference.v2.ModelConfig;
+import dev.framecast.inference.v2.ModelMetadataResponse;
+import dev.framecast.inference.v2.ModelMetadataResponse.TensorMetadata;
+import dev.framecast.inference.v2.ModelParameter;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What a node's ModelMetadata and ModelConfig must say for the scheduler to use it. */
+class ModelContractTest {
+  private static final ModelConfig TEXT =
+      config(
+          "text_encoder",
+          32,
+          Map.of("tokenizer", "utf8-bytes", "max_length", "64", "embedding_dim", "256"));
+  private static final ModelConfig DIT =
+      config(
+          "dit",
+          32,
+          Map.ofEntries(
+              Map.entry("latent_channels", "4"),
+              Map.entry("latent_frames", "16"),
+              Map.entry("latent_height", "16"),
+              Map.entry("latent_width", "16"),
+              Map.entry("default_steps", "24"),
+              Map.entry("min_steps", "1"),
+              Map.entry("max_steps", "100"),
+              Map.entry("default_guidance_scale", "4.0"),
+              Map.entry("min_guidance_scale", "0.0"),
+              Map.entry("max_guidance_scale", "20.0"),
+              Map.entry("timestep_schedule", "linear"),
+              Map.entry("noise", "philox-normal")));
+  private static final ModelConfig VAE =
+      config("vae", 32, Map.of("frame_height", "64", "frame_width", "64", "fps", "8"));
+  private static final Pipeline PIPELINE = Pipeline.from(PipelineSpec.reference(), TEXT, DIT, VAE);
+  private static final ModelContract CONTRACT = ModelContract.of(PIPELINE);
+
+  private static ModelConfig config(String name, int maxBatch, Map<String, String> parameters) {
+    ModelConfig.Builder config = ModelConfig.newBuilder().setName(name).setMaxBatchSize(maxBatch);
+    parameters.forEach(
+        (k, v) -> config.putParameters(k, ModelParameter.newBuilder().setStringValue(v).build()));
+    return config.build();
+  }
+
+  /** The metadata a Triton server reports for a batching model with exactly the contract. */
+  private static ModelMetadataResponse.Builder metadata(ModelContract.Model model) {
+    ModelMetadataResponse.Builder metadata =
+        ModelMetadataResponse.newBuilder().setName(model.name());
+    for (ModelContract.Tensor t : model.inputs()) {
+      metadata.addInputs(tensor(t.name(), t.datatype(), t.dims()));
+    }
+    // Triton lists outputs by name; the check must not care.
+    model.outputs().stream()
+        .sorted(java.util.Comparator.comparing(ModelContract.Tensor::name))
+        .forEach(t -> metadata.addOutputs(tensor(t.name(), t.datatype(), t.dims())));
+    return metadata;
+  }
+
+  private static TensorMetadata tensor(String name, String datatype, long... dims) {
+    TensorMetadata.Builder tensor = TensorMetadata.newBuilder().setName(name).setDatatype(datatype);
+    tensor.addShape(-1);
+    for (long dim : dims) {
+      tensor.addShape(dim);
+    }
+    return tensor.build();
+  }
+
+  @Test
+  void theReferenceModelsPass() {
+    for (ModelContract.Model model : CONTRACT.models()) {
+      assertThat(ModelContract.check(model, metadata(model).build())).isEmpty();
+    }
+    assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, DIT, VAE)).isEmpty();
+  }
+
+  @Test
+  void everyDifferenceIsNamed() {
+    ModelContract.Model dit = CONTRACT.dit();
+    ModelMetadataResponse.Builder wrong = metadata(dit);
+    wrong.setInputs(1, tensor("timestep", "FP16", 1)); // datatype
+    wrong.addInputs(tensor("motion_strength", "FP32", 1)); // required, never sent
+    wrong.removeOutputs(0); // denoised (first by name)
+    wrong.setOutputs(0, tensor("next_latents", "FP32", 4, 8, 16, 16)); // frames
+    assertThat(ModelContract.check(dit, wrong.build()))
+        .containsExactly(
+            "model 'dit' input 'timestep' is FP16, expected FP32",
+            "model 'dit' requires input 'motion_strength' (FP32 [-1,1]), which the scheduler"
+                + " does not send",
+            "model 'dit' output 'next_latents' has dims [-1,4,8,16,16], expected"
+                + " [-1,4,16,16,16]",
+            "model 'dit' has no output 'denoised' (expected FP32 [-1,4,16,16,16]; it has"
+                + " [next_latents])");
+  }
+
+  @Test
+  void variableAndBatchDimensionsAreChecked() {
+    ModelContract.Model vae = CONTRACT.vae();
+    // Previews send fewer latent frames than clips: a VAE fixed at 16 frames cannot serve both.
+    ModelMetadataResponse.Builder fixed = metadata(vae);
+    fixed.setInputs(0, tensor("latents", "FP32", 4, 16, 16, 16));
+    assertThat(ModelContract.check(vae, fixed.build()))
+        .containsExactly(
+            "model 'vae' input 'latents' has dims [-1,4,16,16,16], expected [-1,4,-1,16,16]");
+    // A model without a batch dimension (max_batch_size 0) reports no leading -1.
+    ModelMetadataResponse.Builder unbatched = metadata(vae);
+    unbatched.setOutputs(
+        0,
+        TensorMetadata.newBuilder()
+            .setName("frames")
+            .setDatatype("UINT8")
+            .addAllShape(List.of(16L, 64L, 64L, 3L)));
+    assertThat(ModelContract.check(vae, unbatched.build()))
+        .containsExactly(
+            "model 'vae' output 'frames' has dims [16,64,64,3], expected [-1,-1,64,64,3] (the"
+                + " model must batch: max_batch_size > 0)");
+  }
+
+  @Test
+  void configsThatGiveAnotherPipelineOrSmallerBatchesAreNamed() {
+    ModelConfig shorter =
+        DIT.toBuilder()
+            .putParameters("latent_frames", ModelParameter.newBuilder().setStringValue("8").build())
+            .build();
+    ModelConfig smaller = VAE.toBuilder().setMaxBatchSize(8).build();
+    assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, shorter, smaller))
+        .containsExactly(
+            "model 'vae' has max_batch_size 8; the scheduler sends batches of up to 32",
+            "pipeline 'reference': its configs give latentFrames 8, expected 16");
+    ModelConfig noTokenizer = TEXT.toBuilder().removeParameters("tokenizer").build();
+    assertThat(ModelContract.checkConfigs(PIPELINE, noTokenizer, DIT, VAE))
+        .containsExactly("model 'text_encoder' config has no parameter 'tokenizer'");
+  }
+}
