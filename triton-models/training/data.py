@@ -116,14 +116,17 @@ def sample_specs(n: int, g: torch.Generator, device: torch.device | str = "cpu",
     return ClipSpec(colour, shape, direction, radius, speed, starts[0], starts[1])
 
 
-def _signed_distance(shape: torch.Tensor, dx: torch.Tensor, dy: torch.Tensor,
+def _signed_distance(shape: int, dx: torch.Tensor, dy: torch.Tensor,
                      r: torch.Tensor) -> torch.Tensor:
-    """Approximate signed distance (px, negative inside) for all three shapes at once."""
-    circle = torch.sqrt(dx * dx + dy * dy) - r
-    square = torch.maximum(dx.abs(), dy.abs()) - r * 0.85     # similar area to the circle
+    """Approximate signed distance (px, negative inside) of one shape kind.
+
+    dx [n, T, 1, W] and dy [n, T, H, 1] broadcast to [n, T, H, W]; r is [n, 1, 1, 1]."""
+    if shape == 0:                                            # circle
+        return torch.sqrt(dx * dx + dy * dy) - r
+    if shape == 1:                                            # square, similar area
+        return torch.maximum(dx.abs(), dy.abs()) - r * 0.85
     # Upward-pointing isosceles triangle: apex (0, -r), base from (-r, r) to (r, r).
-    triangle = torch.maximum(dy - r, (2.0 * dx.abs() - dy - r) / 5 ** 0.5)
-    return torch.where(shape == 0, circle, torch.where(shape == 1, square, triangle))
+    return torch.maximum(dy - r, (2.0 * dx.abs() - dy - r) / 5 ** 0.5)
 
 
 def render(spec: ClipSpec) -> torch.Tensor:
@@ -136,9 +139,14 @@ def render(spec: ClipSpec) -> torch.Tensor:
     pix = torch.arange(SIZE, device=device, dtype=torch.float32) + 0.5       # pixel centres
     dx = pix.view(1, 1, 1, SIZE) - cx[:, :, None, None]                      # [B, T, 1, W]
     dy = pix.view(1, 1, SIZE, 1) - cy[:, :, None, None]                      # [B, T, H, 1]
-    dx, dy = torch.broadcast_tensors(dx, dy)                                 # [B, T, H, W]
-    sd = _signed_distance(spec.shape.view(-1, 1, 1, 1), dx, dy, spec.radius.view(-1, 1, 1, 1))
-    alpha = (0.5 - sd).clamp(0.0, 1.0)
+    radius = spec.radius.view(-1, 1, 1, 1)
+    alpha = torch.empty(len(spec.radius), FRAMES, SIZE, SIZE, device=device)
+    # Each clip's own shape only (a third of computing all three and selecting).
+    for kind in range(len(SHAPES)):
+        rows = (spec.shape == kind).nonzero().flatten()
+        if rows.numel():
+            sd = _signed_distance(kind, dx[rows], dy[rows], radius[rows])
+            alpha[rows] = (0.5 - sd).clamp(0.0, 1.0)
     rgb = torch.tensor(list(COLOURS.values()), device=device)[spec.colour]  # [B, 3]
     return alpha[:, :, None] * rgb.view(-1, 1, 3, 1, 1)
 

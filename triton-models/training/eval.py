@@ -9,7 +9,8 @@ Sampler (mirrors the Java scheduler):
     torch.randn((4, 16, 16, 16), generator=g) on CPU in float32. (The platform itself uses its
     own "philox-normal" generator; the noise source does not matter for scoring, only that it is
     per-sample and reproducible.)
-  * timesteps t_i = 1 - i/N for i = 0..N (linear, N = 24 by default), guidance 4; each dit call
+  * timesteps t_i = 1 - i/N for i = 0..N (linear, N = 24 by default), guidance the DiT config's
+    default_guidance_scale (as the platform's default); each dit call
     advances every sample one Euler step; the final latents are decoded by vae.
 
 Scoring: colour = mean colour of the bright pixels mapped to the nearest of the 7 colours;
@@ -180,12 +181,24 @@ class OnnxPipeline:
         return self.vae.run(["frames"], {"latents": x})[0]      # [B, F, 64, 64, 3] uint8
 
 
+def default_guidance(models: str) -> float:
+    """The DiT config's default_guidance_scale: the guidance the platform uses by default."""
+    import re
+    with open(os.path.join(models, "dit", "config.pbtxt")) as f:
+        found = re.search(r'key: "default_guidance_scale"\s*value:\s*\{\s*string_value: "([^"]+)"',
+                          f.read())
+    if not found:
+        raise SystemExit(f"{models}/dit/config.pbtxt has no default_guidance_scale parameter")
+    return float(found.group(1))
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default=os.path.dirname(here), help="Triton model repository")
     ap.add_argument("--steps", type=int, default=24)
-    ap.add_argument("--guidance", type=float, default=4.0)
+    ap.add_argument("--guidance", type=float, default=None,
+                    help="guidance scale (default: the DiT config's default_guidance_scale)")
     ap.add_argument("--batch", type=int, default=28, help="prompts per ONNX call")
     ap.add_argument("--limit", type=int, default=None, help="only the first N prompts (quick check)")
     ap.add_argument("--json", default=None, help="write results here")
@@ -193,6 +206,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--cpu", action="store_true", help="force CPUExecutionProvider")
     args = ap.parse_args(argv)
 
+    if args.guidance is None:
+        args.guidance = default_guidance(args.models)
     pipe = OnnxPipeline(args.models, ["CPUExecutionProvider"] if args.cpu else None)
     prompts = eval_prompts()[:args.limit]
     start = time.time()

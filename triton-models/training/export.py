@@ -1,12 +1,14 @@
 """Export the three models as the Triton model repository's ONNX files.
 
     /usr/bin/python3 triton-models/training/export.py --random-init --seed 0
-    python triton-models/training/export.py --checkpoint checkpoints/framecast.pt
+    python triton-models/training/export.py --checkpoint <work dir>/checkpoint.pt
+
+(`./framecast models train` exports by itself at the end of a run.)
 
 writes <out>/{text_encoder,dit,vae}/1/model.onnx (opset 17, dynamic batch axis everywhere)
 implementing the platform contract (see ../README.md):
 
-  text_encoder  input_ids [B,64] int64 -> text_embeddings [B,64,256], attention_mask [B,64]
+  text_encoder  input_ids [B,64] int64 -> text_embeddings [B,64,128], attention_mask [B,64]
   dit           one guided rectified-flow Euler step for every sample of the batch:
                 v = v_uncond + g (v_cond - v_uncond)   (one DiT pass over [cond; uncond])
                 next_latents = x + (t_next - t) v,  denoised = x - t v
@@ -101,7 +103,7 @@ def contract_shapes(cfg: ModelConfig) -> Dict[str, Dict[str, list]]:
 
     Tracing leaves outputs with shapes computed at run time, so the exporter names them with
     made-up symbols; declaring the contract's static dims lets tools (and Triton's config
-    check) see [B, 64, 256] rather than [B, ?, ?].
+    check) see [B, 64, 128] rather than [B, ?, ?].
     """
     lat = ["batch", cfg.latent_channels, cfg.latent_frames, cfg.latent_size, cfg.latent_size]
     return {
@@ -215,8 +217,12 @@ def to_onnx(spec: dict) -> onnx.ModelProto:
 
 
 def export_all(cfg: ModelConfig, text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT,
-               out_dir: str, provenance: str, verbose: bool = True) -> Dict[str, str]:
-    """Write the three model.onnx files; returns model name -> path."""
+               out_dir: str, provenance: Dict[str, str],
+               verbose: bool = True) -> Dict[str, str]:
+    """Write the three model.onnx files; returns model name -> path.
+
+    `provenance` becomes ONNX metadata properties (framecast.weights at least: where the weights
+    came from); framecast.config is added here."""
     for m in (text, vae, dit):
         m.float().cpu().eval()
         round_weights_to_fp16(m)
@@ -226,7 +232,7 @@ def export_all(cfg: ModelConfig, text: TextEncoder, vae: FrameAutoencoder, dit: 
         converted = store_initializers_fp16(model)
         declare_output_shapes(model, contract_shapes(cfg)[name])
         model.doc_string = f"Framecast reference {name}"
-        helper.set_model_props(model, {"framecast.weights": provenance,
+        helper.set_model_props(model, {**provenance,
                                        "framecast.config": repr(sorted(cfg.to_dict().items()))})
         onnx.checker.check_model(model, full_check=True)  # also runs shape inference
         path = os.path.join(out_dir, name, "1", "model.onnx")
@@ -253,19 +259,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description="Export the Framecast models to ONNX.")
     src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--checkpoint", help="checkpoint written by train.py")
+    src.add_argument("--checkpoint", help="a finished train.py run's checkpoint.pt")
     src.add_argument("--random-init", action="store_true", help="untrained weights")
     ap.add_argument("--seed", type=int, default=0, help="seed for --random-init")
     ap.add_argument("--out", default=os.path.dirname(here), help="model repository root")
     args = ap.parse_args(argv)
 
     if args.checkpoint:
-        from train import load_checkpoint
-        cfg, text, vae, dit = load_checkpoint(args.checkpoint)
-        provenance = f"checkpoint {os.path.basename(args.checkpoint)}"
+        from train import load_trained
+        cfg, text, vae, dit, provenance = load_trained(args.checkpoint)
     else:
         cfg, text, vae, dit = random_init_models(args.seed)
-        provenance = f"random-init seed {args.seed} (untrained)"
+        provenance = {"framecast.weights": f"random-init seed {args.seed} (untrained)"}
     print(f"parameters: text_encoder {count_parameters(text):,}  "
           f"vae decoder {count_parameters(vae.decoder):,}  dit {count_parameters(dit):,}")
     paths = export_all(cfg, text, vae, dit, args.out, provenance)

@@ -1,14 +1,15 @@
-"""Reference models for Framecast: byte-level text encoder, per-frame conv VAE, video DiT.
+"""Reference models for Framecast: byte-level text encoder, per-frame autoencoder, video DiT.
 
-Everything here must run unchanged on torch 1.13 (CPU, used by CI and by export) and on
-PyTorch 2.x with CUDA (training on an H100). That is why attention is written out by hand
-(q @ k^T * scale + additive mask, softmax) instead of using scaled_dot_product_attention, and
-why nothing batch-wide (BatchNorm and the like) appears: the serving contract requires that a
-sample's result never depends on the other samples in its batch.
+Sized to train on a 2-core CPU in well under an hour (see ../README.md for the ablations that
+chose these sizes) and to run unchanged on a GPU. Everything here must also run on torch 1.13
+(Debian's python3-torch, used by CI's smoke test), so attention is written out by hand
+(q @ k^T * scale + additive mask, softmax), and nothing batch-wide (BatchNorm and the like)
+appears: the serving contract requires that a sample's result never depends on the other
+samples in its batch.
 
 Tensor layouts (B = batch):
   token ids        [B, L]                 L = 64 bytes (UTF-8 byte + 1, 0 = padding)
-  text embeddings  [B, L, D]              D = 256
+  text embeddings  [B, L, D]              D = text_dim (128)
   frames           [B, T, 3, 64, 64]      float pixels in [0, 1]
   latents          [B, C, T, 16, 16]      C = 4, normalised by the stored latent mean/std
 """
@@ -34,19 +35,26 @@ class ModelConfig:
 
     vocab_size: int = 257          # UTF-8 byte + 1; 0 is padding
     max_text_len: int = 64
-    text_dim: int = 256
-    text_layers: int = 3
+    text_dim: int = 128
+    text_layers: int = 2
     text_heads: int = 4
     latent_channels: int = 4
     latent_frames: int = 16
     latent_size: int = 16          # latent height == width
-    patch_size: int = 2            # spatial patch; no temporal patching
-    dit_dim: int = 256
-    dit_depth: int = 6
+    text_conv: int = 5             # width of a convolution over the byte embeddings (0: none)
+    patch_frames: int = 2          # DiT tokens cover patch_frames x patch_size^2 latent pixels
+    patch_size: int = 4
+    dit_dim: int = 128
+    dit_depth: int = 4
     dit_heads: int = 4
     mlp_ratio: int = 4
-    frame_size: int = 64           # pixels; the VAE compresses 4x spatially
+    mix_ffn: bool = True           # depthwise 3x3x3 convolution over the token grid in each MLP
+    pooled_text: bool = True       # masked mean of the text added to the adaLN conditioning
+    caption_tokens: bool = True    # ... and to every DiT token
+    learned_pos: bool = True       # a learned residual (started at 0) on the fixed 3-D sincos
+    frame_size: int = 64           # pixels; the autoencoder compresses 4x spatially
     vae_channels: int = 64
+    vae_blocks: int = 2            # residual blocks in the decoder
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +63,11 @@ class ModelConfig:
     def from_dict(d: dict) -> "ModelConfig":
         known = {k: v for k, v in d.items() if k in ModelConfig.__dataclass_fields__}
         return ModelConfig(**known)
+
+    @property
+    def tokens(self) -> int:
+        return ((self.latent_frames // self.patch_frames)
+                * (self.latent_size // self.patch_size) ** 2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,11 +84,9 @@ def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     """Plain softmax attention on [B, heads, N, dh] tensors.
 
     Scaling q before the product (rather than the scores after it) is the same maths with
-    fewer multiplies: the score matrix is the largest tensor here (1,024^2 per head). The
-    scale is a Python float so that it exports as a constant, not as shape arithmetic.
+    fewer multiplies. The scale is a Python float so that it exports as a constant.
     """
-    q = q * scale
-    scores = q @ k.transpose(-2, -1)
+    scores = (q * scale) @ k.transpose(-2, -1)
     if mask is not None:
         scores = scores + mask
     # Softmax in fp32: under bf16 autocast the -1e4 mask and the exponentials need the range.
@@ -129,6 +140,28 @@ class Mlp(nn.Sequential):
         super().__init__(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
 
 
+class MixFfn(nn.Module):
+    """fc1 -> depthwise 3x3x3 convolution over the (t, h, w) token grid -> GELU -> fc2.
+
+    SANA's Mix-FFN made 3-D: each token's hidden features see its neighbours in time and space
+    before the non-linearity. Measured on this CPU (triton-models/README.md): without it samples
+    break into several blobs a frame; with it each frame holds one coherent shape.
+    """
+
+    def __init__(self, dim: int, hidden: int, grid: Tuple[int, int, int]):
+        super().__init__()
+        self.grid = grid
+        self.fc1 = nn.Linear(dim, hidden)
+        self.conv = nn.Conv3d(hidden, hidden, 3, padding=1, groups=hidden)
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, n, _ = x.shape
+        h = self.fc1(x).transpose(1, 2).reshape(b, -1, *self.grid)
+        h = self.conv(h).flatten(2).transpose(1, 2)
+        return self.fc2(F.gelu(h))
+
+
 # --------------------------------------------------------------------------------------------
 # Text encoder
 # --------------------------------------------------------------------------------------------
@@ -149,12 +182,21 @@ class TextLayer(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    """Byte-level transformer: ids [B, L] -> (embeddings [B, L, D], mask [B, L] float)."""
+    """Byte-level transformer: ids [B, L] -> (embeddings [B, L, D], mask [B, L] float).
+
+    Fixed sine/cosine positions, and (text_conv) a convolution over neighbouring bytes before
+    the attention layers, so the first layer already sees words ("up", "blue") rather than a
+    bag of letters.
+    """
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.token = nn.Embedding(cfg.vocab_size, cfg.text_dim)
-        self.position = nn.Parameter(torch.randn(1, cfg.max_text_len, cfg.text_dim) * 0.02)
+        self.register_buffer(
+            "position", sincos_1d(torch.arange(cfg.max_text_len), cfg.text_dim)[None],
+            persistent=False)
+        k = cfg.text_conv
+        self.conv = nn.Conv1d(cfg.text_dim, cfg.text_dim, k, padding=k // 2) if k else None
         self.layers = nn.ModuleList(
             TextLayer(cfg.text_dim, cfg.text_heads, cfg.mlp_ratio) for _ in range(cfg.text_layers))
         self.norm = nn.LayerNorm(cfg.text_dim)
@@ -163,17 +205,36 @@ class TextEncoder(nn.Module):
     def forward(self, ids: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         mask = (ids != 0).float()
         # Padding is masked as a key only; padded query rows still compute (their outputs are
-        # masked out again by the DiT's cross-attention).
+        # masked out again by the DiT's cross-attention and pooling).
         attn_mask = additive_mask(mask)
         x = self.token(ids) + self.position
+        if self.conv is not None:
+            x = x + self.conv(x.transpose(1, 2)).transpose(1, 2)
         for layer in self.layers:
             x = layer(x, attn_mask)
         return self.norm(x), mask
 
 
 # --------------------------------------------------------------------------------------------
-# Per-frame convolutional autoencoder (64x64x3 <-> 16x16x4)
+# Per-frame autoencoder (64x64x3 <-> 16x16x4), working at 16x16 only
 # --------------------------------------------------------------------------------------------
+
+def space_to_depth(x: torch.Tensor, r: int) -> torch.Tensor:
+    """[N, C, H, W] -> [N, C*r*r, H/r, W/r] (channel order c, dy, dx), as reshapes.
+
+    The result is laid out channels-last in memory (a view of [N, H/r, W/r, C*r*r]): CPU
+    convolutions run ~3x faster on that layout, and ONNX sees one more Transpose."""
+    n, c, h, w = x.shape
+    x = x.reshape(n, c, h // r, r, w // r, r).permute(0, 2, 4, 1, 3, 5)
+    return x.reshape(n, h // r, w // r, c * r * r).permute(0, 3, 1, 2)
+
+
+def depth_to_space(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Inverse of space_to_depth."""
+    n, c, h, w = x.shape
+    x = x.reshape(n, c // (r * r), r, r, h, w).permute(0, 1, 4, 2, 5, 3)
+    return x.reshape(n, c // (r * r), h * r, w * r)
+
 
 class ResBlock(nn.Module):
     # GroupNorm, not BatchNorm: per-sample statistics keep the batch-invariance contract.
@@ -190,50 +251,52 @@ class ResBlock(nn.Module):
 class FrameAutoencoder(nn.Module):
     """Deterministic per-frame autoencoder with an L2 penalty on latents (train.py).
 
-    A plain autoencoder rather than a KL-VAE: the DiT only needs a smooth, well-scaled latent
-    space, which the L2 penalty plus noise injected on latents during training provides, and it
-    keeps export simple (no sampling). Latent statistics computed after training are stored as
-    buffers so the exported decoder can undo the normalisation the DiT was trained with.
+    Pixels are folded 4x4 into channels first (space-to-depth, 64x64x3 -> 16x16x48), so every
+    convolution runs at the latent's 16x16: 16x fewer positions than convolving at 64x64,
+    which is what makes it trainable on a CPU in minutes. A plain autoencoder rather than a
+    KL-VAE: the DiT only needs a smooth, well-scaled latent space, which the L2 penalty plus
+    noise injected on latents during training provides, and export needs no sampling. Latent
+    statistics computed after training are stored as buffers so the exported decoder can undo
+    the normalisation the DiT was trained with.
     """
+
+    FOLD = 4
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        c, z = cfg.vae_channels, cfg.latent_channels
+        c, z, folded = cfg.vae_channels, cfg.latent_channels, 3 * self.FOLD ** 2
+        assert cfg.frame_size == cfg.latent_size * self.FOLD, "the autoencoder compresses 4x"
+        # The encoder runs once per frame of the latent bank (16k clips x 16 frames), so it is
+        # kept plain: two 3x3 convolutions, no normalisation.
         self.encoder = nn.Sequential(
-            nn.Conv2d(3, c // 2, 3, padding=1), nn.SiLU(),
-            nn.Conv2d(c // 2, c, 3, stride=2, padding=1),          # 64 -> 32
-            ResBlock(c),
-            nn.Conv2d(c, c, 3, stride=2, padding=1),               # 32 -> 16
-            ResBlock(c),
-            nn.GroupNorm(8, c), nn.SiLU(), nn.Conv2d(c, z, 1))
+            nn.Conv2d(folded, c, 3, padding=1), nn.SiLU(),
+            nn.Conv2d(c, c, 3, padding=1), nn.SiLU(), nn.Conv2d(c, z, 1))
         self.decoder = nn.Sequential(
-            nn.Conv2d(z, c, 3, padding=1),
-            ResBlock(c),
-            nn.Upsample(scale_factor=2.0, mode="nearest"),         # 16 -> 32
-            nn.Conv2d(c, c, 3, padding=1),
-            ResBlock(c),
-            nn.Upsample(scale_factor=2.0, mode="nearest"),         # 32 -> 64
-            nn.Conv2d(c, c // 2, 3, padding=1),
-            nn.GroupNorm(8, c // 2), nn.SiLU(), nn.Conv2d(c // 2, 3, 3, padding=1))
+            nn.Conv2d(z, c, 3, padding=1), *[ResBlock(c) for _ in range(cfg.vae_blocks)],
+            nn.GroupNorm(8, c), nn.SiLU(), nn.Conv2d(c, folded, 3, padding=1))
         self.register_buffer("latent_mean", torch.zeros(z))
         self.register_buffer("latent_std", torch.ones(z))
 
     def encode_frames(self, frames: torch.Tensor) -> torch.Tensor:
         """[N, 3, 64, 64] pixels -> raw (unnormalised) latents [N, 4, 16, 16]."""
-        return self.encoder(frames * 2.0 - 1.0)
+        return self.encoder(space_to_depth(frames * 2.0 - 1.0, self.FOLD))
 
     def decode_frames(self, z: torch.Tensor) -> torch.Tensor:
         """Raw latents [N, 4, 16, 16] -> pixels [N, 3, 64, 64] (not clamped)."""
-        return self.decoder(z) * 0.5 + 0.5
+        return depth_to_space(self.decoder(z), self.FOLD) * 0.5 + 0.5
 
     def _stat(self, name: str) -> torch.Tensor:
         return getattr(self, name).view(1, -1, 1, 1, 1)
 
-    def encode_video(self, clips: torch.Tensor) -> torch.Tensor:
-        """Clips [B, T, 3, H, W] -> normalised latents [B, C, T, h, w]."""
+    def encode_video_raw(self, clips: torch.Tensor) -> torch.Tensor:
+        """Clips [B, T, 3, H, W] -> raw latents [B, C, T, h, w]."""
         b, t = clips.shape[:2]
         z = self.encode_frames(clips.flatten(0, 1))
-        z = z.reshape(b, t, *z.shape[1:]).transpose(1, 2)
+        return z.reshape(b, t, *z.shape[1:]).transpose(1, 2)
+
+    def encode_video(self, clips: torch.Tensor) -> torch.Tensor:
+        """Clips [B, T, 3, H, W] -> normalised latents [B, C, T, h, w]."""
+        z = self.encode_video_raw(clips)
         return (z - self._stat("latent_mean")) / self._stat("latent_std")
 
     def decode_video(self, latents: torch.Tensor) -> torch.Tensor:
@@ -261,8 +324,8 @@ def sincos_3d(t: int, h: int, w: int, dim: int) -> torch.Tensor:
     Giving each axis its own channels (rather than summing per-axis sinusoids of the same
     frequencies) keeps positions (t=1, h=0) and (t=0, h=1) distinguishable.
     """
-    dh = (dim // 3) // 2 * 2          # rows and columns: an even third each (84 of 256)
-    dt = dim - 2 * dh                 # time: the rest (88 of 256); dim must be even
+    dh = (dim // 3) // 2 * 2          # rows and columns: an even third each
+    dt = dim - 2 * dh                 # time: the rest; dim must be even
     grid_t, grid_h, grid_w = torch.meshgrid(
         torch.arange(t), torch.arange(h), torch.arange(w), indexing="ij")
     return torch.cat([sincos_1d(grid_t.flatten(), dt), sincos_1d(grid_h.flatten(), dh),
@@ -289,28 +352,29 @@ def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch
     return x * (1.0 + scale[:, None]) + shift[:, None]
 
 
+def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """[B, L, D] x [B, L] -> [B, D]; an all-padding row (the empty prompt) gives zeros."""
+    return (x * mask[..., None]).sum(dim=1) / mask.sum(dim=1, keepdim=True).clamp_min(1.0)
+
+
 class DiTBlock(nn.Module):
-    """Self-attention, cross-attention to text, MLP; adaLN-single modulation.
+    """Self-attention, cross-attention to text, MLP; adaLN-Zero modulation from the condition."""
 
-    adaLN-single (PixArt-alpha): one timestep MLP shared by all blocks produces 6*D values;
-    each block adds its own learned 6*D table. A per-block 256 -> 6*256 linear would cost
-    ~2.4M parameters over 6 blocks and blow the 25 MB export budget.
-    """
-
-    def __init__(self, dim: int, heads: int, mlp_ratio: int, context_dim: int):
+    def __init__(self, dim: int, heads: int, mlp_ratio: int, context_dim: int,
+                 grid: Optional[Tuple[int, int, int]] = None):
         super().__init__()
         self.norm1 = PlainLayerNorm(dim)
         self.attn = MultiHeadAttention(dim, heads)
         self.norm_cross = nn.LayerNorm(dim, eps=1e-6)
         self.cross = MultiHeadAttention(dim, heads, context_dim)
         self.norm2 = PlainLayerNorm(dim)
-        self.mlp = Mlp(dim, dim * mlp_ratio)
-        # shift/scale/gate for attention, shift/scale/gate for MLP. Zero => adaLN-Zero start.
-        self.modulation = nn.Parameter(torch.zeros(6, dim))
+        self.mlp = MixFfn(dim, dim * mlp_ratio, grid) if grid else Mlp(dim, dim * mlp_ratio)
+        # shift/scale/gate for attention, shift/scale/gate for the MLP, from the condition.
+        self.ada = nn.Linear(dim, 6 * dim)
 
-    def forward(self, x: torch.Tensor, t_mod: torch.Tensor, context: torch.Tensor,
+    def forward(self, x: torch.Tensor, cond: torch.Tensor, context: torch.Tensor,
                 context_mask: torch.Tensor) -> torch.Tensor:
-        shift_a, scale_a, gate_a, shift_m, scale_m, gate_m = (self.modulation[None] + t_mod).unbind(1)
+        shift_a, scale_a, gate_a, shift_m, scale_m, gate_m = self.ada(cond).chunk(6, dim=-1)
         x = x + gate_a[:, None] * self.attn(modulate(self.norm1(x), shift_a, scale_a))
         x = x + self.cross(self.norm_cross(x), context, context_mask)
         return x + gate_m[:, None] * self.mlp(modulate(self.norm2(x), shift_m, scale_m))
@@ -320,41 +384,57 @@ class FinalLayer(nn.Module):
     def __init__(self, dim: int, out_dim: int):
         super().__init__()
         self.norm = PlainLayerNorm(dim)
-        self.modulation = nn.Parameter(torch.zeros(2, dim))
+        self.ada = nn.Linear(dim, 2 * dim)
         self.linear = nn.Linear(dim, out_dim)
 
-    def forward(self, x: torch.Tensor, t_emb: torch.Tensor) -> torch.Tensor:
-        shift, scale = (self.modulation[None] + t_emb[:, None]).unbind(1)
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        shift, scale = self.ada(cond).chunk(2, dim=-1)
         return self.linear(modulate(self.norm(x), shift, scale))
 
 
 class VideoDiT(nn.Module):
-    """Velocity predictor v(x_t, t, text) for rectified flow on [B, C, T, H, W] latents."""
+    """Velocity predictor v(x_t, t, text) for rectified flow on [B, C, T, H, W] latents.
+
+    Tokens are spatio-temporal patches (patch_frames x patch_size x patch_size latent pixels):
+    at the reference sizes 8 x 4 x 4 = 128 tokens, an eighth of 2x2 spatial patches per frame,
+    which is what lets a CPU see enough clips in its budget. The condition for the adaLN
+    modulation is the timestep embedding plus (pooled_text) an MLP of the prompt's masked mean
+    embedding, and (caption_tokens) a projection of that mean is added to every token: direct,
+    global paths for "what colour, which way" besides the per-token cross-attention. Each MLP
+    convolves its hidden features over the token grid (mix_ffn, see MixFfn).
+    """
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        p, c, d = cfg.patch_size, cfg.latent_channels, cfg.dit_dim
-        self.grid = (cfg.latent_frames, cfg.latent_size // p, cfg.latent_size // p)
-        self.patch_embed = nn.Linear(c * p * p, d)
-        # Learned 3-D position table (1,024 x 256), started from fixed sincos so that the
-        # random-init export and early training already have distinct, structured positions.
-        self.pos_embed = nn.Parameter(sincos_3d(*self.grid, d)[None])
+        pt, p, c, d = cfg.patch_frames, cfg.patch_size, cfg.latent_channels, cfg.dit_dim
+        assert cfg.latent_frames % pt == 0 and cfg.latent_size % p == 0, "patches must tile"
+        self.grid = (cfg.latent_frames // pt, cfg.latent_size // p, cfg.latent_size // p)
+        self.patch_dim = c * pt * p * p
+        self.patch_embed = nn.Linear(self.patch_dim, d)
+        # Fixed 3-D sincos positions (a real positional signal from the first step: without
+        # one, shapes fragment), plus an optional learned residual started at zero.
+        self.register_buffer("pos_fixed", sincos_3d(*self.grid, d)[None], persistent=False)
+        self.pos_learned = nn.Parameter(torch.zeros(1, cfg.tokens, d)) if cfg.learned_pos else None
         self.t_embed = TimestepEmbedder(d)
-        self.t_block = nn.Sequential(nn.SiLU(), nn.Linear(d, 6 * d))
+        self.text_pool = (nn.Sequential(nn.Linear(cfg.text_dim, d), nn.SiLU(), nn.Linear(d, d))
+                          if cfg.pooled_text else None)
+        self.caption_tokens = nn.Linear(cfg.text_dim, d) if cfg.caption_tokens else None
+        grid = self.grid if cfg.mix_ffn else None
         self.blocks = nn.ModuleList(
-            DiTBlock(d, cfg.dit_heads, cfg.mlp_ratio, cfg.text_dim) for _ in range(cfg.dit_depth))
-        self.final = FinalLayer(d, c * p * p)
+            DiTBlock(d, cfg.dit_heads, cfg.mlp_ratio, cfg.text_dim, grid)
+            for _ in range(cfg.dit_depth))
+        self.final = FinalLayer(d, self.patch_dim)
         self.zero_init_for_training()
 
     def zero_initialised(self) -> list:
-        """Parameters that start at zero for training (adaLN-Zero gates, output projections)."""
-        params = [self.t_block[1].weight, self.t_block[1].bias,
-                  self.final.modulation, self.final.linear.weight, self.final.linear.bias]
+        """Parameters that start at zero for training (adaLN-Zero, output projections)."""
+        params = [self.final.ada.weight, self.final.ada.bias,
+                  self.final.linear.weight, self.final.linear.bias]
         for blk in self.blocks:
             # Cross-attention has no gate, so its output projection starts at zero instead
             # (PixArt-alpha does the same): every residual branch starts as the identity.
-            params += [blk.modulation, blk.cross.out.weight, blk.cross.out.bias]
+            params += [blk.ada.weight, blk.ada.bias, blk.cross.out.weight, blk.cross.out.bias]
         return params
 
     def zero_init_for_training(self) -> None:
@@ -373,28 +453,35 @@ class VideoDiT(nn.Module):
                 prm.copy_(torch.randn(prm.shape, generator=generator) * std)
 
     def patchify(self, x: torch.Tensor) -> torch.Tensor:
-        """[B, C, T, H, W] -> [B, T*(H/p)*(W/p), C*p*p]."""
-        p = self.cfg.patch_size
-        c, (t, h, w) = self.cfg.latent_channels, self.grid
-        x = x.reshape(x.shape[0], c, t, h, p, w, p).permute(0, 2, 3, 5, 1, 4, 6)
-        return x.reshape(x.shape[0], t * h * w, c * p * p)
+        """[B, C, T, H, W] -> [B, tokens, C*pt*p*p] (tokens in t, h, w order)."""
+        pt, p, c = self.cfg.patch_frames, self.cfg.patch_size, self.cfg.latent_channels
+        t, h, w = self.grid
+        x = x.reshape(x.shape[0], c, t, pt, h, p, w, p).permute(0, 2, 4, 6, 1, 3, 5, 7)
+        return x.reshape(x.shape[0], t * h * w, self.patch_dim)
 
     def unpatchify(self, x: torch.Tensor) -> torch.Tensor:
-        p = self.cfg.patch_size
-        c, (t, h, w) = self.cfg.latent_channels, self.grid
-        x = x.reshape(x.shape[0], t, h, w, c, p, p).permute(0, 4, 1, 2, 5, 3, 6)
-        return x.reshape(x.shape[0], c, t, h * p, w * p)
+        pt, p, c = self.cfg.patch_frames, self.cfg.patch_size, self.cfg.latent_channels
+        t, h, w = self.grid
+        x = x.reshape(x.shape[0], t, h, w, c, pt, p, p).permute(0, 4, 1, 5, 2, 6, 3, 7)
+        return x.reshape(x.shape[0], c, t * pt, h * p, w * p)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, context: torch.Tensor,
                 context_mask: torch.Tensor) -> torch.Tensor:
         """x [B,C,T,H,W], t [B] in [0,1] (1 = noise), context [B,L,D], mask [B,L] -> v."""
-        tokens = self.patch_embed(self.patchify(x)) + self.pos_embed
-        t_emb = self.t_embed(t)
-        t_mod = self.t_block(t_emb).reshape(t_emb.shape[0], 6, -1)
+        tokens = self.patch_embed(self.patchify(x)) + self.pos_fixed
+        if self.pos_learned is not None:
+            tokens = tokens + self.pos_learned
+        cond = self.t_embed(t)
+        pooled = masked_mean(context, context_mask)
+        if self.text_pool is not None:
+            cond = cond + self.text_pool(pooled)
+        if self.caption_tokens is not None:
+            tokens = tokens + self.caption_tokens(pooled)[:, None]
+        cond = F.silu(cond)
         ctx_mask = additive_mask(context_mask)
         for blk in self.blocks:
-            tokens = blk(tokens, t_mod, context, ctx_mask)
-        return self.unpatchify(self.final(tokens, t_emb))
+            tokens = blk(tokens, cond, context, ctx_mask)
+        return self.unpatchify(self.final(tokens, cond))
 
 
 def build_models(cfg: ModelConfig) -> Tuple[TextEncoder, FrameAutoencoder, VideoDiT]:

@@ -2,13 +2,15 @@
 
     /usr/bin/python3 triton-models/training/smoke_test.py
 
-Trains a few steps of the autoencoder and of a depth-1 DiT (same widths and shapes as the real
-models, so every contract shape is exercised), exports to a temp dir, checks the ONNX graphs
-against the platform contract, and checks the scorer on ground-truth clips. Exits non-zero on
-the first failure.
+Runs train.py's smoke recipe stage by stage (a few steps of the autoencoder, a small latent bank,
+a few steps of a depth-1 DiT with the real widths and shapes, so every contract shape is
+exercised), checks that a run resumed from its checkpoint ends with the same weights, exports to
+a temp dir, checks the ONNX graphs against the platform contract, and checks the scorer on
+ground-truth clips. Reports every check, then exits non-zero if any failed.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -25,9 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 from eval import score_clips  # noqa: E402
 from export import GuidedEulerStep, export_all  # noqa: E402
-from model import ModelConfig, build_models  # noqa: E402
-from train import (compute_latent_stats, dit_step, make_logger, train_dit,  # noqa: E402
-                   train_vae)
+from train import (RECIPES, STAGES, Progress, Run, caption_table, dit_batch,  # noqa: E402
+                   dit_loss, render_frames, vae_loss)
 
 # The platform contract, written out independently of export.py on purpose: (type, dims with
 # "B" for the batch axis and "F" for the vae's frame axis). See DESIGN.md.
@@ -36,13 +37,13 @@ LAT = ["B", 4, 16, 16, 16]
 CONTRACT: Dict[str, Dict[str, Dict[str, tuple]]] = {
     "text_encoder": {
         "inputs": {"input_ids": (INT64, ["B", 64])},
-        "outputs": {"text_embeddings": (FP32, ["B", 64, 256]),
+        "outputs": {"text_embeddings": (FP32, ["B", 64, 128]),
                     "attention_mask": (FP32, ["B", 64])}},
     "dit": {
         "inputs": {"latents": (FP32, LAT), "timestep": (FP32, ["B", 1]),
                    "next_timestep": (FP32, ["B", 1]),
-                   "text_embeddings": (FP32, ["B", 64, 256]), "attention_mask": (FP32, ["B", 64]),
-                   "negative_text_embeddings": (FP32, ["B", 64, 256]),
+                   "text_embeddings": (FP32, ["B", 64, 128]), "attention_mask": (FP32, ["B", 64]),
+                   "negative_text_embeddings": (FP32, ["B", 64, 128]),
                    "negative_attention_mask": (FP32, ["B", 64]),
                    "guidance_scale": (FP32, ["B", 1])},
         "outputs": {"next_latents": (FP32, LAT), "denoised": (FP32, LAT)}},
@@ -115,43 +116,89 @@ def check_scorer() -> str:
 
 
 class SmokeTraining:
-    """Tiny-batch CPU training with train.py's own functions."""
+    """train.py's own run (the smoke recipe: every stage, tiny budgets) driven stage by stage,
+    so each stage can be checked; plus a second run interrupted after the autoencoder and
+    resumed from its checkpoint, which must end with exactly the same weights."""
 
-    def __init__(self) -> None:
-        torch.manual_seed(0)
-        # Depth 1 / 1 text layer: same widths and token counts as the real models, so export
-        # covers every contract shape, at a fraction of the CPU time.
-        self.cfg = ModelConfig(dit_depth=1, text_layers=1)
-        self.text, self.vae, self.dit = build_models(self.cfg)
-        self.device = torch.device("cpu")
-        self.gen = torch.Generator().manual_seed(0)
-        self.log = make_logger(every=1000)
+    def __init__(self, work: str) -> None:
+        self.work = work
+        self.run = self.new_run("run")
+        self.cfg = self.run.cfg
+        self.text, self.vae, self.dit = self.run.text, self.run.vae, self.run.dit
+
+    def new_run(self, name: str) -> Run:
+        os.makedirs(os.path.join(self.work, name), exist_ok=True)
+        quiet = Progress(out=open(os.devnull, "w"), every_s=1e9)
+        return Run(RECIPES["smoke"], os.path.join(self.work, name), torch.device("cpu"),
+                   False, quiet)
+
+    @staticmethod
+    def stage(run: Run, name: str) -> None:
+        """Runs one stage to its end, as Run.run() does, and checkpoints."""
+        assert run.stage == name, (run.stage, name)
+        run.t0 = time.time()
+        since_save = lambda: 0.0  # noqa: E731  (never stop early for a checkpoint)
+        if name == "vae":
+            finished = run.run_vae(0.0, since_save)
+        elif name == "latents":
+            finished = run.run_latents(0.0)
+        else:
+            finished = run.run_dit(0.0, since_save)
+        expect(finished, f"stage {name} did not finish")
+        run.stage, run.step = STAGES[STAGES.index(name) + 1], 0
+        run.save()
+
+    def vae_probe(self) -> float:
+        frames = render_frames(16, torch.Generator().manual_seed(123), torch.device("cpu"))
+        with torch.no_grad():
+            out = vae_loss(self.vae.eval(), frames, torch.Generator().manual_seed(5),
+                           self.run.recipe, contextlib.nullcontext)
+        self.vae.train()
+        return float(out["mse"])
 
     def vae_steps(self) -> str:
-        hist = train_vae(self.vae, self.device, self.gen, batch=1, seconds=60.0, max_steps=12,
-                         lr=2e-3, log=self.log)
-        compute_latent_stats(self.vae, self.device, self.gen, batch=2, batches=2)
-        first, last = np.mean(hist[:3]), np.mean(hist[-3:])
-        expect(last < first, f"VAE reconstruction MSE did not decrease ({first:.4f} -> {last:.4f})")
+        before = self.vae_probe()
+        self.stage(self.run, "vae")
+        after = self.vae_probe()
+        expect(after < before, f"VAE reconstruction MSE did not decrease ({before:.4f} -> {after:.4f})")
+        self.stage(self.run, "latents")
         expect(bool(torch.isfinite(self.vae.latent_std).all()), "latent std not finite")
-        return f"mse {first:.4f} -> {last:.4f} over {len(hist)} steps"
+        return f"mse {before:.4f} -> {after:.4f}; bank of {self.run.bank.latents.shape[0]} clips"
 
     def probe_loss(self) -> float:
         """DiT loss on one fixed batch with fixed noise and t: comparable across steps."""
-        g = torch.Generator().manual_seed(123)
-        clips, caps = data.make_batch(2, g)
+        x0, ids = dit_batch(self.run.bank, caption_table(), 4, torch.Generator().manual_seed(123),
+                            self.run.recipe, torch.device("cpu"))
         with torch.no_grad():
-            return float(dit_step(self.dit.eval(), self.text.eval(), self.vae, clips, caps,
-                                  torch.Generator().manual_seed(321), self.device))
+            loss = dit_loss(self.dit.eval(), self.text.eval(), x0, ids,
+                            torch.Generator().manual_seed(321), self.run.recipe,
+                            contextlib.nullcontext)
+        return float(loss)
 
     def dit_steps(self) -> str:
         before = self.probe_loss()
-        hist = train_dit(self.dit, self.text, self.vae, self.device, self.gen, batch=2,
-                         seconds=60.0, max_steps=6, lr=1e-3, log=self.log)
+        self.stage(self.run, "dit")
         after = self.probe_loss()
-        expect(all(np.isfinite(hist)), "non-finite DiT loss")
+        expect(np.isfinite(after), "non-finite DiT loss")
         expect(after < before, f"DiT probe loss did not decrease ({before:.4f} -> {after:.4f})")
-        return f"probe loss {before:.4f} -> {after:.4f} over {len(hist)} steps"
+        self.text, self.vae, self.dit = self.run.trained_models()
+        return f"probe loss {before:.4f} -> {after:.4f} over {self.run.recipe.dit_steps} steps"
+
+    def resume_is_exact(self) -> str:
+        """A run stopped after the autoencoder (a crash: a new process) and resumed from its
+        checkpoint ends with the same weights as the uninterrupted run, bit for bit."""
+        first = self.new_run("interrupted")
+        self.stage(first, "vae")
+        del first
+        resumed = self.new_run("interrupted")
+        expect(resumed.resume() and resumed.stage == "latents", "checkpoint not resumed")
+        self.stage(resumed, "latents")
+        self.stage(resumed, "dit")
+        for name, a, b in (("dit", self.run.dit, resumed.dit), ("text", self.run.text, resumed.text),
+                           ("vae", self.run.vae, resumed.vae)):
+            for (key, x), y in zip(a.state_dict().items(), b.state_dict().values()):
+                expect(torch.equal(x, y), f"{name}.{key} differs after resuming")
+        return "weights identical to the uninterrupted run"
 
     def guided_step(self) -> str:
         """Graph semantics in torch: Euler update, denoised, per-sample t/g, batch invariance."""
@@ -250,17 +297,19 @@ def main() -> int:
     checks = Checks()
     checks.run("data and tokenizer", check_data)
     checks.run("scorer on 28 ground-truth clips", check_scorer)
-    training = SmokeTraining()
-    checks.run("VAE training steps", training.vae_steps)
-    checks.run("DiT + text encoder training steps", training.dit_steps)
-    checks.run("guided Euler step (torch)", training.guided_step)
-    with tempfile.TemporaryDirectory(prefix="framecast-smoke-") as out:
+    with tempfile.TemporaryDirectory(prefix="framecast-smoke-") as work:
+        training = SmokeTraining(work)
+        checks.run("autoencoder steps and latent bank", training.vae_steps)
+        checks.run("DiT + text encoder steps", training.dit_steps)
+        checks.run("checkpoint and resume: same weights", training.resume_is_exact)
+        checks.run("guided Euler step (torch)", training.guided_step)
+        out = os.path.join(work, "models")
         paths: Dict[str, str] = {}
 
         def do_export() -> str:
             # export_all rounds weights through fp16 in place, so torch and ONNX then agree.
             paths.update(export_all(training.cfg, training.text, training.vae, training.dit,
-                                    out, "smoke test", verbose=False))
+                                    out, {"framecast.weights": "smoke test"}, verbose=False))
             return ", ".join(sorted(paths))
 
         checks.run("export (opset 17, fp16 weights)", do_export)

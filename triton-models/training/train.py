@@ -1,82 +1,195 @@
-"""Train the reference models: the frame autoencoder first, then the DiT with the text encoder.
+"""Train the reference models from scratch: autoencoder, latent bank, DiT with the text encoder.
 
-    python triton-models/training/train.py --out checkpoints/framecast.pt          # GPU defaults
-    python triton-models/training/train.py --device cpu --vae-steps 20 --dit-steps 20 \
-        --batch-vae 2 --batch-dit 2 --out /tmp/tiny.pt                              # smoke run
+    python triton-models/training/train.py                      # the recipe for this device
+    python triton-models/training/train.py --recipe smoke --work /tmp/smoke --no-export
 
-Recipe (a feasibility run with it reached 28/28 eval prompts on an H100):
-  * autoencoder: AdamW lr 1e-3, batch 32 clips, ~2 min, small L2 penalty on latents and noise
-    on latents during training so the decoder tolerates imperfect DiT samples; then per-channel
-    latent mean/std over a few batches, used to normalise every latent the DiT sees;
-  * DiT + text encoder: rectified flow x_t = (1-t) x0 + t noise, target v = noise - x0,
-    logit-normal t, 10% caption dropout (empty caption = all padding, which is exactly what the
-    sampler's empty negative prompt looks like), AdamW lr 3e-4, batch 64, bf16 autocast on CUDA,
-    grad clip 1.0.
-Both stages stop at their time budget or step limit, whichever comes first.
+(`./framecast models train` sets up a Python environment and runs this.) Stages:
+
+  1. vae     per-frame autoencoder on rendered frames (64 a step), noise on latents so the
+             decoder tolerates imperfect DiT samples, a small L2 penalty keeping latents O(1);
+  2. latents a bank of clips rendered once and encoded once (fp16, with their colour, shape and
+             direction); its per-channel mean/std normalise every latent the DiT sees;
+  3. dit     DiT + text encoder, rectified flow x_t = (1-t) x0 + t noise, target v = noise - x0,
+             logit-normal t, caption dropout (empty caption = all padding, exactly what the
+             sampler's empty negative prompt looks like), clips drawn from the bank and played
+             backwards half the time (a clip moving right, reversed, is one moving left), AdamW
+             with warmup and cosine decay, an exponential moving average of the weights;
+  4. export  the EMA weights into the model repository (ONNX, with provenance) and the eval.
+
+A run's length is set in minutes (--budget-minutes, default 45): before training, a few timed
+steps of each stage on throwaway copies of the models turn the minutes into step counts (about
+12% autoencoder, 8% latent bank, the rest DiT), which are printed and stored with the run. From
+there on everything is a step count, not a clock, so a run is deterministic for its seed and step
+counts (--budget-minutes 0 --set vae_steps=N --set bank_clips=N --set dit_steps=N repeats one
+exactly), and a resumed run computes exactly what an uninterrupted one would. The work directory
+holds the checkpoint (written atomically every `checkpoint_every_s` and at each stage's end, with
+the optimiser, EMA and generator states) and the latent bank; running the same command again
+resumes where the last run stopped (Ctrl-C, a crash, a reboot).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import math
 import os
+import platform
+import subprocess
 import sys
 import time
-from typing import Callable, Dict, List, Optional
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import make_batch, tokenize  # noqa: E402
+import data  # noqa: E402
 from model import (FrameAutoencoder, ModelConfig, TextEncoder, VideoDiT,  # noqa: E402
                    build_models, count_parameters)
 
-VAE_LATENT_NOISE = 0.1      # std of noise added to raw latents before decoding (training only)
-VAE_L2_WEIGHT = 1e-4        # keeps latents O(1) so the injected noise cannot be out-scaled
-CAPTION_DROPOUT = 0.1
-WARMUP_STEPS = 100
+HERE = os.path.dirname(os.path.abspath(__file__))
+STAGES = ("vae", "latents", "dit", "done")
 
 
-class Budget:
-    """Stops a stage at a wall-clock budget or a step limit; reports progress in [0, 1]."""
+# --------------------------------------------------------------------------------------------
+# Recipes
+# --------------------------------------------------------------------------------------------
 
-    def __init__(self, seconds: float, max_steps: Optional[int]):
-        self.seconds, self.max_steps = seconds, max_steps
-        self.start = time.time()
+@dataclass
+class Recipe:
+    """Everything a run depends on besides the code: stored in checkpoints and provenance."""
 
-    def progress(self, step: int) -> float:
-        p = (time.time() - self.start) / max(self.seconds, 1e-9)
-        if self.max_steps is not None:
-            p = max(p, step / max(self.max_steps, 1))
-        return min(p, 1.0)
+    name: str = "cpu"
+    seed: int = 0
+    model: Dict[str, object] = field(default_factory=dict)   # ModelConfig overrides
+    budget_minutes: float = 0.0    # 0: the step counts below as they are; > 0: planned (above)
+    # autoencoder
+    vae_steps: int = 2500
+    vae_frames: int = 64           # frames a step, drawn from vae_frames // 8 rendered clips
+    vae_lr: float = 2e-3
+    vae_latent_noise: float = 0.1  # std of noise added to raw latents before decoding
+    vae_l2: float = 1e-4
+    # latent bank
+    bank_clips: int = 8192
+    # DiT
+    dit_steps: int = 9000
+    dit_batch: int = 32
+    dit_lr: float = 1e-3
+    dit_warmup: int = 100
+    weight_decay: float = 0.0
+    caption_dropout: float = 0.1
+    t_mean: float = 0.0            # logit-normal t: sigmoid(N(t_mean, t_std))
+    t_std: float = 1.0
+    reverse_clips: bool = True     # play half the clips backwards, direction word swapped
+    ema_decay: float = 0.998
+    grad_clip: float = 1.0
+    checkpoint_every_s: float = 120.0
 
-    def done(self, step: int) -> bool:
-        return self.progress(step) >= 1.0
+    def model_config(self) -> ModelConfig:
+        cfg = ModelConfig()
+        for key, value in self.model.items():
+            if key not in ModelConfig.__dataclass_fields__:
+                raise ValueError(f"unknown model setting '{key}'")
+            setattr(cfg, key, value)
+        return cfg
 
-    @property
-    def warmup(self) -> int:
-        # Short step-limited runs (smoke tests) would otherwise never leave the warmup.
-        if self.max_steps is None:
-            return WARMUP_STEPS
-        return max(1, min(WARMUP_STEPS, self.max_steps // 10))
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
 
-def lr_at(base: float, step: int, progress: float, warmup: int = WARMUP_STEPS) -> float:
-    """Linear warmup, then cosine decay over the budget (time or steps, whichever binds).
+RECIPES: Dict[str, Recipe] = {
+    # A CPU: the step counts are upper bounds; --budget-minutes (default 45) plans the run.
+    "cpu": Recipe(budget_minutes=45.0),
+    # One GPU: the same models, more steps and larger batches (minutes on an H100).
+    "gpu": Recipe(name="gpu", vae_steps=4000, bank_clips=32768, dit_steps=12000, dit_batch=128,
+                  dit_lr=1e-3, vae_frames=128),
+    # CI and tests: every code path, tiny budgets.
+    "smoke": Recipe(name="smoke", model={"dit_depth": 1, "text_layers": 1}, vae_steps=8,
+                    vae_frames=16, bank_clips=32, dit_steps=6, dit_batch=4, dit_warmup=2,
+                    checkpoint_every_s=1e9),
+}
 
-    Decaying by progress rather than by a fixed step count lets the same recipe run under a
-    time budget on any GPU; the final low-LR phase matters for the VAE's reconstruction MSE.
+
+def parse_value(text: str, like: object) -> object:
+    if isinstance(like, bool):
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"not a boolean: {text}")
+    if isinstance(like, int):
+        return int(text)
+    if isinstance(like, float):
+        return float(text)
+    return text
+
+
+def apply_settings(recipe: Recipe, settings: List[str]) -> Recipe:
+    """--set name=value for a Recipe field, or model.name=value for a ModelConfig field."""
+    recipe = dataclasses.replace(recipe, model=dict(recipe.model))
+    defaults = ModelConfig()
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects name=value, got '{item}'")
+        if key.startswith("model."):
+            name = key[len("model."):]
+            if name not in ModelConfig.__dataclass_fields__:
+                raise ValueError(f"unknown model setting '{name}'")
+            recipe.model[name] = parse_value(value, getattr(defaults, name))
+        elif key in Recipe.__dataclass_fields__ and key != "model":
+            setattr(recipe, key, parse_value(value, getattr(recipe, key)))
+        else:
+            raise ValueError(f"unknown recipe setting '{key}'")
+    return recipe
+
+
+# --------------------------------------------------------------------------------------------
+# Device and precision
+# --------------------------------------------------------------------------------------------
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def cpu_bf16_pays() -> bool:
+    """Whether bf16 matrix products beat fp32 here (by 1.5x or more).
+
+    CPUs with bf16 dot-product instructions (AVX512-BF16, AMX) run them 3-5x faster than fp32;
+    on the rest bf16 is emulated and slower. Measured, not guessed from flags.
     """
-    warm = min(1.0, (step + 1) / warmup)
+    a, b = torch.randn(1024, 512), torch.randn(512, 512)
+
+    def rate(dtype: torch.dtype) -> float:
+        x, y = a.to(dtype), b.to(dtype)
+        for _ in range(2):
+            x @ y
+        start = time.perf_counter()
+        for _ in range(10):
+            x @ y
+        return 10 / (time.perf_counter() - start)
+
+    return rate(torch.bfloat16) >= 1.5 * rate(torch.float32)
+
+
+def autocast(device: torch.device, bf16: bool):
+    if not bf16:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16)
+
+
+# --------------------------------------------------------------------------------------------
+# Schedules
+# --------------------------------------------------------------------------------------------
+
+def lr_at(base: float, step: int, total: int, warmup: int) -> float:
+    """Linear warmup, then cosine decay to 5% of the base rate at the last step."""
+    warm = min(1.0, (step + 1) / max(warmup, 1))
+    progress = min(1.0, step / max(total - 1, 1))
     return base * warm * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * progress)))
-
-
-def autocast(device: torch.device):
-    """bf16 autocast on CUDA; plain fp32 elsewhere (CPU autocast is slow on torch 1.13)."""
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 def set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
@@ -84,223 +197,606 @@ def set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
         group["lr"] = lr
 
 
-def make_logger(every: int) -> Callable[..., None]:
-    start = time.time()
-
-    def log(stage: str, step: int, values: Dict[str, float], force: bool = False) -> None:
-        if force or step % every == 0:
-            text = " ".join(f"{k} {v:.5g}" for k, v in values.items())
-            print(f"[{time.time() - start:7.1f}s] {stage} step {step}: {text}", flush=True)
-    return log
+def sample_t(n: int, gen: torch.Generator, mean: float, std: float,
+             device: torch.device) -> torch.Tensor:
+    """Logit-normal t in (0, 1); mean > 0 leans towards noise, where layout and motion form."""
+    return torch.sigmoid(mean + std * torch.randn(n, generator=gen, device=device))
 
 
 # --------------------------------------------------------------------------------------------
-# Stage 1: frame autoencoder
+# Stage 1: autoencoder
 # --------------------------------------------------------------------------------------------
 
-def vae_step(vae: FrameAutoencoder, clips: torch.Tensor, gen: torch.Generator,
-             device: torch.device) -> Dict[str, torch.Tensor]:
-    frames = clips.flatten(0, 1)
-    with autocast(device):
+def render_frames(n: int, gen: torch.Generator, device: torch.device) -> torch.Tensor:
+    """n frames [n, 3, 64, 64], 8 from each of n/8 rendered clips (more variety than whole
+    clips for the same rendering cost)."""
+    per_clip = min(8, n)
+    clips, _ = data.make_batch(max(1, n // per_clip), gen, device)
+    pick = torch.randint(0, data.FRAMES, (clips.shape[0], per_clip), generator=gen,
+                         device=device)
+    frames = torch.gather(clips, 1, pick[:, :, None, None, None].expand(
+        -1, -1, *clips.shape[2:]))
+    return frames.flatten(0, 1)
+
+
+def vae_loss(vae: FrameAutoencoder, frames: torch.Tensor, gen: torch.Generator,
+             recipe: Recipe, precision) -> Dict[str, torch.Tensor]:
+    """Reconstruction of every frame, half of them from noisy latents: noisy for robustness to
+    the DiT's errors, clean so that exact latents decode exactly (one decoder pass for both)."""
+    with precision():
         z = vae.encode_frames(frames)
-        noise = torch.randn(z.shape, generator=gen, device=device, dtype=z.dtype)
-        recon = vae.decode_frames(z + VAE_LATENT_NOISE * noise)
-        clean = vae.decode_frames(z)
-    mse = F.mse_loss(recon.float(), frames)
-    clean_mse = F.mse_loss(clean.float(), frames)
+        noise = torch.randn(z.shape, generator=gen, device=z.device, dtype=z.dtype)
+        noisy = (torch.arange(z.shape[0], device=z.device) % 2 == 1).view(-1, 1, 1, 1)
+        recon = vae.decode_frames(z + (recipe.vae_latent_noise * noise) * noisy)
+    err = (recon.float() - frames).pow(2).mean(dim=(1, 2, 3))
+    clean_mse, noisy_mse = err[0::2].mean(), err[1::2].mean()
     l2 = z.float().pow(2).mean()
-    # Train on both the noisy and the clean path: noisy for robustness, clean so the decoder
-    # is also exact on exact latents (the MSE we report and aim at ~3e-4).
-    loss = mse + clean_mse + VAE_L2_WEIGHT * l2
-    return {"loss": loss, "mse": clean_mse.detach(), "noisy_mse": mse.detach(), "z2": l2.detach()}
+    loss = clean_mse + noisy_mse + recipe.vae_l2 * l2
+    return {"loss": loss, "mse": clean_mse.detach(), "noisy_mse": noisy_mse.detach()}
 
 
-def train_vae(vae: FrameAutoencoder, device: torch.device, gen: torch.Generator, batch: int,
-              seconds: float, max_steps: Optional[int], lr: float = 1e-3,
-              log=None) -> List[float]:
-    log = log or make_logger(100)
-    opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
-    budget, step, history = Budget(seconds, max_steps), 0, []
-    vae.train()
-    while not budget.done(step):
-        set_lr(opt, lr_at(lr, step, budget.progress(step), budget.warmup))
-        clips, _ = make_batch(batch, gen, device)
-        out = vae_step(vae, clips, gen, device)
-        opt.zero_grad(set_to_none=True)
-        out["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
-        opt.step()
-        history.append(float(out["mse"]))
-        log("vae", step, {k: float(v) for k, v in out.items()})
-        step += 1
-    log("vae", step, {"mse": history[-1] if history else float("nan"), "steps": step}, force=True)
-    vae.eval()
-    return history
+# --------------------------------------------------------------------------------------------
+# Stage 2: latent bank
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class LatentBank:
+    latents: torch.Tensor     # [N, C, T, h, w] fp16, raw (unnormalised) encoder outputs
+    colour: torch.Tensor      # [N] int64 indices into data.COLOUR_NAMES
+    shape: torch.Tensor
+    direction: torch.Tensor
+    mean: torch.Tensor        # [C] per-channel statistics of the raw latents
+    std: torch.Tensor
+
+    def state(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 @torch.no_grad()
-def compute_latent_stats(vae: FrameAutoencoder, device: torch.device, gen: torch.Generator,
-                         batch: int, batches: int = 4) -> None:
-    """Per-channel mean/std of raw latents, stored in the VAE's buffers."""
+def build_bank(vae: FrameAutoencoder, n: int, gen: torch.Generator, device: torch.device,
+               precision, on_chunk: Callable[[int], None], chunk: int = 64) -> LatentBank:
     vae.eval()
-    zs = []
-    for _ in range(batches):
-        clips, _ = make_batch(batch, gen, device)
-        zs.append(vae.encode_frames(clips.flatten(0, 1)).float().transpose(0, 1).flatten(1))
-    z = torch.cat(zs, dim=1)
-    vae.latent_mean.copy_(z.mean(dim=1))
-    vae.latent_std.copy_(z.std(dim=1).clamp_min(1e-4))
+    parts, specs = [], []
+    for start in range(0, n, chunk):
+        size = min(chunk, n - start)
+        spec = data.sample_specs(size, gen, device)
+        with precision():
+            z = vae.encode_video_raw(data.render(spec))
+        parts.append(z.to(torch.float16).cpu())
+        specs.append(spec)
+        on_chunk(start + size)
+    latents = torch.cat(parts)
+    flat = latents.float().transpose(0, 1).flatten(1)           # [C, N*T*h*w]
+    cat = lambda name: torch.cat([getattr(s, name).cpu() for s in specs])  # noqa: E731
+    return LatentBank(latents, cat("colour"), cat("shape"), cat("direction"),
+                      flat.mean(dim=1), flat.std(dim=1).clamp_min(1e-4))
 
 
 # --------------------------------------------------------------------------------------------
-# Stage 2: DiT + text encoder (rectified flow)
+# Stage 3: DiT + text encoder
 # --------------------------------------------------------------------------------------------
 
-def sample_t(n: int, gen: torch.Generator, device: torch.device) -> torch.Tensor:
-    """Logit-normal t in (0, 1): concentrates training on mid-noise levels."""
-    return torch.sigmoid(torch.randn(n, generator=gen, device=device))
+# Index of the opposite direction, for clips played backwards.
+OPPOSITE = torch.tensor([data.DIRECTION_NAMES.index(o) for o in ("right", "left", "down", "up")])
 
 
-def dit_step(dit: VideoDiT, text: TextEncoder, vae: FrameAutoencoder, clips: torch.Tensor,
-             captions: List[str], gen: torch.Generator, device: torch.device) -> torch.Tensor:
-    with torch.no_grad():
-        x0 = vae.encode_video(clips).float()
-    ids = tokenize(captions).to(device)
-    keep = torch.rand(ids.shape[0], generator=gen, device=device) >= CAPTION_DROPOUT
-    ids = ids * keep[:, None].long()               # dropped caption = all padding
-    noise = torch.randn(x0.shape, generator=gen, device=device)
-    t = sample_t(x0.shape[0], gen, device)
+def caption_table() -> torch.Tensor:
+    """Token ids of every caption [colours, shapes, directions, L] (the data has no others)."""
+    table = torch.zeros(len(data.COLOUR_NAMES), len(data.SHAPES), len(data.DIRECTION_NAMES),
+                        data.MAX_TEXT_LEN, dtype=torch.long)
+    for c in range(table.shape[0]):
+        for s in range(table.shape[1]):
+            table[c, s] = data.tokenize([data.caption(c, s, d) for d in range(table.shape[2])])
+    assert data.DIRECTION_NAMES == ["left", "right", "up", "down"], "OPPOSITE assumes this"
+    return table
+
+
+def dit_batch(bank: LatentBank, captions: torch.Tensor, batch: int, gen: torch.Generator,
+              recipe: Recipe, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Normalised clean latents [B, C, T, h, w] and their (possibly dropped) caption ids."""
+    idx = torch.randint(0, bank.latents.shape[0], (batch,), generator=gen)
+    x0 = bank.latents[idx].float()
+    direction = bank.direction[idx]
+    if recipe.reverse_clips:
+        back = torch.rand(batch, generator=gen) < 0.5
+        x0 = torch.where(back.view(-1, 1, 1, 1, 1), x0.flip(2), x0)
+        direction = torch.where(back, OPPOSITE[direction], direction)
+    x0 = (x0 - bank.mean.view(1, -1, 1, 1, 1)) / bank.std.view(1, -1, 1, 1, 1)
+    ids = captions[bank.colour[idx], bank.shape[idx], direction]
+    keep = torch.rand(batch, generator=gen) >= recipe.caption_dropout
+    return x0.to(device), (ids * keep[:, None].long()).to(device)
+
+
+def dit_loss(dit: VideoDiT, text: TextEncoder, x0: torch.Tensor, ids: torch.Tensor,
+             gen: torch.Generator, recipe: Recipe, precision) -> torch.Tensor:
+    noise = torch.randn(x0.shape, generator=gen, device=x0.device)
+    t = sample_t(x0.shape[0], gen, recipe.t_mean, recipe.t_std, x0.device)
     tb = t.view(-1, 1, 1, 1, 1)
     x_t = (1.0 - tb) * x0 + tb * noise
-    with autocast(device):
+    with precision():
         emb, mask = text(ids)
         v = dit(x_t, t, emb, mask)
     return F.mse_loss(v.float(), noise - x0)
 
 
-def train_dit(dit: VideoDiT, text: TextEncoder, vae: FrameAutoencoder, device: torch.device,
-              gen: torch.Generator, batch: int, seconds: float, max_steps: Optional[int],
-              lr: float = 3e-4, log=None, checkpoint: Optional[Callable[[], None]] = None,
-              checkpoint_every_s: float = 600.0,
-              history: Optional[List[float]] = None) -> List[float]:
-    """Returns the per-step losses (appended to `history` if given, so checkpoints taken
-    mid-run can report progress)."""
-    log = log or make_logger(100)
+class Ema:
+    """Exponential moving average of parameters, with the usual warmup of the decay
+    (min(decay, (1 + n) / (10 + n))) so early weights do not linger."""
+
+    def __init__(self, modules: List[torch.nn.Module], decay: float):
+        self.decay, self.updates = decay, 0
+        self.shadow = [[p.detach().clone() for p in m.parameters()] for m in modules]
+
+    @torch.no_grad()
+    def update(self, modules: List[torch.nn.Module]) -> None:
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for shadow, m in zip(self.shadow, modules):
+            params = [p.detach() for p in m.parameters()]
+            if hasattr(torch, "_foreach_lerp_"):
+                torch._foreach_lerp_(shadow, params, 1.0 - d)
+            else:  # torch 1.13 (CI's smoke test)
+                for s_, p_ in zip(shadow, params):
+                    s_.lerp_(p_, 1.0 - d)
+
+    @torch.no_grad()
+    def copy_to(self, modules: List[torch.nn.Module]) -> None:
+        for shadow, m in zip(self.shadow, modules):
+            for s, p in zip(shadow, m.parameters()):
+                p.copy_(s)
+
+    def state(self) -> dict:
+        return {"decay": self.decay, "updates": self.updates, "shadow": self.shadow}
+
+    def load(self, state: dict) -> None:
+        self.decay, self.updates, self.shadow = state["decay"], state["updates"], state["shadow"]
+
+
+# --------------------------------------------------------------------------------------------
+# Budget: minutes -> step counts
+# --------------------------------------------------------------------------------------------
+
+def _seconds_per_call(fn: Callable[[], None], calls: int) -> float:
+    fn()                                            # warm up (allocations, kernels)
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
+
+
+def plan_budget(recipe: Recipe, device: torch.device, bf16: bool) -> Tuple[Recipe, str]:
+    """The recipe with step counts that fill recipe.budget_minutes here, and how they were
+    found. Timed on throwaway models and a generator of their own: the run's weights and
+    random streams are untouched, so the run is a pure function of the counts chosen."""
+    budget = recipe.budget_minutes * 60.0
+    cfg = recipe.model_config()
+    text, vae, dit = (m.to(device) for m in build_models(cfg))
+    gen = torch.Generator(device=device).manual_seed(987654321)
+    precision = lambda: autocast(device, bf16)  # noqa: E731
+
+    vae_opt = torch.optim.AdamW(vae.parameters(), lr=recipe.vae_lr)
+
+    def vae_step() -> None:
+        out = vae_loss(vae, render_frames(recipe.vae_frames, gen, device), gen, recipe, precision)
+        vae_opt.zero_grad(set_to_none=True)
+        out["loss"].backward()
+        vae_opt.step()
+
+    @torch.no_grad()
+    def bank_chunk() -> None:
+        with precision():
+            vae.encode_video_raw(data.render(data.sample_specs(64, gen, device)))
+
     params = list(dit.parameters()) + list(text.parameters())
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    budget, step = Budget(seconds, max_steps), 0
-    history = [] if history is None else history
-    last_save, ema = time.time(), None
-    dit.train(), text.train(), vae.eval()
-    while not budget.done(step):
-        set_lr(opt, lr_at(lr, step, budget.progress(step), budget.warmup))
-        clips, captions = make_batch(batch, gen, device)
-        loss = dit_step(dit, text, vae, clips, captions, gen, device)
-        opt.zero_grad(set_to_none=True)
+    dit_opt = torch.optim.AdamW(params, lr=recipe.dit_lr)
+    x0 = torch.randn(recipe.dit_batch, cfg.latent_channels, cfg.latent_frames, cfg.latent_size,
+                     cfg.latent_size, generator=gen, device=device)
+    ids = data.tokenize([data.caption(0, 0, 0)] * recipe.dit_batch).to(device)
+
+    def dit_step() -> None:
+        loss = dit_loss(dit, text, x0, ids, gen, recipe, precision)
+        dit_opt.zero_grad(set_to_none=True)
         loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        history.append(float(loss))
-        # The per-step loss is noisy (random t); an exponential average shows the trend.
-        ema = history[-1] if ema is None else 0.98 * ema + 0.02 * history[-1]
-        log("dit", step, {"loss": history[-1], "loss_ema": ema, "grad_norm": float(grad_norm),
-                          "lr": opt.param_groups[0]["lr"]})
-        step += 1
-        if checkpoint is not None and time.time() - last_save > checkpoint_every_s:
-            checkpoint()
+        dit_opt.step()
+
+    vae_s = _seconds_per_call(vae_step, 3)
+    clip_s = _seconds_per_call(bank_chunk, 1) / 64
+    dit_s = _seconds_per_call(dit_step, 3)
+    vae_steps = int(min(recipe.vae_steps, max(50, 0.12 * budget / vae_s)))
+    bank_clips = int(min(recipe.bank_clips, max(256, 0.08 * budget / clip_s // 64 * 64)))
+    rest = budget - vae_steps * vae_s - bank_clips * clip_s
+    # 5% for what the timing leaves out: EMA updates, drawing batches, checkpoints.
+    dit_steps = int(min(recipe.dit_steps, max(20, rest / (1.05 * dit_s))))
+    how = (f"{recipe.budget_minutes:g} minutes here: vae {vae_s:.3f} s/step, bank"
+           f" {clip_s * 1000:.1f} ms/clip, dit {dit_s:.3f} s/step ->"
+           f" vae_steps={vae_steps} bank_clips={bank_clips} dit_steps={dit_steps}")
+    return dataclasses.replace(recipe, vae_steps=vae_steps, bank_clips=bank_clips,
+                               dit_steps=dit_steps), how
+
+
+# --------------------------------------------------------------------------------------------
+# Progress
+# --------------------------------------------------------------------------------------------
+
+def clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class Progress:
+    """One line per stage, redrawn in place on a terminal; a line every `every_s` otherwise.
+
+    ETA: this stage's measured rate for its remaining steps, plus the later stages at their
+    expected cost relative to this one (from the recipe's step counts)."""
+
+    def __init__(self, out=sys.stderr, every_s: float = 30.0):
+        self.out, self.tty = out, out.isatty()
+        self.every_s = 1.0 if self.tty else every_s
+        self.last = 0.0
+
+    def update(self, stage: str, step: int, total: int, values: Dict[str, float],
+               elapsed: float, stage_elapsed: float, later_s: float, force: bool = False) -> None:
+        now = time.time()
+        if not force and now - self.last < self.every_s:
+            return
+        self.last = now
+        rate = stage_elapsed / max(step, 1)
+        remaining = rate * (total - step) + later_s
+        text = " ".join(f"{k} {v:.4g}" for k, v in values.items())
+        line = (f"[{stage:7s}] step {step:>6,}/{total:,}  {text}  elapsed {clock(elapsed)}"
+                f"  ETA {clock(remaining)}")
+        if self.tty:
+            self.out.write("\r\033[K" + line)
+            if force:
+                self.out.write("\n")
+        else:
+            self.out.write(line + "\n")
+        self.out.flush()
+
+    def say(self, text: str) -> None:
+        if self.tty:
+            self.out.write("\r\033[K")
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# The run: state, checkpoints, stages
+# --------------------------------------------------------------------------------------------
+
+def atomic_save(obj: object, path: str) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    torch.save(obj, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)   # a crash leaves the previous checkpoint, never half of one
+
+
+class Run:
+    """A training run in a work directory: builds or resumes its state and runs the stages."""
+
+    def __init__(self, recipe: Recipe, work: str, device: torch.device, bf16: bool,
+                 progress: Progress):
+        self.recipe, self.work, self.device, self.bf16 = recipe, work, device, bf16
+        self.progress = progress
+        self.cfg = recipe.model_config()
+        self.checkpoint_path = os.path.join(work, "checkpoint.pt")
+        self.bank_path = os.path.join(work, "latents.pt")
+        torch.manual_seed(recipe.seed)
+        self.text, self.vae, self.dit = (m.to(device) for m in build_models(self.cfg))
+        self.gen = torch.Generator(device=device).manual_seed(recipe.seed)
+        self.cpu_gen = torch.Generator().manual_seed(recipe.seed + 1)   # bank sampling
+        self.vae_opt = torch.optim.AdamW(self.vae.parameters(), lr=recipe.vae_lr,
+                                         weight_decay=0.0)
+        self.dit_params = list(self.dit.parameters()) + list(self.text.parameters())
+        self.dit_opt = torch.optim.AdamW(self.dit_params, lr=recipe.dit_lr,
+                                         weight_decay=recipe.weight_decay)
+        self.ema = Ema([self.dit, self.text], recipe.ema_decay)
+        self.stage, self.step = "vae", 0
+        self.elapsed: Dict[str, float] = {s: 0.0 for s in STAGES}
+        self.summary: Dict[str, dict] = {}
+        self.bank: Optional[LatentBank] = None
+        self.loss_ema: Optional[float] = None
+
+    def precision(self):
+        return autocast(self.device, self.bf16)
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def state(self) -> dict:
+        return {"recipe": self.recipe.to_dict(), "config": self.cfg.to_dict(),
+                "bf16": self.bf16, "stage": self.stage, "step": self.step,
+                "elapsed": self.elapsed, "summary": self.summary, "loss_ema": self.loss_ema,
+                "text_encoder": self.text.state_dict(), "vae": self.vae.state_dict(),
+                "dit": self.dit.state_dict(), "vae_opt": self.vae_opt.state_dict(),
+                "dit_opt": self.dit_opt.state_dict(), "ema": self.ema.state(),
+                "gen": self.gen.get_state(), "cpu_gen": self.cpu_gen.get_state()}
+
+    def save(self) -> None:
+        atomic_save(self.state(), self.checkpoint_path)
+
+    def resume(self) -> bool:
+        if not os.path.exists(self.checkpoint_path):
+            return False
+        state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)
+        if state["recipe"] != self.recipe.to_dict():
+            raise SystemExit(
+                f"{self.checkpoint_path} belongs to another recipe; use another --work "
+                f"directory or --fresh to start over")
+        self.bf16 = state["bf16"]       # a resumed run keeps the precision it started with
+        self.text.load_state_dict(state["text_encoder"])
+        self.vae.load_state_dict(state["vae"])
+        self.dit.load_state_dict(state["dit"])
+        self.vae_opt.load_state_dict(state["vae_opt"])
+        self.dit_opt.load_state_dict(state["dit_opt"])
+        self.ema.load(state["ema"])
+        self.gen.set_state(state["gen"])
+        self.cpu_gen.set_state(state["cpu_gen"])
+        self.stage, self.step = state["stage"], state["step"]
+        self.elapsed, self.summary = state["elapsed"], state["summary"]
+        self.loss_ema = state["loss_ema"]
+        if self.stage in ("dit", "done"):
+            self.bank = LatentBank(**torch.load(self.bank_path, map_location="cpu"))
+        return True
+
+    # -- progress --------------------------------------------------------------------------
+
+    def later_seconds(self, stage: str) -> float:
+        """Expected cost of the stages after `stage`, from the rates seen so far (or guesses
+        relative to the VAE's rate before they have run)."""
+        r = self.recipe
+        vae_rate = self.elapsed["vae"] / max(self.step if self.stage == "vae" else r.vae_steps, 1)
+        bank_s = vae_rate * r.bank_clips / 20.0          # measured: ~20 clips a VAE step's time
+        dit_s = vae_rate * 3.0 * r.dit_steps * r.dit_batch / 32.0
+        if stage == "vae":
+            return bank_s + dit_s
+        if stage == "latents":
+            return dit_s
+        return 0.0
+
+    def report(self, stage: str, step: int, total: int, values: Dict[str, float],
+               start: float, force: bool = False) -> None:
+        self.elapsed[stage] = start + (time.time() - self.t0)
+        self.progress.update(stage, step, total, values, sum(self.elapsed.values()),
+                             self.elapsed[stage], self.later_seconds(stage), force)
+
+    # -- stages ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        last_save = time.time()
+        while self.stage != "done":
+            stage, start = self.stage, self.elapsed[self.stage]
+            self.t0 = time.time()
+            if stage == "vae":
+                finished = self.run_vae(start, lambda: time.time() - last_save)
+            elif stage == "latents":
+                finished = self.run_latents(start)
+            else:
+                finished = self.run_dit(start, lambda: time.time() - last_save)
+            self.elapsed[stage] = start + (time.time() - self.t0)
+            if finished:
+                self.stage = STAGES[STAGES.index(stage) + 1]
+                self.step = 0
+            self.save()
             last_save = time.time()
-    log("dit", step, {"loss_ema": ema if ema is not None else float("nan"), "steps": step},
-        force=True)
-    dit.eval(), text.eval()
-    return history
+
+    def run_vae(self, start: float, since_save: Callable[[], float]) -> bool:
+        r = self.recipe
+        self.vae.train()
+        while self.step < r.vae_steps:
+            set_lr(self.vae_opt, lr_at(r.vae_lr, self.step, r.vae_steps, 100))
+            frames = render_frames(r.vae_frames, self.gen, self.device)
+            out = vae_loss(self.vae, frames, self.gen, r, self.precision)
+            self.vae_opt.zero_grad(set_to_none=True)
+            out["loss"].backward()
+            torch.nn.utils.clip_grad_norm_(self.vae.parameters(), r.grad_clip)
+            self.vae_opt.step()
+            self.step += 1
+            values = {"mse": float(out["mse"]), "noisy_mse": float(out["noisy_mse"])}
+            done = self.step == r.vae_steps
+            self.report("vae", self.step, r.vae_steps, values, start, force=done)
+            if done:
+                self.summary["vae"] = {"steps": self.step, **values}
+            elif since_save() > r.checkpoint_every_s:
+                return False
+        self.vae.eval()
+        return True
+
+    def run_latents(self, start: float) -> bool:
+        r = self.recipe
+        report = lambda n: self.report("latents", n, r.bank_clips, {}, start,  # noqa: E731
+                                       force=n == r.bank_clips)
+        self.bank = build_bank(self.vae, r.bank_clips, self.gen, self.device, self.precision,
+                               report)
+        atomic_save(self.bank.state(), self.bank_path)
+        self.vae.latent_mean.copy_(self.bank.mean)
+        self.vae.latent_std.copy_(self.bank.std)
+        self.summary["latents"] = {"clips": r.bank_clips, "mean": self.bank.mean.tolist(),
+                                   "std": self.bank.std.tolist()}
+        return True
+
+    def run_dit(self, start: float, since_save: Callable[[], float]) -> bool:
+        r = self.recipe
+        captions = caption_table()
+        self.dit.train(), self.text.train()
+        while self.step < r.dit_steps:
+            set_lr(self.dit_opt, lr_at(r.dit_lr, self.step, r.dit_steps, r.dit_warmup))
+            x0, ids = dit_batch(self.bank, captions, r.dit_batch, self.cpu_gen, r, self.device)
+            loss = dit_loss(self.dit, self.text, x0, ids, self.gen, r, self.precision)
+            self.dit_opt.zero_grad(set_to_none=True)
+            loss.backward()
+            grad = torch.nn.utils.clip_grad_norm_(self.dit_params, r.grad_clip)
+            self.dit_opt.step()
+            self.ema.update([self.dit, self.text])
+            self.step += 1
+            value = loss.item()
+            # The per-step loss is noisy (random t); an exponential average shows the trend.
+            self.loss_ema = value if self.loss_ema is None else 0.99 * self.loss_ema + 0.01 * value
+            values = {"loss": self.loss_ema, "grad": float(grad)}
+            done = self.step == r.dit_steps
+            self.report("dit", self.step, r.dit_steps, values, start, force=done)
+            if done:
+                self.summary["dit"] = {"steps": self.step, "loss_ema": self.loss_ema}
+            elif since_save() > r.checkpoint_every_s:
+                return False
+        self.dit.eval(), self.text.eval()
+        return True
+
+    def trained_models(self) -> Tuple[TextEncoder, FrameAutoencoder, VideoDiT]:
+        """The models to export: the EMA weights of the DiT and text encoder."""
+        text, vae, dit = build_models(self.cfg)
+        text.load_state_dict(self.text.state_dict())
+        vae.load_state_dict(self.vae.state_dict())
+        dit.load_state_dict(self.dit.state_dict())
+        self.ema.copy_to([dit, text])
+        return text.eval(), vae.eval(), dit.eval()
 
 
 # --------------------------------------------------------------------------------------------
-# Checkpoints
+# Provenance and export
 # --------------------------------------------------------------------------------------------
 
-def save_checkpoint(path: str, cfg: ModelConfig, text: TextEncoder, vae: FrameAutoencoder,
-                    dit: VideoDiT, extra: Optional[dict] = None) -> None:
-    """Plain dicts of tensors and primitives only, so torch.load(weights_only=True) works."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    state = {"config": cfg.to_dict(),
-             "text_encoder": text.state_dict(), "vae": vae.state_dict(), "dit": dit.state_dict(),
-             "latent_mean": vae.latent_mean.detach().cpu(),
-             "latent_std": vae.latent_std.detach().cpu(),
-             "extra": extra or {}}
-    tmp = path + ".tmp"
-    torch.save(state, tmp)
-    os.replace(tmp, path)   # never leave a half-written checkpoint behind
+def source_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "-C", HERE, "rev-parse", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--", HERE],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return commit + (" (training sources modified)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
-def load_checkpoint(path: str):
-    state = torch.load(path, map_location="cpu")
-    cfg = ModelConfig.from_dict(state["config"])
-    text, vae, dit = build_models(cfg)
-    text.load_state_dict(state["text_encoder"])
-    vae.load_state_dict(state["vae"])
-    dit.load_state_dict(state["dit"])
-    return cfg, text.eval(), vae.eval(), dit.eval()
+def provenance(run: Run) -> Dict[str, str]:
+    r = run.recipe
+    return {"framecast.weights": f"trained ({r.name} recipe, seed {r.seed})",
+            "framecast.recipe": repr(sorted(r.to_dict().items())),
+            "framecast.seed": str(r.seed),
+            "framecast.steps": f"vae {r.vae_steps}, dit {r.dit_steps} x {r.dit_batch} clips",
+            "framecast.wall_time": " ".join(f"{s} {clock(run.elapsed[s])}" for s in STAGES[:3]),
+            "framecast.training_device": (f"{run.device.type} ({platform.processor() or 'cpu'},"
+                                          f" {torch.get_num_threads()} threads)"
+                                          if run.device.type == "cpu" else
+                                          torch.cuda.get_device_name(run.device))
+                                         + (", bf16 autocast" if run.bf16 else ", fp32"),
+            "framecast.torch": torch.__version__,
+            "framecast.source_commit": source_commit(),
+            "framecast.final": repr(run.summary)}
 
 
-# --------------------------------------------------------------------------------------------
+def load_trained(path: str):
+    """A finished run's checkpoint -> (cfg, text, vae, dit, provenance) with the EMA weights."""
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    if state["stage"] != "done":
+        raise SystemExit(f"{path}: the run stopped at {state['stage']} step {state['step']};"
+                         f" finish it first (train.py resumes it)")
+    run = Run(Recipe(**state["recipe"]), os.path.dirname(os.path.abspath(path)),
+              torch.device("cpu"), state["bf16"], Progress())
+    run.resume()
+    return (run.cfg, *run.trained_models(), provenance(run))
+
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description="Train the Framecast reference models.")
-    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--vae-seconds", type=float, default=120.0)
-    ap.add_argument("--dit-seconds", type=float, default=1500.0)
-    ap.add_argument("--vae-steps", type=int, default=None, help="optional step limit")
-    ap.add_argument("--dit-steps", type=int, default=None, help="optional step limit")
-    ap.add_argument("--batch-vae", type=int, default=32, help="clips (16 frames each) per step")
-    ap.add_argument("--batch-dit", type=int, default=64)
-    ap.add_argument("--vae-lr", type=float, default=1e-3)
-    ap.add_argument("--dit-lr", type=float, default=3e-4)
-    ap.add_argument("--dit-depth", type=int, default=None, help="override (smoke tests)")
-    ap.add_argument("--text-layers", type=int, default=None, help="override (smoke tests)")
-    ap.add_argument("--log-every", type=int, default=100)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                  "checkpoints", "framecast.pt"))
-    ap.add_argument("--seed", type=int, default=0)
+    ap = argparse.ArgumentParser(description="Train the Framecast reference models from scratch.")
+    ap.add_argument("--recipe", choices=sorted(RECIPES), default=None,
+                    help="default: gpu when CUDA is present, else cpu")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a recipe setting (model.NAME for the architecture)")
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--budget-minutes", type=float, default=None,
+                    help="training time to plan the step counts for (cpu recipe: 45; 0 keeps"
+                         " the recipe's step counts)")
+    ap.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    ap.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    ap.add_argument("--work", default=None,
+                    help="work directory: checkpoint and latent bank (resumed when present)")
+    ap.add_argument("--fresh", action="store_true", help="discard the work directory's state")
+    ap.add_argument("--out", default=os.path.dirname(HERE),
+                    help="model repository to export into (default: triton-models/)")
+    ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--no-eval", action="store_true", help="skip eval.py after the export")
     return ap.parse_args(argv)
+
+
+def default_work_dir(recipe: Recipe) -> str:
+    base = os.environ.get("FRAMECAST_HOME") or os.path.join(
+        os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"), "framecast")
+    budget = f"-{recipe.budget_minutes:g}min" if recipe.budget_minutes > 0 else ""
+    return os.path.join(base, "training", f"{recipe.name}-seed{recipe.seed}{budget}")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    device = torch.device(args.device)
-    torch.manual_seed(args.seed)
+    device = pick_device(args.device)
+    recipe = RECIPES[args.recipe or ("gpu" if device.type == "cuda" else "cpu")]
+    if args.seed is not None:
+        recipe = dataclasses.replace(recipe, seed=args.seed)
+    try:
+        recipe = apply_settings(recipe, args.set)
+    except ValueError as e:
+        print(f"train.py: {e}", file=sys.stderr)
+        return 2
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    gen = torch.Generator(device=device).manual_seed(args.seed)
+    bf16 = (args.precision == "bf16" or
+            (args.precision == "auto" and (device.type == "cuda" or cpu_bf16_pays())))
+    if args.budget_minutes is not None:
+        recipe = dataclasses.replace(recipe, budget_minutes=args.budget_minutes)
+    work = args.work or default_work_dir(recipe)
+    os.makedirs(work, exist_ok=True)
+    if args.fresh:
+        for name in ("checkpoint.pt", "latents.pt"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(work, name))
 
-    cfg = ModelConfig()
-    if args.dit_depth is not None:
-        cfg.dit_depth = args.dit_depth
-    if args.text_layers is not None:
-        cfg.text_layers = args.text_layers
-    text, vae, dit = (m.to(device) for m in build_models(cfg))
-    print(f"parameters: text_encoder {count_parameters(text):,}  vae {count_parameters(vae):,}"
-          f" (decoder {count_parameters(vae.decoder):,})  dit {count_parameters(dit):,}",
-          flush=True)
-    log = make_logger(args.log_every)
-
-    vae_hist = train_vae(vae, device, gen, args.batch_vae, args.vae_seconds, args.vae_steps,
-                         args.vae_lr, log)
-    compute_latent_stats(vae, device, gen, args.batch_vae)
-    print(f"latent mean {vae.latent_mean.tolist()} std {vae.latent_std.tolist()}", flush=True)
-
-    def extra() -> dict:
-        return {"seed": args.seed, "vae_steps": len(vae_hist),
-                "vae_final_mse": vae_hist[-1] if vae_hist else None,
-                "dit_steps": len(dit_hist), "dit_final_loss": dit_hist[-1] if dit_hist else None}
-
-    dit_hist: List[float] = []
-    save = lambda: save_checkpoint(args.out, cfg, text, vae, dit, extra())  # noqa: E731
-    train_dit(dit, text, vae, device, gen, args.batch_dit, args.dit_seconds, args.dit_steps,
-              args.dit_lr, log, checkpoint=save, history=dit_hist)
-    save()
-    print(f"saved {args.out}", flush=True)
+    progress = Progress()
+    checkpoint = os.path.join(work, "checkpoint.pt")
+    if os.path.exists(checkpoint):
+        # A run resumes with the recipe and step counts it started with, whatever is asked now.
+        stored = torch.load(checkpoint, map_location="cpu", weights_only=False)["recipe"]
+        if stored != recipe.to_dict():
+            progress.say(f"{checkpoint} holds a run of other settings (or a planned budget);"
+                         f" resuming it as it was (--fresh starts over)")
+        recipe = Recipe(**stored)
+    elif recipe.budget_minutes > 0:
+        recipe, how = plan_budget(recipe, device, bf16)
+        progress.say(f"budget: {how}")
+    run = Run(recipe, work, device, bf16, progress)
+    resumed = run.resume()
+    progress.say(
+        f"recipe {recipe.name} (seed {recipe.seed}) on {device.type}"
+        f" ({torch.get_num_threads()} threads, {'bf16 autocast' if run.bf16 else 'fp32'});"
+        f" work directory {work}"
+        + (f"; resuming at {run.stage} step {run.step}" if resumed else ""))
+    progress.say(f"parameters: text_encoder {count_parameters(run.text):,}, vae encoder "
+                 f"{count_parameters(run.vae.encoder):,} decoder "
+                 f"{count_parameters(run.vae.decoder):,}, dit {count_parameters(run.dit):,};"
+                 f" {run.cfg.tokens} DiT tokens")
+    try:
+        run.run()
+    except KeyboardInterrupt:
+        run.save()
+        progress.say(f"\ninterrupted: saved {run.stage} step {run.step} to {run.checkpoint_path};"
+                     f" the same command resumes")
+        return 130
+    progress.say("stages: " + ", ".join(f"{s} {clock(run.elapsed[s])}" for s in STAGES[:3])
+                 + f"; total {clock(sum(run.elapsed.values()))}")
+    progress.say(f"final: {run.summary}")
+    if args.no_export:
+        return 0
+    from export import export_all  # noqa: E402  (needs onnx; training alone does not)
+    text, vae, dit = run.trained_models()
+    paths = export_all(run.cfg, text, vae, dit, args.out, provenance(run))
+    total = sum(os.path.getsize(p) for p in paths.values())
+    progress.say(f"exported {total / 1e6:.2f} MB into {args.out}")
+    if not args.no_eval:
+        import eval as evaluation  # noqa: E402
+        progress.say(f"eval: the 28 prompts through the exported models (eval.json and"
+                     f" eval.png in {work})")
+        return evaluation.main(["--models", args.out, "--cpu",
+                                "--json", os.path.join(work, "eval.json"),
+                                "--sheet", os.path.join(work, "eval.png")])
     return 0
 
 

@@ -78,7 +78,7 @@ class ReferenceModelsTest {
     for (int i = 0; i < 32; i++) {
       ModelInferResponse response = concurrent.get(i).get(120, TimeUnit.SECONDS);
       assertThat(outputTensor(response, "text_embeddings").getShapeList())
-          .containsExactly(1L, 64L, 256L);
+          .containsExactly(1L, 64L, 128L);
       // Merged into batches by the dynamic batcher, yet bit-identical to the request alone.
       assertThat(response.getRawOutputContentsList())
           .isEqualTo(serial.get(i).getRawOutputContentsList());
@@ -100,9 +100,9 @@ class ReferenceModelsTest {
             .addInputs(input("latents", "FP32", 1, 4, 16, 16, 16))
             .addInputs(input("timestep", "FP32", 1, 1))
             .addInputs(input("next_timestep", "FP32", 1, 1))
-            .addInputs(input("text_embeddings", "FP32", 1, 64, 256))
+            .addInputs(input("text_embeddings", "FP32", 1, 64, 128))
             .addInputs(input("attention_mask", "FP32", 1, 64))
-            .addInputs(input("negative_text_embeddings", "FP32", 1, 64, 256))
+            .addInputs(input("negative_text_embeddings", "FP32", 1, 64, 128))
             .addInputs(input("negative_attention_mask", "FP32", 1, 64))
             .addInputs(input("guidance_scale", "FP32", 1, 1))
             .addRawInputContents(floats(latents))

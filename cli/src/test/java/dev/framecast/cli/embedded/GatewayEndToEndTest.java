@@ -1,7 +1,6 @@
 package dev.framecast.cli.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.cli.CliException;
@@ -30,19 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
  * (FRAMECAST_CI set) a missing jar fails the build instead of passing silently.
  */
 class GatewayEndToEndTest {
-  private static final Path ROOT =
-      Path.of(System.getProperty("framecast.root", "..")).toAbsolutePath().normalize();
-  private static final Path JAR = ROOT.resolve("gateway/target/quarkus-app/quarkus-run.jar");
-
   @TempDir Path dir;
 
   @BeforeAll
   static void needsTheGateway() {
-    if (System.getenv("FRAMECAST_CI") == null) {
-      assumeTrue(Files.isRegularFile(JAR), JAR + " is not built (./mvnw -pl gateway -am install)");
-    } else {
-      assertThat(JAR).as("the gateway must be built before cli in CI").isRegularFile();
-    }
+    BuiltGateway.require();
   }
 
   @Test
@@ -56,7 +47,10 @@ class GatewayEndToEndTest {
             false);
     EmbeddedGateway.Options options =
         new EmbeddedGateway.Options(
-            JAR, ROOT.resolve("triton-models"), false, EmbeddedGateway.DEFAULT_READY_TIMEOUT);
+            BuiltGateway.JAR,
+            BuiltGateway.ROOT.resolve("triton-models"),
+            false,
+            EmbeddedGateway.DEFAULT_READY_TIMEOUT);
     Path clip = dir.resolve("clip.mp4");
     try (EmbeddedGateway gateway = EmbeddedGateway.start(options, terminal.err());
         FramecastClient client =

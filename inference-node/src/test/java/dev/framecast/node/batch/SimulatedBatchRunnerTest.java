@@ -137,8 +137,8 @@ class SimulatedBatchRunnerTest {
     assertThat(outputs)
         .extracting(OutputTensor::name)
         .containsExactly("text_embeddings", "attention_mask");
-    assertThat(outputs.get(0).shape()).containsExactly(3, 64, 256);
-    assertThat(outputs.get(0).data().size()).isEqualTo(3 * 64 * 256 * 4);
+    assertThat(outputs.get(0).shape()).containsExactly(3, 64, 128);
+    assertThat(outputs.get(0).data().size()).isEqualTo(3 * 64 * 128 * 4);
     assertThat(outputs.get(1).shape()).containsExactly(3, 64);
     assertThat(outputs.get(1).data().size()).isEqualTo(3 * 64 * 4);
     outputs.forEach(o -> assertThat(allZero(o.data())).as(o.name()).isTrue());

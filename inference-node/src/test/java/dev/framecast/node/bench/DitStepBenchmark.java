@@ -52,9 +52,9 @@ public class DitStepBenchmark {
     put("latents", random, batch, 4, 16, 16, 16);
     put("timestep", random, batch, 1);
     put("next_timestep", random, batch, 1);
-    put("text_embeddings", random, batch, 64, 256);
+    put("text_embeddings", random, batch, 64, 128);
     put("attention_mask", random, batch, 64);
-    put("negative_text_embeddings", random, batch, 64, 256);
+    put("negative_text_embeddings", random, batch, 64, 128);
     put("negative_attention_mask", random, batch, 64);
     put("guidance_scale", random, batch, 1);
   }

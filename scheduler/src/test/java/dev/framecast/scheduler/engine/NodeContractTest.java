@@ -57,7 +57,7 @@ class NodeContractTest {
   private static String narrowEmbeddings(String config) {
     String changed =
         config.replaceFirst(
-            "(name: \"text_embeddings\"\\s*data_type: TYPE_FP32\\s*dims: \\[ 64, )(\\d+)", "$1128");
+            "(name: \"text_embeddings\"\\s*data_type: TYPE_FP32\\s*dims: \\[ 64, )(\\d+)", "$196");
     assertThat(changed).isNotEqualTo(config);
     return changed;
   }
@@ -94,8 +94,8 @@ class NodeContractTest {
           .containsExactly(
               java.util.Map.entry(
                   "node-0",
-                  "model 'text_encoder' output 'text_embeddings' has dims [-1,64,128],"
-                      + " expected [-1,64,256]"));
+                  "model 'text_encoder' output 'text_embeddings' has dims [-1,64,96],"
+                      + " expected [-1,64,128]"));
     }
   }
 

@@ -158,7 +158,8 @@ class SchedulerServiceTest {
                 .setSteps(2)
                 .build());
     assertThat(job.getRequest().getModel()).isEqualTo("reference");
-    assertThat(job.getRequest().getGuidanceScale()).isEqualTo(4.0f);
+    // The DiT config's default_guidance_scale.
+    assertThat(job.getRequest().getGuidanceScale()).isEqualTo(8.0f);
     assertThat(job.getRequest().hasSeed()).isTrue();
     assertThat(job.getTotalSteps()).isEqualTo(2);
 
