@@ -18,6 +18,12 @@ final class BuiltGateway {
 
   private BuiltGateway() {}
 
+  /** How demo starts it: the repository's models, quiet, the default ready timeout. */
+  static EmbeddedGateway.Options options() {
+    return new EmbeddedGateway.Options(
+        JAR, ROOT.resolve("triton-models"), false, EmbeddedGateway.DEFAULT_READY_TIMEOUT);
+  }
+
   static void require() {
     if (System.getenv("FRAMECAST_CI") == null) {
       assumeTrue(Files.isRegularFile(JAR), JAR + " is not built (./mvnw -pl gateway -am install)");

@@ -45,12 +45,7 @@ class GatewayEndToEndTest {
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8),
             false);
-    EmbeddedGateway.Options options =
-        new EmbeddedGateway.Options(
-            BuiltGateway.JAR,
-            BuiltGateway.ROOT.resolve("triton-models"),
-            false,
-            EmbeddedGateway.DEFAULT_READY_TIMEOUT);
+    EmbeddedGateway.Options options = BuiltGateway.options();
     Path clip = dir.resolve("clip.mp4");
     try (EmbeddedGateway gateway = EmbeddedGateway.start(options, terminal.err());
         FramecastClient client =

@@ -37,12 +37,7 @@ class TrainedWeightsTest {
         .extracting(EvalPrompt::colour)
         .containsExactlyInAnyOrder("red", "green", "blue", "yellow");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    EmbeddedGateway.Options options =
-        new EmbeddedGateway.Options(
-            BuiltGateway.JAR,
-            BuiltGateway.ROOT.resolve("triton-models"),
-            false,
-            EmbeddedGateway.DEFAULT_READY_TIMEOUT);
+    EmbeddedGateway.Options options = BuiltGateway.options();
     try (EmbeddedGateway gateway =
             EmbeddedGateway.start(options, new PrintStream(err, true, StandardCharsets.UTF_8));
         FramecastClient client =
