@@ -223,6 +223,9 @@ def export_all(cfg: ModelConfig, text: TextEncoder, vae: FrameAutoencoder, dit: 
 
     `provenance` becomes ONNX metadata properties (framecast.weights at least: where the weights
     came from); framecast.config is added here."""
+    if cfg.label_cond:
+        raise ValueError("a label_cond DiT (a research diagnostic) reads labels, not text:"
+                         " it cannot serve the platform's contract; train without it to export")
     for m in (text, vae, dit):
         m.float().cpu().eval()
         round_weights_to_fp16(m)

@@ -27,6 +27,8 @@ import torch.nn.functional as F
 # empty negative prompt is all padding) then softmaxes to a uniform distribution instead of
 # NaN, and -1e4 is still representable in fp16/bf16 under autocast.
 MASK_NEG = -1e4
+# label_cond's "no label" index (7 colours x 4 directions come first).
+LABEL_NONE = 28
 
 
 @dataclass
@@ -50,8 +52,14 @@ class ModelConfig:
     mlp_ratio: int = 4
     mix_ffn: bool = True           # depthwise 3x3x3 convolution over the token grid in each MLP
     pooled_text: bool = True       # masked mean of the text added to the adaLN conditioning
+    pool_queries: int = 0          # > 0: pool the text by attention with this many learned
+                                   # queries (concatenated, projected) instead of the mean
     caption_tokens: bool = True    # ... and to every DiT token
     learned_pos: bool = True       # a learned residual (started at 0) on the fixed 3-D sincos
+    # Research diagnostic, never exported: the clip's colour and direction as a learned
+    # embedding added to the adaLN condition (index colour * 4 + direction, LABEL_NONE for a
+    # dropped caption), bypassing the text encoder.
+    label_cond: bool = False
     frame_size: int = 64           # pixels; the autoencoder compresses 4x spatially
     vae_channels: int = 64
     vae_blocks: int = 2            # residual blocks in the decoder
@@ -140,6 +148,46 @@ class Mlp(nn.Sequential):
         super().__init__(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
 
 
+class _DepthwiseConv3dCpu(torch.autograd.Function):
+    """3x3x3 depthwise convolution (padding 1) for CPU training, in fp32, channels-last.
+
+    PyTorch's own CPU path for this layer took ~50 ms of a ~450 ms training step per block
+    (the input gradient of a contiguous NCDHW tensor alone ~40 ms); here the forward pass and
+    the input gradient run as channels-last convolutions (~1 ms each) and only the weight
+    gradient goes through convolution_backward (~17 ms). Same arithmetic, same parameters
+    (an nn.Conv3d's weight and bias), same results up to float rounding (smoke_test.py checks
+    the values and both gradients against nn.Conv3d). Runs under autocast in fp32: the layer is
+    memory-bound, so bf16 saves nothing here and would cost precision.
+    """
+
+    @staticmethod
+    def forward(ctx, h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        with torch.autocast("cpu", enabled=False):
+            h = h.float().contiguous(memory_format=torch.channels_last_3d)
+            ctx.save_for_backward(h, weight)
+            return F.conv3d(h, weight.float(), bias.float(), padding=1, groups=weight.shape[0])
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        h, weight = ctx.saved_tensors
+        channels = weight.shape[0]
+        grad = grad.float().contiguous(memory_format=torch.channels_last_3d)
+        grad_h = grad_w = grad_b = None
+        with torch.autocast("cpu", enabled=False):
+            if ctx.needs_input_grad[0]:
+                # The transposed convolution of a 3x3x3 stride-1 kernel with padding 1 is the
+                # same convolution with the kernel flipped in all three axes.
+                grad_h = F.conv3d(grad, weight.float().flip(2, 3, 4), None, padding=1,
+                                  groups=channels)
+            if ctx.needs_input_grad[1]:
+                grad_w = torch.ops.aten.convolution_backward(
+                    grad, h, weight.float(), None, [1, 1, 1], [1, 1, 1], [1, 1, 1], False,
+                    [0, 0, 0], channels, [False, True, False])[1].to(weight.dtype)
+            if ctx.needs_input_grad[2]:
+                grad_b = grad.sum((0, 2, 3, 4))
+        return grad_h, grad_w, grad_b
+
+
 class MixFfn(nn.Module):
     """fc1 -> depthwise 3x3x3 convolution over the (t, h, w) token grid -> GELU -> fc2.
 
@@ -158,7 +206,12 @@ class MixFfn(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, n, _ = x.shape
         h = self.fc1(x).transpose(1, 2).reshape(b, -1, *self.grid)
-        h = self.conv(h).flatten(2).transpose(1, 2)
+        if (h.device.type == "cpu" and torch.is_grad_enabled() and self.conv.weight.requires_grad
+                and not torch.jit.is_tracing()):
+            h = _DepthwiseConv3dCpu.apply(h, self.conv.weight, self.conv.bias)
+        else:   # inference and ONNX export: the plain layer (same weights)
+            h = self.conv(h)
+        h = h.flatten(2).transpose(1, 2)
         return self.fc2(F.gelu(h))
 
 
@@ -357,6 +410,28 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (x * mask[..., None]).sum(dim=1) / mask.sum(dim=1, keepdim=True).clamp_min(1.0)
 
 
+class AttentionPool(nn.Module):
+    """[B, L, D] text, [B, L] mask -> [B, D]: `queries` learned queries attend over the text
+    (one head each, keys are the LayerNorm'd embeddings), their results are concatenated and
+    projected back to D. Unlike the mean, each query can pick out one word ("right", "blue")
+    however many bytes the rest of the caption has. An all-padding caption (the empty prompt)
+    gives zeros, as the mean does."""
+
+    def __init__(self, dim: int, queries: int):
+        super().__init__()
+        self.queries = nn.Parameter(torch.randn(queries, dim) * dim ** -0.5)
+        self.norm = nn.LayerNorm(dim)
+        self.proj = nn.Linear(queries * dim, dim)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        keys = self.norm(x)
+        scores = (torch.einsum("qd,bld->bql", self.queries, keys)
+                  + ((1.0 - mask) * MASK_NEG)[:, None, :])
+        pooled = torch.einsum("bql,bld->bqd", scores.softmax(dim=-1), x)
+        present = (mask.sum(dim=1) > 0).to(x.dtype)[:, None]
+        return self.proj(pooled.flatten(1)) * present
+
+
 class DiTBlock(nn.Module):
     """Self-attention, cross-attention to text, MLP; adaLN-Zero modulation from the condition."""
 
@@ -420,6 +495,8 @@ class VideoDiT(nn.Module):
         self.text_pool = (nn.Sequential(nn.Linear(cfg.text_dim, d), nn.SiLU(), nn.Linear(d, d))
                           if cfg.pooled_text else None)
         self.caption_tokens = nn.Linear(cfg.text_dim, d) if cfg.caption_tokens else None
+        self.labels = nn.Embedding(LABEL_NONE + 1, d) if cfg.label_cond else None
+        self.pool = AttentionPool(cfg.text_dim, cfg.pool_queries) if cfg.pool_queries else None
         grid = self.grid if cfg.mix_ffn else None
         self.blocks = nn.ModuleList(
             DiTBlock(d, cfg.dit_heads, cfg.mlp_ratio, cfg.text_dim, grid)
@@ -466,17 +543,23 @@ class VideoDiT(nn.Module):
         return x.reshape(x.shape[0], c, t * pt, h * p, w * p)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, context: torch.Tensor,
-                context_mask: torch.Tensor) -> torch.Tensor:
-        """x [B,C,T,H,W], t [B] in [0,1] (1 = noise), context [B,L,D], mask [B,L] -> v."""
+                context_mask: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """x [B,C,T,H,W], t [B] in [0,1] (1 = noise), context [B,L,D], mask [B,L] -> v.
+        labels [B] (label_cond only)."""
         tokens = self.patch_embed(self.patchify(x)) + self.pos_fixed
         if self.pos_learned is not None:
             tokens = tokens + self.pos_learned
         cond = self.t_embed(t)
-        pooled = masked_mean(context, context_mask)
+        pooled = (self.pool(context, context_mask) if self.pool is not None
+                  else masked_mean(context, context_mask))
         if self.text_pool is not None:
             cond = cond + self.text_pool(pooled)
         if self.caption_tokens is not None:
             tokens = tokens + self.caption_tokens(pooled)[:, None]
+        if self.labels is not None:
+            if labels is None:
+                raise ValueError("a label_cond DiT needs labels")
+            cond = cond + self.labels(labels)
         cond = F.silu(cond)
         ctx_mask = additive_mask(context_mask)
         for blk in self.blocks:

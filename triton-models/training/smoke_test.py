@@ -21,12 +21,14 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import onnx
 import torch
+import torch.nn.functional as F
 from onnx import TensorProto
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 from eval import score_clips  # noqa: E402
 from export import GuidedEulerStep, export_all  # noqa: E402
+from model import MixFfn  # noqa: E402
 from train import (RECIPES, STAGES, Progress, Run, caption_table, dit_batch,  # noqa: E402
                    dit_loss, render_frames, vae_loss)
 
@@ -167,8 +169,9 @@ class SmokeTraining:
 
     def probe_loss(self) -> float:
         """DiT loss on one fixed batch with fixed noise and t: comparable across steps."""
-        x0, ids = dit_batch(self.run.bank, caption_table(), 4, torch.Generator().manual_seed(123),
-                            self.run.recipe, torch.device("cpu"))
+        x0, ids, _ = dit_batch(self.run.bank, caption_table(), 4,
+                               torch.Generator().manual_seed(123), self.run.recipe,
+                               torch.device("cpu"))
         with torch.no_grad():
             loss = dit_loss(self.dit.eval(), self.text.eval(), x0, ids,
                             torch.Generator().manual_seed(321), self.run.recipe,
@@ -181,6 +184,9 @@ class SmokeTraining:
         after = self.probe_loss()
         expect(np.isfinite(after), "non-finite DiT loss")
         expect(after < before, f"DiT probe loss did not decrease ({before:.4f} -> {after:.4f})")
+        evals = self.run.summary.get("evals", [])
+        expect([e["step"] for e in evals] == [3, 6] and all(e["total"] == 4 for e in evals),
+               f"quick evals at steps 3 and 6 of 4 prompts each, got {evals}")
         self.text, self.vae, self.dit = self.run.trained_models()
         return f"probe loss {before:.4f} -> {after:.4f} over {self.run.recipe.dit_steps} steps"
 
@@ -221,6 +227,38 @@ class SmokeTraining:
         expect(torch.allclose(v[1:], v_u, atol=1e-5), "guidance 0 must give the unconditional v")
         expect(float(v.abs().mean()) > 1e-3, "velocity is trivially zero")
         return f"|v| mean {float(v.abs().mean()):.3f}"
+
+
+def check_depthwise_conv() -> str:
+    """The CPU training path of MixFfn's depthwise convolution (a custom autograd function)
+    against nn.Conv3d: values and all three gradients, in fp32 and under bf16 autocast."""
+    g = torch.Generator().manual_seed(3)
+    mix = MixFfn(8, 16, (4, 2, 2))
+    with torch.no_grad():
+        for prm in mix.parameters():
+            prm.copy_(torch.randn(prm.shape, generator=g) * 0.5)
+    x = torch.randn(3, 16, 8, generator=g)
+    probe = torch.randn(3, 16, 8, generator=g)
+    worst = 0.0
+    for bf16 in (False, True):
+        results = []
+        for fast in (True, False):
+            xx = x.clone().requires_grad_(True)
+            mix.zero_grad()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                if fast:
+                    y = mix(xx)
+                else:   # the plain layer, as inference and export run it
+                    h = mix.fc1(xx).transpose(1, 2).reshape(3, -1, *mix.grid)
+                    y = mix.fc2(F.gelu(mix.conv(h).flatten(2).transpose(1, 2)))
+            (y.float() * probe).sum().backward()
+            results.append([y.float(), xx.grad, mix.conv.weight.grad, mix.conv.bias.grad])
+        tol = 5e-2 if bf16 else 1e-4
+        for name, a, b in zip(("output", "input grad", "weight grad", "bias grad"), *results):
+            err = float((a - b).abs().max() / b.abs().max().clamp_min(1e-6))
+            worst = max(worst, err) if not bf16 else worst
+            expect(err < tol, f"{'bf16' if bf16 else 'fp32'} {name}: relative error {err:.2e}")
+    return f"fp32 max relative error {worst:.1e}"
 
 
 def dims_of(value_info) -> list:
@@ -297,6 +335,7 @@ def main() -> int:
     checks = Checks()
     checks.run("data and tokenizer", check_data)
     checks.run("scorer on 28 ground-truth clips", check_scorer)
+    checks.run("depthwise convolution: CPU training path = nn.Conv3d", check_depthwise_conv)
     with tempfile.TemporaryDirectory(prefix="framecast-smoke-") as work:
         training = SmokeTraining(work)
         checks.run("autoencoder steps and latent bank", training.vae_steps)

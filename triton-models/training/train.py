@@ -45,8 +45,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
-from model import (FrameAutoencoder, ModelConfig, TextEncoder, VideoDiT,  # noqa: E402
-                   build_models, count_parameters)
+from model import (LABEL_NONE, FrameAutoencoder, ModelConfig, TextEncoder,  # noqa: E402
+                   VideoDiT, build_models, count_parameters)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAGES = ("vae", "latents", "dit", "done")
@@ -85,6 +85,14 @@ class Recipe:
     ema_decay: float = 0.998
     grad_clip: float = 1.0
     checkpoint_every_s: float = 120.0
+    # A quick look while training (0: never): every eval_every DiT steps, the EMA weights
+    # sample eval_prompts of the 28 evaluation prompts (eval_steps Euler steps, guidance
+    # eval_guidance, in torch) and eval.py's scorer counts colour and direction. It draws from
+    # generators of its own: the run's weights do not depend on it.
+    eval_every: int = 0
+    eval_prompts: int = 28
+    eval_steps: int = 16
+    eval_guidance: float = 6.0
 
     def model_config(self) -> ModelConfig:
         cfg = ModelConfig()
@@ -100,14 +108,14 @@ class Recipe:
 
 RECIPES: Dict[str, Recipe] = {
     # A CPU: the step counts are upper bounds; --budget-minutes (default 45) plans the run.
-    "cpu": Recipe(budget_minutes=45.0),
+    "cpu": Recipe(budget_minutes=45.0, eval_every=500),
     # One GPU: the same models, more steps and larger batches (minutes on an H100).
     "gpu": Recipe(name="gpu", vae_steps=4000, bank_clips=32768, dit_steps=12000, dit_batch=128,
                   dit_lr=1e-3, vae_frames=128),
     # CI and tests: every code path, tiny budgets.
     "smoke": Recipe(name="smoke", model={"dit_depth": 1, "text_layers": 1}, vae_steps=8,
                     vae_frames=16, bank_clips=32, dit_steps=6, dit_batch=4, dit_warmup=2,
-                    checkpoint_every_s=1e9),
+                    checkpoint_every_s=1e9, eval_every=3, eval_prompts=4, eval_steps=2),
 }
 
 
@@ -288,8 +296,10 @@ def caption_table() -> torch.Tensor:
 
 
 def dit_batch(bank: LatentBank, captions: torch.Tensor, batch: int, gen: torch.Generator,
-              recipe: Recipe, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Normalised clean latents [B, C, T, h, w] and their (possibly dropped) caption ids."""
+              recipe: Recipe, device: torch.device
+              ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Normalised clean latents [B, C, T, h, w], their (possibly dropped) caption ids, and the
+    same as labels (colour * 4 + direction, LABEL_NONE when dropped; label_cond only)."""
     idx = torch.randint(0, bank.latents.shape[0], (batch,), generator=gen)
     x0 = bank.latents[idx].float()
     direction = bank.direction[idx]
@@ -300,18 +310,21 @@ def dit_batch(bank: LatentBank, captions: torch.Tensor, batch: int, gen: torch.G
     x0 = (x0 - bank.mean.view(1, -1, 1, 1, 1)) / bank.std.view(1, -1, 1, 1, 1)
     ids = captions[bank.colour[idx], bank.shape[idx], direction]
     keep = torch.rand(batch, generator=gen) >= recipe.caption_dropout
-    return x0.to(device), (ids * keep[:, None].long()).to(device)
+    labels = torch.where(keep, bank.colour[idx] * len(data.DIRECTION_NAMES) + direction,
+                         torch.full_like(direction, LABEL_NONE))
+    return x0.to(device), (ids * keep[:, None].long()).to(device), labels.to(device)
 
 
 def dit_loss(dit: VideoDiT, text: TextEncoder, x0: torch.Tensor, ids: torch.Tensor,
-             gen: torch.Generator, recipe: Recipe, precision) -> torch.Tensor:
+             gen: torch.Generator, recipe: Recipe, precision,
+             labels: Optional[torch.Tensor] = None) -> torch.Tensor:
     noise = torch.randn(x0.shape, generator=gen, device=x0.device)
     t = sample_t(x0.shape[0], gen, recipe.t_mean, recipe.t_std, x0.device)
     tb = t.view(-1, 1, 1, 1, 1)
     x_t = (1.0 - tb) * x0 + tb * noise
     with precision():
         emb, mask = text(ids)
-        v = dit(x_t, t, emb, mask)
+        v = dit(x_t, t, emb, mask, labels)
     return F.mse_loss(v.float(), noise - x0)
 
 
@@ -346,6 +359,36 @@ class Ema:
 
     def load(self, state: dict) -> None:
         self.decay, self.updates, self.shadow = state["decay"], state["updates"], state["shadow"]
+
+
+@torch.no_grad()
+def sample_and_score(text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT, cfg: ModelConfig,
+                     prompts: int, steps: int, guidance: float) -> dict:
+    """The first `prompts` evaluation prompts sampled in torch (fp32, on the CPU) the way the
+    platform samples (guided Euler steps on t = 1 - i/steps, an empty negative prompt), scored
+    by eval.py: {"colour": n, "direction": n, "total": n}."""
+    import eval as evaluation  # noqa: E402  (numpy)
+    chosen = data.eval_prompts()[:prompts]
+    text, vae, dit = text.float().cpu(), vae.float().cpu(), dit.float().cpu()
+    emb, mask = text(data.tokenize([p.prompt for p in chosen] + [""] * len(chosen)))
+    labels = None
+    if cfg.label_cond:
+        labels = torch.tensor(
+            [data.COLOUR_NAMES.index(p.colour) * len(data.DIRECTION_NAMES)
+             + data.DIRECTION_NAMES.index(p.direction) for p in chosen]
+            + [LABEL_NONE] * len(chosen))
+    x = torch.stack([torch.randn((cfg.latent_channels, cfg.latent_frames, cfg.latent_size,
+                                  cfg.latent_size), generator=torch.Generator().manual_seed(p.seed))
+                     for p in chosen])
+    for i in range(steps):
+        t, t_next = 1.0 - i / steps, 1.0 - (i + 1) / steps
+        v_cond, v_uncond = dit(torch.cat([x, x]), torch.full((2 * len(chosen),), t), emb, mask,
+                               labels).chunk(2)
+        x = x + (t_next - t) * (v_uncond + guidance * (v_cond - v_uncond))
+    clips = vae.decode_video(x).clamp(0.0, 1.0).numpy()        # [B, F, 3, H, W]
+    report = evaluation.score_clips(list(clips), chosen)
+    return {"colour": report["colour_correct"], "direction": report["direction_correct"],
+            "total": report["total"]}
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,9 +431,11 @@ def plan_budget(recipe: Recipe, device: torch.device, bf16: bool) -> Tuple[Recip
     x0 = torch.randn(recipe.dit_batch, cfg.latent_channels, cfg.latent_frames, cfg.latent_size,
                      cfg.latent_size, generator=gen, device=device)
     ids = data.tokenize([data.caption(0, 0, 0)] * recipe.dit_batch).to(device)
+    labels = torch.zeros(recipe.dit_batch, dtype=torch.long, device=device) \
+        if cfg.label_cond else None
 
     def dit_step() -> None:
-        loss = dit_loss(dit, text, x0, ids, gen, recipe, precision)
+        loss = dit_loss(dit, text, x0, ids, gen, recipe, precision, labels)
         dit_opt.zero_grad(set_to_none=True)
         loss.backward()
         dit_opt.step()
@@ -617,8 +662,10 @@ class Run:
         self.dit.train(), self.text.train()
         while self.step < r.dit_steps:
             set_lr(self.dit_opt, lr_at(r.dit_lr, self.step, r.dit_steps, r.dit_warmup))
-            x0, ids = dit_batch(self.bank, captions, r.dit_batch, self.cpu_gen, r, self.device)
-            loss = dit_loss(self.dit, self.text, x0, ids, self.gen, r, self.precision)
+            x0, ids, labels = dit_batch(self.bank, captions, r.dit_batch, self.cpu_gen, r,
+                                        self.device)
+            loss = dit_loss(self.dit, self.text, x0, ids, self.gen, r, self.precision,
+                            labels if self.cfg.label_cond else None)
             self.dit_opt.zero_grad(set_to_none=True)
             loss.backward()
             grad = torch.nn.utils.clip_grad_norm_(self.dit_params, r.grad_clip)
@@ -631,12 +678,30 @@ class Run:
             values = {"loss": self.loss_ema, "grad": float(grad)}
             done = self.step == r.dit_steps
             self.report("dit", self.step, r.dit_steps, values, start, force=done)
+            if r.eval_every and (self.step % r.eval_every == 0 or done):
+                self.quick_eval()
             if done:
                 self.summary["dit"] = {"steps": self.step, "loss_ema": self.loss_ema}
             elif since_save() > r.checkpoint_every_s:
                 return False
         self.dit.eval(), self.text.eval()
         return True
+
+    def quick_eval(self) -> None:
+        """Score the EMA weights now (Recipe.eval_every); logged and kept in the summary."""
+        r = self.recipe
+        start = time.time()
+        with torch.random.fork_rng(devices=[]):     # building models draws initial weights
+            text, vae, dit = self.trained_models()
+            found = sample_and_score(text, vae, dit, self.cfg, r.eval_prompts, r.eval_steps,
+                                     r.eval_guidance)
+        self.dit.train(), self.text.train()
+        found.update(step=self.step, loss=round(self.loss_ema, 4))
+        self.summary.setdefault("evals", []).append(found)
+        self.progress.say(
+            f"[eval   ] step {self.step:>6,}: colour {found['colour']}/{found['total']},"
+            f" direction {found['direction']}/{found['total']} (EMA weights, {r.eval_steps}"
+            f" steps, guidance {r.eval_guidance:g}; {time.time() - start:.0f} s)")
 
     def trained_models(self) -> Tuple[TextEncoder, FrameAutoencoder, VideoDiT]:
         """The models to export: the EMA weights of the DiT and text encoder."""
