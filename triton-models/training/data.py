@@ -159,6 +159,19 @@ def make_batch(n: int, g: torch.Generator,
 
 
 # --------------------------------------------------------------------------------------------
+# Sampling schedule
+# --------------------------------------------------------------------------------------------
+
+def timestep(i: int, steps: int, shift: float = 1.0) -> float:
+    """t of step i (0..steps) of a sampler: u = 1 - i/steps, t = shift*u / (1 + (shift-1)*u).
+
+    shift 1 is the linear schedule; shift > 1 spends more of the steps at high noise, where the
+    layout and the motion of a clip are decided (SD3's timestep shift)."""
+    u = 1.0 - i / steps
+    return shift * u / (1.0 + (shift - 1.0) * u)
+
+
+# --------------------------------------------------------------------------------------------
 # Evaluation prompts
 # --------------------------------------------------------------------------------------------
 

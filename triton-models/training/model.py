@@ -52,7 +52,7 @@ class ModelConfig:
     mlp_ratio: int = 4
     mix_ffn: bool = True           # depthwise 3x3x3 convolution over the token grid in each MLP
     pooled_text: bool = True       # masked mean of the text added to the adaLN conditioning
-    pool_queries: int = 0          # > 0: pool the text by attention with this many learned
+    pool_queries: int = 4          # > 0: pool the text by attention with this many learned
                                    # queries (concatenated, projected) instead of the mean
     caption_tokens: bool = True    # ... and to every DiT token
     learned_pos: bool = True       # a learned residual (started at 0) on the fixed 3-D sincos

@@ -79,7 +79,7 @@ class Recipe:
     dit_warmup: int = 100
     weight_decay: float = 0.0
     caption_dropout: float = 0.1
-    t_mean: float = 0.0            # logit-normal t: sigmoid(N(t_mean, t_std))
+    t_mean: float = 1.4            # logit-normal t: sigmoid(N(t_mean, t_std)); see README "Motion"
     t_std: float = 1.0
     reverse_clips: bool = True     # play half the clips backwards, direction word swapped
     ema_decay: float = 0.998
@@ -363,10 +363,12 @@ class Ema:
 
 @torch.no_grad()
 def sample_and_score(text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT, cfg: ModelConfig,
-                     prompts: int, steps: int, guidance: float) -> dict:
+                     prompts: int, steps: int, guidance: float,
+                     sheet: Optional[str] = None, shift: float = 1.0) -> dict:
     """The first `prompts` evaluation prompts sampled in torch (fp32, on the CPU) the way the
     platform samples (guided Euler steps on t = 1 - i/steps, an empty negative prompt), scored
-    by eval.py: {"colour": n, "direction": n, "total": n}."""
+    by eval.py: {"colour": n, "direction": n, "moving": n, "total": n}; "moving" counts the
+    clips whose shape moved measurably in any direction. `sheet`: a contact sheet PNG."""
     import eval as evaluation  # noqa: E402  (numpy)
     chosen = data.eval_prompts()[:prompts]
     text, vae, dit = text.float().cpu(), vae.float().cpu(), dit.float().cpu()
@@ -381,13 +383,17 @@ def sample_and_score(text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT, cf
                                   cfg.latent_size), generator=torch.Generator().manual_seed(p.seed))
                      for p in chosen])
     for i in range(steps):
-        t, t_next = 1.0 - i / steps, 1.0 - (i + 1) / steps
+        t, t_next = data.timestep(i, steps, shift), data.timestep(i + 1, steps, shift)
         v_cond, v_uncond = dit(torch.cat([x, x]), torch.full((2 * len(chosen),), t), emb, mask,
                                labels).chunk(2)
         x = x + (t_next - t) * (v_uncond + guidance * (v_cond - v_uncond))
     clips = vae.decode_video(x).clamp(0.0, 1.0).numpy()        # [B, F, 3, H, W]
     report = evaluation.score_clips(list(clips), chosen)
+    if sheet:
+        u8 = (clips.transpose(0, 1, 3, 4, 2) * 255.0).round().astype("uint8")
+        evaluation.write_png(sheet, evaluation.contact_sheet(u8))
     return {"colour": report["colour_correct"], "direction": report["direction_correct"],
+            "moving": sum(r["direction"] is not None for r in report["results"]),
             "total": report["total"]}
 
 
@@ -694,14 +700,43 @@ class Run:
         with torch.random.fork_rng(devices=[]):     # building models draws initial weights
             text, vae, dit = self.trained_models()
             found = sample_and_score(text, vae, dit, self.cfg, r.eval_prompts, r.eval_steps,
-                                     r.eval_guidance)
+                                     r.eval_guidance, os.path.join(self.work, "quick-eval.png"))
         self.dit.train(), self.text.train()
         found.update(step=self.step, loss=round(self.loss_ema, 4))
         self.summary.setdefault("evals", []).append(found)
         self.progress.say(
             f"[eval   ] step {self.step:>6,}: colour {found['colour']}/{found['total']},"
-            f" direction {found['direction']}/{found['total']} (EMA weights, {r.eval_steps}"
+            f" direction {found['direction']}/{found['total']} (moving"
+            f" {found['moving']}/{found['total']}; EMA weights, {r.eval_steps}"
             f" steps, guidance {r.eval_guidance:g}; {time.time() - start:.0f} s)")
+
+    def start_from_latents(self, other_work: str) -> str:
+        """A fresh run that skips stages 1-2: the autoencoder and latent bank of the run in
+        `other_work` (research: DiT variants compared on the very same latents). The DiT
+        stage's random streams start from this run's seed, not where the other run's were."""
+        state = torch.load(os.path.join(other_work, "checkpoint.pt"), map_location="cpu",
+                           weights_only=False)
+        if state["stage"] not in ("dit", "done"):
+            raise SystemExit(f"{other_work}: its latent bank is not built yet")
+        vae_keys = ("latent_channels", "latent_frames", "latent_size", "frame_size",
+                    "vae_channels", "vae_blocks")
+        theirs = ModelConfig.from_dict(state["config"])
+        for key in vae_keys:
+            if getattr(theirs, key) != getattr(self.cfg, key):
+                raise SystemExit(f"{other_work}: its autoencoder has {key} {getattr(theirs, key)},"
+                                 f" this run's {getattr(self.cfg, key)}")
+        self.vae.load_state_dict(state["vae"])
+        self.vae.eval()
+        self.bank = LatentBank(**torch.load(os.path.join(other_work, "latents.pt"),
+                                            map_location="cpu"))
+        atomic_save(self.bank.state(), self.bank_path)
+        for stage in ("vae", "latents"):
+            self.summary[stage] = state["summary"][stage]
+            self.elapsed[stage] = state["elapsed"][stage]
+        self.summary["latents_from"] = other_work
+        self.stage, self.step = "dit", 0
+        self.save()
+        return (f"autoencoder and {self.bank.latents.shape[0]:,} latents from {other_work}")
 
     def trained_models(self) -> Tuple[TextEncoder, FrameAutoencoder, VideoDiT]:
         """The models to export: the EMA weights of the DiT and text encoder."""
@@ -774,6 +809,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     ap.add_argument("--fresh", action="store_true", help="discard the work directory's state")
     ap.add_argument("--out", default=os.path.dirname(HERE),
                     help="model repository to export into (default: triton-models/)")
+    ap.add_argument("--latents-from", default=None, metavar="WORK_DIR",
+                    help="research: start at the DiT stage with the autoencoder and latent bank"
+                         " of another run's work directory (its step counts for them are kept)")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--no-eval", action="store_true", help="skip eval.py after the export")
     return ap.parse_args(argv)
@@ -820,11 +858,21 @@ def main(argv: Optional[List[str]] = None) -> int:
             progress.say(f"{checkpoint} holds a run of other settings (or a planned budget);"
                          f" resuming it as it was (--fresh starts over)")
         recipe = Recipe(**stored)
+    elif args.latents_from:
+        # The stages taken from the other run count as that run ran them.
+        theirs = torch.load(os.path.join(args.latents_from, "checkpoint.pt"), map_location="cpu",
+                            weights_only=False)["recipe"]
+        recipe = dataclasses.replace(
+            recipe, budget_minutes=0.0,
+            **{k: theirs[k] for k in ("vae_steps", "vae_frames", "vae_lr", "vae_latent_noise",
+                                       "vae_l2", "bank_clips")})
     elif recipe.budget_minutes > 0:
         recipe, how = plan_budget(recipe, device, bf16)
         progress.say(f"budget: {how}")
     run = Run(recipe, work, device, bf16, progress)
     resumed = run.resume()
+    if not resumed and args.latents_from:
+        progress.say(run.start_from_latents(args.latents_from))
     progress.say(
         f"recipe {recipe.name} (seed {recipe.seed}) on {device.type}"
         f" ({torch.get_num_threads()} threads, {'bf16 autocast' if run.bf16 else 'fp32'});"
