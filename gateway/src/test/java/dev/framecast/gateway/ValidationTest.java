@@ -69,6 +69,9 @@ class ValidationTest extends GrpcTestBase {
     assertThat(violations(valid().setGuidanceScale(25f).build())).containsExactly("guidance_scale");
     assertThat(violations(valid().setModel("sora-9").build())).containsExactly("model");
     assertThat(violations(valid().setPreviewEvery(3).build())).containsExactly("preview_every");
+    // uint32 fields: a client's -1 is 4294967295 on the wire (and a negative int in Java).
+    assertThat(violations(valid().setPreviewEvery(-1).build())).containsExactly("preview_every");
+    assertThat(violations(valid().setSteps(-1).build())).containsExactly("steps");
     assertThat(violations(valid().setIdempotencyKey("k".repeat(129)).build()))
         .containsExactly("idempotency_key");
     // Several at once are reported together.
@@ -105,6 +108,15 @@ class ValidationTest extends GrpcTestBase {
                         client
                             .tenant("acme")
                             .listJobs(ListJobsRequest.newBuilder().setPageSize(501).build()))
+                .getStatus()
+                .getCode())
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(
+            failure(
+                    () ->
+                        client
+                            .tenant("acme")
+                            .listJobs(ListJobsRequest.newBuilder().setPageSize(-1).build()))
                 .getStatus()
                 .getCode())
         .isEqualTo(Status.Code.INVALID_ARGUMENT);

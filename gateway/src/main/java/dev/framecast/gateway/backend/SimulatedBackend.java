@@ -163,14 +163,18 @@ public final class SimulatedBackend implements Backend {
     if (request.getPrompt().isBlank()) {
       violations.add(new InvalidRequestException.FieldViolation("prompt", "prompt is required"));
     }
-    int steps = request.getSteps() == 0 ? settings.defaultSteps() : request.getSteps();
+    // uint32 fields: a client's -1 arrives as 4294967295, a negative int here.
+    long steps =
+        request.getSteps() == 0
+            ? settings.defaultSteps()
+            : Integer.toUnsignedLong(request.getSteps());
     if (steps > settings.maxSteps()) {
       violations.add(
           new InvalidRequestException.FieldViolation(
               "steps",
               "steps must be at most framecast.simulated.max-steps=" + settings.maxSteps()));
     }
-    if (request.getPreviewEvery() > steps) {
+    if (Integer.toUnsignedLong(request.getPreviewEvery()) > steps) {
       violations.add(
           new InvalidRequestException.FieldViolation(
               "preview_every", "preview_every must be at most the job's steps (" + steps + ")"));
@@ -178,7 +182,7 @@ public final class SimulatedBackend implements Backend {
     if (!violations.isEmpty()) {
       throw new InvalidRequestException(violations);
     }
-    GenerateRequest.Builder admitted = request.toBuilder().setSteps(steps);
+    GenerateRequest.Builder admitted = request.toBuilder().setSteps((int) steps);
     if (admitted.getModel().isEmpty()) {
       admitted.setModel(MODEL);
     }

@@ -112,9 +112,14 @@ final class SimulatedBackendJobs {
 
   /** Newest first; the page token is the last job's id, as with the scheduler. */
   ListJobsResponse list(Caller caller, ListJobsRequest request, int clipBytes) {
-    if (request.getPageSize() > MAX_PAGE) {
+    // uint32 on the wire: a client's -1 arrives as 4294967295, a negative int here.
+    if (Integer.toUnsignedLong(request.getPageSize()) > MAX_PAGE) {
       throw Status.INVALID_ARGUMENT
-          .withDescription("page_size must be at most " + MAX_PAGE)
+          .withDescription(
+              "page_size must be at most "
+                  + MAX_PAGE
+                  + ", got "
+                  + Integer.toUnsignedString(request.getPageSize()))
           .asRuntimeException();
     }
     int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();

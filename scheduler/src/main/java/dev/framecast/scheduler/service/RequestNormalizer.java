@@ -54,7 +54,12 @@ public final class RequestNormalizer {
         request.getNegativePrompt(),
         pipeline.maxTextLength(),
         false);
-    int steps = request.getSteps() == 0 ? pipeline.defaultSteps() : request.getSteps();
+    // steps and preview_every are uint32 on the wire: a client's -1 arrives as 4294967295, which
+    // Java reads as a negative int; compare them unsigned.
+    long steps =
+        request.getSteps() == 0
+            ? pipeline.defaultSteps()
+            : Integer.toUnsignedLong(request.getSteps());
     if (steps < pipeline.minSteps() || steps > pipeline.maxSteps()) {
       violations.add(
           new FieldViolation(
@@ -64,7 +69,7 @@ public final class RequestNormalizer {
                   + " and "
                   + pipeline.maxSteps()
                   + ", got "
-                  + request.getSteps()));
+                  + Integer.toUnsignedString(request.getSteps())));
     }
     float guidance =
         request.hasGuidanceScale() ? request.getGuidanceScale() : pipeline.defaultGuidance();
@@ -82,14 +87,14 @@ public final class RequestNormalizer {
                   + ", got "
                   + guidance));
     }
-    if (request.getPreviewEvery() > steps) {
+    if (Integer.toUnsignedLong(request.getPreviewEvery()) > steps) {
       violations.add(
           new FieldViolation(
               "preview_every",
               "preview_every must be at most the step count ("
                   + steps
                   + "), got "
-                  + request.getPreviewEvery()));
+                  + Integer.toUnsignedString(request.getPreviewEvery())));
     }
     if (request.getPriority() == Priority.UNRECOGNIZED) {
       violations.add(
@@ -106,7 +111,7 @@ public final class RequestNormalizer {
     }
     return request.toBuilder()
         .setModel(model)
-        .setSteps(steps)
+        .setSteps((int) steps)
         .setGuidanceScale(guidance)
         .setSeed(request.hasSeed() ? request.getSeed() : seeds.getAsLong() & Long.MAX_VALUE)
         .setPriority(

@@ -202,9 +202,14 @@ public final class SchedulerCore {
    */
   public ListJobsResponse list(Caller caller, ListJobsRequest request) {
     policy(caller.tenant());
-    if (request.getPageSize() > MAX_PAGE) {
+    // uint32 on the wire: a client's -1 arrives as 4294967295, a negative int here.
+    if (Integer.toUnsignedLong(request.getPageSize()) > MAX_PAGE) {
       throw Status.INVALID_ARGUMENT
-          .withDescription("page_size must be at most " + MAX_PAGE)
+          .withDescription(
+              "page_size must be at most "
+                  + MAX_PAGE
+                  + ", got "
+                  + Integer.toUnsignedString(request.getPageSize()))
           .asRuntimeException();
     }
     int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
