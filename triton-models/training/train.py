@@ -82,6 +82,7 @@ class Recipe:
     t_mean: float = 1.4            # logit-normal t: sigmoid(N(t_mean, t_std)); see README "Motion"
     t_std: float = 1.0
     reverse_clips: bool = True     # play half the clips backwards, direction word swapped
+    freeze_text: bool = False      # research: the text encoder stays at its seeded initial weights
     ema_decay: float = 0.998
     grad_clip: float = 1.0
     checkpoint_every_s: float = 120.0
@@ -535,7 +536,11 @@ class Run:
         self.cpu_gen = torch.Generator().manual_seed(recipe.seed + 1)   # bank sampling
         self.vae_opt = torch.optim.AdamW(self.vae.parameters(), lr=recipe.vae_lr,
                                          weight_decay=0.0)
-        self.dit_params = list(self.dit.parameters()) + list(self.text.parameters())
+        self.dit_params = list(self.dit.parameters())
+        if recipe.freeze_text:
+            self.text.requires_grad_(False)
+        else:
+            self.dit_params += list(self.text.parameters())
         self.dit_opt = torch.optim.AdamW(self.dit_params, lr=recipe.dit_lr,
                                          weight_decay=recipe.weight_decay)
         self.ema = Ema([self.dit, self.text], recipe.ema_decay)
@@ -544,6 +549,9 @@ class Run:
         self.summary: Dict[str, dict] = {}
         self.bank: Optional[LatentBank] = None
         self.loss_ema: Optional[float] = None
+        # The sources this process trains with (read now: they may change while it runs); a
+        # resumed run lists each process's.
+        self.sources: List[str] = [source_commit()]
 
     def precision(self):
         return autocast(self.device, self.bf16)
@@ -554,6 +562,7 @@ class Run:
         return {"recipe": self.recipe.to_dict(), "config": self.cfg.to_dict(),
                 "bf16": self.bf16, "stage": self.stage, "step": self.step,
                 "elapsed": self.elapsed, "summary": self.summary, "loss_ema": self.loss_ema,
+                "sources": self.sources,
                 "text_encoder": self.text.state_dict(), "vae": self.vae.state_dict(),
                 "dit": self.dit.state_dict(), "vae_opt": self.vae_opt.state_dict(),
                 "dit_opt": self.dit_opt.state_dict(), "ema": self.ema.state(),
@@ -582,6 +591,10 @@ class Run:
         self.stage, self.step = state["stage"], state["step"]
         self.elapsed, self.summary = state["elapsed"], state["summary"]
         self.loss_ema = state["loss_ema"]
+        now = self.sources[-1]
+        self.sources = list(state.get("sources", []))
+        if not self.sources or self.sources[-1] != now:
+            self.sources.append(now)
         if self.stage in ("dit", "done"):
             self.bank = LatentBank(**torch.load(self.bank_path, map_location="cpu"))
         return True
@@ -776,7 +789,7 @@ def provenance(run: Run) -> Dict[str, str]:
                                           torch.cuda.get_device_name(run.device))
                                          + (", bf16 autocast" if run.bf16 else ", fp32"),
             "framecast.torch": torch.__version__,
-            "framecast.source_commit": source_commit(),
+            "framecast.source_commit": "; then resumed with ".join(run.sources),
             "framecast.final": repr(run.summary)}
 
 
