@@ -714,7 +714,6 @@ class Run:
             text, vae, dit = self.trained_models()
             found = sample_and_score(text, vae, dit, self.cfg, r.eval_prompts, r.eval_steps,
                                      r.eval_guidance, os.path.join(self.work, "quick-eval.png"))
-        self.dit.train(), self.text.train()
         found.update(step=self.step, loss=round(self.loss_ema, 4))
         self.summary.setdefault("evals", []).append(found)
         self.progress.say(
