@@ -44,6 +44,10 @@ class ModelConfig:
     latent_frames: int = 16
     latent_size: int = 16          # latent height == width
     text_conv: int = 5             # width of a convolution over the byte embeddings (0: none)
+    word_buckets: int = 4096       # > 0: each word's own embedding (hashed into this many
+                                   # buckets) added to its bytes' outputs
+    word_init: float = 1.0         # std of the word embeddings' initial values
+    word_bag: bool = True          # ... and their sum / sqrt(words) added to every byte
     patch_frames: int = 2          # DiT tokens cover patch_frames x patch_size^2 latent pixels
     patch_size: int = 4
     dit_dim: int = 128
@@ -234,12 +238,45 @@ class TextLayer(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
+# Space and padding end words (byte + 1, as in the tokenizer).
+SPACE_ID = ord(" ") + 1
+
+
+def word_buckets(ids: torch.Tensor, coeffs: torch.Tensor, buckets: int) -> torch.Tensor:
+    """ids [B, L] -> [B, L] int64: each byte's word hashed into 1..buckets-1, 0 for spaces
+    and padding. A word is a run of bytes between spaces; its hash is sum(byte_k * coeffs[k])
+    over its bytes k = 0, 1, ... mod (buckets - 1), the same for every byte of the word.
+
+    Written with [B, L, L] comparisons and reductions only (no cumulative max, no loops), so
+    that it traces to ONNX opset 17 and runs on torch 1.13.
+    """
+    length = ids.shape[1]
+    sep = (ids == SPACE_ID) | (ids == 0)                              # [B, L]
+    word = torch.cumsum(sep.long(), dim=1)                            # word index, per byte
+    inside = ~sep
+    same = (word[:, :, None] == word[:, None, :]) & inside[:, None, :]  # [B, L(i), L(j)]
+    pos = torch.arange(length, device=ids.device)
+    start = torch.where(same, pos[None, None, :], torch.full_like(pos, length)[None, None, :])
+    start = start.min(dim=2).values                                   # first byte of i's word
+    offset = (pos[None, :] - start).clamp(0, length - 1)              # j's place in its word
+    terms = ids * coeffs[offset]                                      # [B, L]
+    h = (same.long() * terms[:, None, :]).sum(dim=2)                  # [B, L]
+    return torch.where(inside, h % (buckets - 1) + 1, torch.zeros_like(h))
+
+
 class TextEncoder(nn.Module):
     """Byte-level transformer: ids [B, L] -> (embeddings [B, L, D], mask [B, L] float).
 
     Fixed sine/cosine positions, and (text_conv) a convolution over neighbouring bytes before
     the attention layers, so the first layer already sees words ("up", "blue") rather than a
-    bag of letters.
+    bag of letters. With word_buckets, every byte's output also gets its word's own embedding
+    (hashed, see word_buckets), added after the final LayerNorm, and (word_bag) the caption's
+    bag of words, sum / sqrt(words), is added to every byte: a word such as "left" then has a
+    vector of its own, distinct from the start (random init, std word_init) and carried at full
+    strength into the DiT's pooled condition, as a class label's embedding would be, instead of
+    a feature of a normalised byte transformer diluted by the caption's other bytes (see
+    ../README.md, "Motion"). Export zeroes the buckets no training caption uses, so a word the
+    model never saw adds nothing.
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -254,6 +291,16 @@ class TextEncoder(nn.Module):
             TextLayer(cfg.text_dim, cfg.text_heads, cfg.mlp_ratio) for _ in range(cfg.text_layers))
         self.norm = nn.LayerNorm(cfg.text_dim)
         nn.init.normal_(self.token.weight, std=0.02)
+        self.buckets, self.bag = cfg.word_buckets, cfg.word_bag
+        if self.buckets:
+            self.words = nn.Embedding(self.buckets, cfg.text_dim)
+            nn.init.normal_(self.words.weight, std=cfg.word_init)
+            # Fixed odd multipliers per place in a word (seeded, so every build hashes alike).
+            g = torch.Generator().manual_seed(0x5EED)
+            coeffs = torch.randint(1, 1 << 20, (cfg.max_text_len,), generator=g) * 2 + 1
+            self.register_buffer("word_coeffs", coeffs, persistent=False)
+        else:
+            self.words = None
 
     def forward(self, ids: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         mask = (ids != 0).float()
@@ -265,7 +312,20 @@ class TextEncoder(nn.Module):
             x = x + self.conv(x.transpose(1, 2)).transpose(1, 2)
         for layer in self.layers:
             x = layer(x, attn_mask)
-        return self.norm(x), mask
+        x = self.norm(x)
+        if self.words is not None:
+            buckets = word_buckets(ids, self.word_coeffs, self.buckets)
+            per_byte = self.words(buckets)
+            x = x + per_byte
+            if self.bag:
+                # One vector per word (at its first byte), summed and scaled by 1/sqrt(words):
+                # every byte of the caption carries the whole bag of words.
+                inside = buckets != 0
+                first = inside & ~F.pad(inside[:, :-1], (1, 0), value=False)
+                n = first.sum(dim=1, keepdim=True).clamp_min(1).to(x.dtype)
+                bag = (per_byte * first[..., None].to(x.dtype)).sum(dim=1) / n.sqrt()
+                x = x + bag[:, None, :] * mask[..., None]
+        return x, mask
 
 
 # --------------------------------------------------------------------------------------------

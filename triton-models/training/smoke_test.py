@@ -28,9 +28,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 from eval import score_clips  # noqa: E402
 from export import GuidedEulerStep, export_all  # noqa: E402
-from model import MixFfn  # noqa: E402
+from model import MixFfn, ModelConfig, TextEncoder, word_buckets  # noqa: E402
 from train import (RECIPES, STAGES, Progress, Run, caption_table, dit_batch,  # noqa: E402
-                   dit_loss, render_frames, vae_loss)
+                   dit_loss, forget_unseen_words, render_frames, vae_loss)
 
 # The platform contract, written out independently of export.py on purpose: (type, dims with
 # "B" for the batch axis and "F" for the vae's frame axis). See DESIGN.md.
@@ -265,6 +265,41 @@ def dims_of(value_info) -> list:
     return [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
 
 
+def check_word_hashing() -> str:
+    """The text encoder's word buckets: one per word wherever it stands, none for spaces and
+    padding, no two training words in one bucket; export's forget_unseen_words keeps exactly
+    the training words' vectors, so an unknown word adds nothing."""
+    cfg = ModelConfig()
+    expect(cfg.word_buckets > 0, "the default text encoder has word embeddings")
+    text = TextEncoder(cfg)
+    words = sorted({w for c in data.COLOUR_NAMES for s in data.SHAPES
+                    for d in data.DIRECTION_NAMES for w in data.caption(
+                        data.COLOUR_NAMES.index(c), data.SHAPES.index(s),
+                        data.DIRECTION_NAMES.index(d)).split()})
+    alone = word_buckets(data.tokenize(words), text.word_coeffs, cfg.word_buckets)[:, 0]
+    expect(len(set(alone.tolist())) == len(words), f"training words share buckets: {alone}")
+    # The same word, elsewhere in a caption, after double spaces: the same bucket on every byte.
+    ids = data.tokenize(["blue  moving  up", " up"])
+    got = word_buckets(ids, text.word_coeffs, cfg.word_buckets)
+    up = int(alone[words.index("up")])
+    expect(got[0, 14:16].tolist() == [up, up] and got[1, 1:3].tolist() == [up, up],
+           f"'up' hashed by position: {got[:, :16].tolist()}")
+    expect(int(got[0, 4:6].sum() + got[0, 12:14].sum()) == 0 and int(got[1, 0]) == 0 and int(got[:, 16:].sum()) == 0,
+           "spaces and padding must have bucket 0")
+    unknown = data.tokenize(["a crimson circle"])
+    with torch.no_grad():
+        before = text(unknown)[0]
+        kept = forget_unseen_words(text)
+        after = text(unknown)[0]
+    expect(kept == len(words) + 1, f"{kept} buckets kept, expected the {len(words)} words + 0")
+    crimson = slice(2, 9)
+    expect(float((before[0, crimson] - after[0, crimson]).abs().max()) > 0.1,
+           "an unknown word had a random vector before forgetting")
+    trained = float(text.words.weight[alone].abs().min(dim=1).values.min())
+    expect(trained > 0, "forgetting zeroed a training word")
+    return f"{len(words)} training words in distinct buckets of {cfg.word_buckets}"
+
+
 def check_contract(paths: Dict[str, str]) -> str:
     sizes = []
     for name, spec in CONTRACT.items():
@@ -336,6 +371,7 @@ def main() -> int:
     checks.run("data and tokenizer", check_data)
     checks.run("scorer on 28 ground-truth clips", check_scorer)
     checks.run("depthwise convolution: CPU training path = nn.Conv3d", check_depthwise_conv)
+    checks.run("word hashing and unseen words", check_word_hashing)
     with tempfile.TemporaryDirectory(prefix="framecast-smoke-") as work:
         training = SmokeTraining(work)
         checks.run("autoencoder steps and latent bank", training.vae_steps)

@@ -46,7 +46,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 from model import (LABEL_NONE, FrameAutoencoder, ModelConfig, TextEncoder,  # noqa: E402
-                   VideoDiT, build_models, count_parameters)
+                   VideoDiT, build_models, count_parameters, word_buckets)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAGES = ("vae", "latents", "dit", "done")
@@ -294,6 +294,20 @@ def caption_table() -> torch.Tensor:
             table[c, s] = data.tokenize([data.caption(c, s, d) for d in range(table.shape[2])])
     assert data.DIRECTION_NAMES == ["left", "right", "up", "down"], "OPPOSITE assumes this"
     return table
+
+
+@torch.no_grad()
+def forget_unseen_words(text: TextEncoder) -> int:
+    """Zeroes the word embeddings of every bucket no training caption uses (their random
+    initial values, never trained), so that a word the model never saw adds nothing to a prompt
+    instead of a random vector; returns how many buckets keep their vectors."""
+    if text.words is None:
+        return 0
+    ids = caption_table().flatten(0, 2)
+    seen = torch.zeros(text.buckets, dtype=torch.bool)
+    seen[word_buckets(ids, text.word_coeffs, text.buckets).flatten()] = True
+    text.words.weight[~seen] = 0.0
+    return int(seen.sum())
 
 
 def dit_batch(bank: LatentBank, captions: torch.Tensor, batch: int, gen: torch.Generator,
@@ -757,6 +771,7 @@ class Run:
         vae.load_state_dict(self.vae.state_dict())
         dit.load_state_dict(self.dit.state_dict())
         self.ema.copy_to([dit, text])
+        forget_unseen_words(text)
         return text.eval(), vae.eval(), dit.eval()
 
 
