@@ -61,6 +61,9 @@ class ValidationTest extends GrpcTestBase {
     // Over the gateway's own cap: refused before the scheduler sees it.
     assertThat(violations(valid().setNegativePrompt("x".repeat(3000)).build()))
         .containsExactly("negative_prompt");
+    // Far over it, and still far under the transport's cap: the field is named all the same.
+    assertThat(violations(valid().setPrompt("x".repeat(100_000)).build()))
+        .containsExactly("prompt");
     assertThat(violations(valid().setSteps(101).build())).containsExactly("steps");
     assertThat(violations(valid().setGuidanceScale(Float.NaN).build()))
         .containsExactly("guidance_scale");
@@ -87,11 +90,13 @@ class ValidationTest extends GrpcTestBase {
   }
 
   @Test
-  void anOversizedMessageIsRefusedUnread() {
+  void aMessageOverTheTransportCapIsRefusedUnread() {
     StatusRuntimeException e =
         failure(
             () ->
-                client.tenant("initech").submitJob(valid().setPrompt("x".repeat(100_000)).build()));
+                client
+                    .tenant("initech")
+                    .submitJob(valid().setPrompt("x".repeat(1_100_000)).build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
   }
 
