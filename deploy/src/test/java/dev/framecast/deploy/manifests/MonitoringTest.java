@@ -98,7 +98,7 @@ class MonitoringTest {
     while (reasons.find()) {
       assertThat(
               Repo.path(
-                  "scheduler/src/main/java/dev/framecast/scheduler/admission/"
+                  "common/src/main/java/dev/framecast/common/errors/"
                       + reasons.group(1)
                       + "Exception.java"))
           .isRegularFile();

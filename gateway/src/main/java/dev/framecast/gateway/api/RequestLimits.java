@@ -1,9 +1,9 @@
 package dev.framecast.gateway.api;
 
 import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.common.errors.InvalidRequestException;
+import dev.framecast.common.errors.InvalidRequestException.FieldViolation;
 import dev.framecast.gateway.GatewayConfig;
-import dev.framecast.scheduler.admission.InvalidRequestException;
-import dev.framecast.scheduler.admission.InvalidRequestException.FieldViolation;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.framecast.gateway.api;
 
-import dev.framecast.scheduler.admission.AdmissionException;
-import dev.framecast.scheduler.admission.GrpcStatusMapper;
+import dev.framecast.common.errors.AdmissionException;
+import dev.framecast.common.errors.GrpcStatusMapper;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.security.AuthenticationFailedException;

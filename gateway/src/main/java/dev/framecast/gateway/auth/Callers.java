@@ -1,8 +1,8 @@
 package dev.framecast.gateway.auth;
 
+import dev.framecast.common.Caller;
 import dev.framecast.devissuer.DevIssuer;
 import dev.framecast.gateway.GatewayConfig;
-import dev.framecast.scheduler.service.SchedulerCore.Caller;
 import io.grpc.Status;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -7,7 +7,7 @@ import dev.framecast.api.v1.ListJobsRequest;
 import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
-import dev.framecast.scheduler.service.SchedulerCore.Caller;
+import dev.framecast.common.Caller;
 import java.util.concurrent.Flow;
 
 /**

@@ -8,7 +8,7 @@ import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
-import dev.framecast.scheduler.service.SchedulerCore.Caller;
+import dev.framecast.common.Caller;
 import dev.framecast.scheduler.v1.CancelRequest;
 import dev.framecast.scheduler.v1.JobRequest;
 import dev.framecast.scheduler.v1.ListJobsRequest;

@@ -1,8 +1,8 @@
 package dev.framecast.gateway.rest;
 
+import dev.framecast.common.errors.InvalidRequestException;
 import dev.framecast.devissuer.DevIssuer;
 import dev.framecast.gateway.GatewayConfig;
-import dev.framecast.scheduler.admission.InvalidRequestException;
 import io.grpc.Status;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;

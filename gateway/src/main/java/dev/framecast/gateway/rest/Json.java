@@ -14,7 +14,7 @@ import com.google.rpc.QuotaFailure;
 import com.google.rpc.RequestInfo;
 import com.google.rpc.ResourceInfo;
 import com.google.rpc.RetryInfo;
-import dev.framecast.scheduler.admission.InvalidRequestException;
+import dev.framecast.common.errors.InvalidRequestException;
 
 /**
  * Protobuf's canonical JSON mapping, the REST API's only JSON: lowerCamelCase names (snake_case

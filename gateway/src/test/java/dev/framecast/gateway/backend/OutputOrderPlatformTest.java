@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.JobEvent;
+import dev.framecast.common.Caller;
 import dev.framecast.node.InferenceNode;
 import dev.framecast.node.NodeOptions;
 import dev.framecast.node.infer.OutputOrder;
 import dev.framecast.scheduler.engine.EngineConfig;
-import dev.framecast.scheduler.service.SchedulerCore.Caller;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;

@@ -1,5 +1,12 @@
 package dev.framecast.scheduler.admission;
 
+import dev.framecast.common.errors.AdmissionException;
+import dev.framecast.common.errors.GrpcStatusMapper;
+import dev.framecast.common.errors.InvalidRequestException;
+import dev.framecast.common.errors.PipelineNotAllowedException;
+import dev.framecast.common.errors.QuotaExceededException;
+import dev.framecast.common.errors.ShuttingDownException;
+import dev.framecast.common.errors.UnknownTenantException;
 import dev.framecast.scheduler.tenant.TenantPolicy;
 import dev.framecast.scheduler.tenant.TenantRegistry;
 import java.time.Duration;

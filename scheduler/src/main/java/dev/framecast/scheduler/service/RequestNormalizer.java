@@ -2,8 +2,8 @@ package dev.framecast.scheduler.service;
 
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Priority;
-import dev.framecast.scheduler.admission.InvalidRequestException;
-import dev.framecast.scheduler.admission.InvalidRequestException.FieldViolation;
+import dev.framecast.common.errors.InvalidRequestException;
+import dev.framecast.common.errors.InvalidRequestException.FieldViolation;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

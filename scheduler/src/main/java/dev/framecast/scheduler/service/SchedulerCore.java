@@ -7,10 +7,11 @@ import dev.framecast.api.v1.ListJobsRequest;
 import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
+import dev.framecast.common.Caller;
+import dev.framecast.common.errors.AdmissionException;
+import dev.framecast.common.errors.InvalidRequestException;
+import dev.framecast.common.errors.UnknownTenantException;
 import dev.framecast.scheduler.admission.Admission;
-import dev.framecast.scheduler.admission.AdmissionException;
-import dev.framecast.scheduler.admission.InvalidRequestException;
-import dev.framecast.scheduler.admission.UnknownTenantException;
 import dev.framecast.scheduler.admission.UsageLedger;
 import dev.framecast.scheduler.engine.ClipStore;
 import dev.framecast.scheduler.engine.Engine;
@@ -98,9 +99,6 @@ public final class SchedulerCore {
     this.normalizer = new RequestNormalizer(engine.pipelines(), random::nextLong);
   }
 
-  /** The verified identity of a call. */
-  public record Caller(String tenant, String subject, boolean admin) {}
-
   /**
    * Validates, admits and queues a job. With an idempotency key, a repeat of the same request by
    * the same tenant within 24 hours returns the original job (admission is not charged twice); the
@@ -134,7 +132,7 @@ public final class SchedulerCore {
       // A name no tenant has is counted under one label: callers choose it, and each new label
       // value would be a new series kept for the life of the process.
       String label =
-          e instanceof dev.framecast.scheduler.admission.UnknownTenantException
+          e instanceof dev.framecast.common.errors.UnknownTenantException
               ? UNKNOWN_TENANT_LABEL
               : tenant;
       metrics.rejected(label, e.getClass().getSimpleName().replace("Exception", ""));

@@ -7,7 +7,7 @@ import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
-import dev.framecast.scheduler.admission.GrpcStatusMapper;
+import dev.framecast.common.errors.GrpcStatusMapper;
 import dev.framecast.scheduler.v1.CancelRequest;
 import dev.framecast.scheduler.v1.JobRequest;
 import dev.framecast.scheduler.v1.ListJobsRequest;
@@ -34,13 +34,14 @@ public final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
     this.core = core;
   }
 
-  private static SchedulerCore.Caller caller(dev.framecast.scheduler.v1.Caller caller) {
+  private static dev.framecast.common.Caller caller(dev.framecast.scheduler.v1.Caller caller) {
     if (caller.getTenant().isEmpty()) {
       throw Status.UNAUTHENTICATED
           .withDescription("the call carries no tenant")
           .asRuntimeException();
     }
-    return new SchedulerCore.Caller(caller.getTenant(), caller.getSubject(), caller.getAdmin());
+    return new dev.framecast.common.Caller(
+        caller.getTenant(), caller.getSubject(), caller.getAdmin());
   }
 
   @Override

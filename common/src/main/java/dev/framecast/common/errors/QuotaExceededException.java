@@ -1,4 +1,4 @@
-package dev.framecast.scheduler.admission;
+package dev.framecast.common.errors;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.framecast.scheduler.admission;
+package dev.framecast.common.errors;
 
 /** The caller's tenant has no policy: refused with PERMISSION_DENIED. */
 public final class UnknownTenantException extends AdmissionException {

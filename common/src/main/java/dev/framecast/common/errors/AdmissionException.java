@@ -1,4 +1,4 @@
-package dev.framecast.scheduler.admission;
+package dev.framecast.common.errors;
 
 /**
  * A submission refused before anything was queued. The message is written for the client: it

@@ -1,4 +1,4 @@
-package dev.framecast.scheduler.admission;
+package dev.framecast.common.errors;
 
 /**
  * The scheduler is draining and takes no new jobs: UNAVAILABLE, which clients retry (on another

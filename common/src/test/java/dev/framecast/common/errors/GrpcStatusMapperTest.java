@@ -1,7 +1,7 @@
-package dev.framecast.scheduler.admission;
+package dev.framecast.common.errors;
 
-import static dev.framecast.scheduler.admission.Details.detail;
-import static dev.framecast.scheduler.admission.Details.rpcStatus;
+import static dev.framecast.common.errors.Details.detail;
+import static dev.framecast.common.errors.Details.rpcStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Duration;
@@ -9,8 +9,8 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.QuotaFailure;
 import com.google.rpc.RetryInfo;
-import dev.framecast.scheduler.admission.InvalidRequestException.FieldViolation;
-import dev.framecast.scheduler.admission.QuotaExceededException.Limit;
+import dev.framecast.common.errors.InvalidRequestException.FieldViolation;
+import dev.framecast.common.errors.QuotaExceededException.Limit;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.framecast.scheduler.admission;
+package dev.framecast.common.errors;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
