@@ -10,17 +10,17 @@ import io.grpc.protobuf.StatusProto;
 import java.util.List;
 
 /** Reads google.rpc details back the way a client does: from the status trailer. */
-final class Details {
+public final class Details {
   private Details() {}
 
-  static Status rpcStatus(Throwable failure) {
+  public static Status rpcStatus(Throwable failure) {
     Status status = StatusProto.fromThrowable(failure);
     assertThat(status).as("google.rpc.Status in the trailers of %s", failure).isNotNull();
     return status;
   }
 
   /** The one detail of type {@code type}. */
-  static <T extends Message> T detail(Throwable failure, Class<T> type) {
+  public static <T extends Message> T detail(Throwable failure, Class<T> type) {
     List<T> found =
         rpcStatus(failure).getDetailsList().stream()
             .filter(any -> any.is(type))

@@ -1,6 +1,6 @@
 package dev.framecast.scheduler.admission;
 
-import static dev.framecast.scheduler.admission.Details.detail;
+import static dev.framecast.common.errors.Details.detail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
