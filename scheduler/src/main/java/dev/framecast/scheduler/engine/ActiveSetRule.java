@@ -4,13 +4,14 @@ import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import dev.framecast.scheduler.queue.ArrivalQueue;
+import dev.framecast.scheduler.queue.ReadyQueue;
 import java.time.Instant;
 
 /**
  * When ready jobs join nodes' active sets, and how a node steps the jobs it holds: the admission
  * half of a {@link SchedulingPolicy} (the order half is the ready queue). {@link Planner} asks it
- * at every step boundary; it moves jobs with the planner's {@code join}, sends nothing and never
- * waits.
+ * at every step boundary; it sees the engine's state only as {@link Seats} and moves jobs only
+ * through it, sends nothing and never waits.
  */
 interface ActiveSetRule {
   /**
@@ -25,20 +26,23 @@ interface ActiveSetRule {
   /** DiT batches of the node's active set in flight at once, {@code batch} being its batch size. */
   int batchesInFlight(Node node, Pipeline pipeline, int batch);
 
-  /** The rule of a policy, over the planner's state (whose ready queue the policy chose). */
+  /**
+   * The rule of a policy over the seats, whose ready queue ({@code ready}, read here only for its
+   * order) the policy chose.
+   */
   static ActiveSetRule of(
-      SchedulingPolicy policy, Planner planner, EngineState state, NodePool pool) {
+      SchedulingPolicy policy, Seats seats, ReadyQueue ready, StepSizing sizing, NodePool pool) {
     if (policy instanceof SchedulingPolicy.Fcfs) {
-      return OpenSetRule.oneAtATime(planner, state, pool);
+      return OpenSetRule.oneAtATime(seats, pool);
     }
     if (policy instanceof SchedulingPolicy.StaticBatching batching) {
-      if (!(state.ready instanceof ArrivalQueue arrival)) {
+      if (!(ready instanceof ArrivalQueue arrival)) {
         throw new IllegalArgumentException(
             "static batching serves jobs in arrival order: it needs an ArrivalQueue, not "
-                + state.ready.getClass().getSimpleName());
+                + ready.getClass().getSimpleName());
       }
-      return new ClosedSetRule(planner, state, pool, arrival, batching);
+      return new ClosedSetRule(seats, pool, arrival, batching);
     }
-    return OpenSetRule.continuous(planner, state, pool);
+    return OpenSetRule.continuous(seats, sizing, pool);
   }
 }

@@ -24,21 +24,15 @@ import java.util.Set;
  * out, and the loop plans again by then.
  */
 final class ClosedSetRule implements ActiveSetRule {
-  private final Planner planner;
-  private final EngineState state;
+  private final Seats seats;
   private final NodePool pool;
   private final ArrivalQueue queue;
   private final int maxBatch;
   private final Duration maxDelay;
 
   ClosedSetRule(
-      Planner planner,
-      EngineState state,
-      NodePool pool,
-      ArrivalQueue queue,
-      SchedulingPolicy.StaticBatching policy) {
-    this.planner = planner;
-    this.state = state;
+      Seats seats, NodePool pool, ArrivalQueue queue, SchedulingPolicy.StaticBatching policy) {
+    this.seats = seats;
     this.pool = pool;
     this.queue = queue;
     this.maxBatch = policy.maxBatch();
@@ -64,14 +58,13 @@ final class ClosedSetRule implements ActiveSetRule {
   public Instant fill(Instant now) {
     Instant wake = null;
     for (Node node : pool.healthy(Set.of())) {
-      if (!state.activeOn(node).isEmpty() || queue.size() == 0) {
+      if (!seats.activeOn(node).isEmpty() || queue.size() == 0) {
         continue;
       }
       Group group = due(node, now);
       if (group.jobs() != null) {
         for (Job job : group.jobs()) {
-          queue.take(job);
-          planner.join(job, node);
+          seats.join(job, node, now);
         }
       } else if (group.dueAt() != null && (wake == null || group.dueAt().isBefore(wake))) {
         wake = group.dueAt();
@@ -108,7 +101,7 @@ final class ClosedSetRule implements ActiveSetRule {
         continue;
       }
       Candidates candidates = byPipeline.computeIfAbsent(pipeline, p -> new Candidates());
-      if (!state.belowConcurrency(
+      if (!seats.belowConcurrency(
           job.tenant(), candidates.perTenant.getOrDefault(job.tenant(), 0))) {
         continue;
       }

@@ -4,26 +4,24 @@ import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.Queued;
 import dev.framecast.inference.v2.ModelInferResponse;
-import dev.framecast.scheduler.batch.BatchSizer;
 import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import io.grpc.Status;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 import java.util.logging.Level;
@@ -31,8 +29,10 @@ import java.util.logging.Logger;
 
 /**
  * The scheduling engine. One loop thread owns all job state: it drains commands (submit, cancel,
- * finished requests), asks the {@link Planner} for this tick's {@link Plan}, and sends it. Other
- * threads only enqueue commands and read jobs' volatile fields and event logs.
+ * finished requests), asks the {@link Planner} for this tick's {@link Plan}, sends it, and applies
+ * results through {@link Outcomes}, whose effects (renders) it hands to the worker pool. Jobs move
+ * only through {@link JobLines}. Other threads enqueue commands and read jobs' volatile fields,
+ * event logs and the {@link JobTable}.
  */
 public final class Engine implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Engine.class.getName());
@@ -42,49 +42,24 @@ public final class Engine implements AutoCloseable {
   private final Map<String, Pipeline> pipelines;
   private final NodePool pool;
   private final Clock clock;
-  private final BlockingQueue<Command> inbox;
-  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
-
-  /**
-   * Jobs that have not ended, plus those that ended during the loop's current pass: what the
-   * per-tenant counts, queue positions and the no-node timeout walk, instead of every retained job
-   * (up to maxJobs).
-   */
-  private final java.util.Set<Job> live = ConcurrentHashMap.newKeySet();
-
-  /** Ended jobs in the order the loop saw them end: the retention bound forgets from its head. */
-  private final java.util.Queue<Job> ended = new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-  /**
-   * Submits and cancels in the inbox, not yet taken by the loop: bounded by maxCommands (counted up
-   * when offered, down when the loop takes one).
-   */
-  private final java.util.concurrent.atomic.AtomicInteger external =
-      new java.util.concurrent.atomic.AtomicInteger();
-
-  private final EngineState state;
-  private final Planner planner;
-  private final Outcomes outcomes;
-  private final Events events;
+  private final Inbox inbox;
+  private final JobTable table;
+  private final EngineParts parts;
+  private final JobLines lines;
+  private final Timeouts timeouts;
   private final UsageSink usage;
   private final Thread loop;
+
+  /** Submits offered and not yet taken by the loop. */
+  private final AtomicInteger submitsInInbox = new AtomicInteger();
+
   private volatile boolean running = true;
   private volatile long lastLoopCpuNanos;
-  private Instant positionsUpdated = Instant.EPOCH;
 
   /** Jobs not yet started, as of the loop's last look (for new jobs' places in line). */
   private volatile int waitingNow;
 
-  /** Submits offered and not yet taken by the loop. */
-  private final java.util.concurrent.atomic.AtomicInteger submitsInInbox =
-      new java.util.concurrent.atomic.AtomicInteger();
-
-  /** Live jobs with a deadline, earliest first (loop thread only). */
-  private final java.util.NavigableSet<Job> deadlines =
-      new java.util.TreeSet<>(Comparator.comparing(Job::deadline).thenComparing(Job::id));
-
-  /** Jobs past their deadline that were in flight when it fell due (loop thread only). */
-  private final List<Job> overdue = new ArrayList<>();
+  private Instant positionsUpdated = Instant.EPOCH;
 
   /**
    * @param pipelines pipelines by name, resolved against the nodes' model configs
@@ -107,27 +82,23 @@ public final class Engine implements AutoCloseable {
     this.pipelines = Map.copyOf(pipelines);
     this.pool = pool;
     this.clock = clock;
-    // Unbounded: completions of requests already in flight must never be dropped or block their
-    // thread; the bound applies to what outside callers add (see external).
-    this.inbox = new LinkedBlockingQueue<>();
-    this.events = new Events(clock);
+    this.inbox = new Inbox(config.maxCommands());
+    this.timeouts = new Timeouts(config.noNodeTimeout(), pool::refusals);
     this.usage = usage;
-    this.state =
-        new EngineState(
-            EngineState.readyQueue(config.policy(), weights, clock),
-            maxConcurrent,
-            4096,
-            config.stepProfile());
-    this.planner =
-        new Planner(
-            state,
-            pool,
-            new BatchSizer(config.throughputFraction(), config.latencyTarget().toMillis() / 1000.0),
+    this.table = new JobTable(config.maxJobs());
+    this.parts =
+        EngineParts.wire(
             config,
-            events);
-    this.outcomes =
-        new Outcomes(
-            state, planner, config, events, usage, renderer, store, workers, this::enqueueInternal);
+            pool,
+            EngineParts.readyQueue(config.policy(), weights, clock),
+            maxConcurrent,
+            usage,
+            renderer,
+            store,
+            workers,
+            inbox::add,
+            clock);
+    this.lines = parts.lines();
     this.loop = new Thread(this::run, "framecast-scheduler-loop");
     loop.setDaemon(true);
     LOG.info("scheduling policy: " + config.policy().describe());
@@ -160,7 +131,7 @@ public final class Engine implements AutoCloseable {
    * scheduler's cost per unit of work.
    */
   public long jobSteps() {
-    return outcomes.jobSteps();
+    return parts.outcomes().jobSteps();
   }
 
   public Map<String, Pipeline> pipelines() {
@@ -178,20 +149,12 @@ public final class Engine implements AutoCloseable {
 
   /** Jobs in the engine that have not ended (any tenant). */
   public int unfinished() {
-    int count = 0;
-    for (Job job : live) {
-      if (!job.phase().isTerminal()) {
-        count++;
-      }
-    }
-    return count;
+    return table.unfinished();
   }
 
   /** Tenants with jobs in the engine. */
-  public java.util.Set<String> tenants() {
-    java.util.Set<String> tenants = new java.util.TreeSet<>();
-    jobs.values().forEach(j -> tenants.add(j.tenant()));
-    return tenants;
+  public Set<String> tenants() {
+    return table.tenants();
   }
 
   /**
@@ -217,84 +180,49 @@ public final class Engine implements AutoCloseable {
     // Its place in line until the loop has placed it: behind every job waiting and every submit
     // not yet taken (the fair queue may move it forward once it is in).
     job.setQueuePosition(waitingNow + submitsInInbox.getAndIncrement());
-    jobs.put(job.id(), job);
-    live.add(job);
-    if (!running || !offerExternal(new Command.Submit(job))) {
+    table.add(job);
+    if (!running || !inbox.offerExternal(new Command.Submit(job))) {
       submitsInInbox.decrementAndGet();
-      live.remove(job);
-      jobs.remove(job.id());
+      table.withdraw(job);
       throw Status.UNAVAILABLE
           .withDescription("the scheduler is not accepting jobs now")
           .asRuntimeException();
     }
-    forgetOldJobs();
+    table.forgetOld();
     return job;
   }
 
   /** Asks the loop to cancel the job at its next step boundary. */
   public void cancel(String jobId, String reason) {
-    if (!offerExternal(new Command.Cancel(jobId, reason))) {
+    if (!inbox.offerExternal(new Command.Cancel(jobId, reason))) {
       throw Status.UNAVAILABLE.withDescription("the scheduler is busy; retry").asRuntimeException();
     }
   }
 
   public Optional<Job> job(String id) {
-    return Optional.ofNullable(jobs.get(id));
+    return table.get(id);
   }
 
   /** A tenant's jobs, newest first. */
   public List<Job> jobs(String tenant) {
-    List<Job> list = new ArrayList<>();
-    for (Job job : jobs.values()) {
-      if (job.tenant().equals(tenant)) {
-        list.add(job);
-      }
-    }
-    list.sort(Comparator.comparing(Job::created).reversed().thenComparing(Job::id));
-    return list;
+    return table.ofTenant(tenant);
   }
 
   /** Jobs of the tenant admitted but not yet started (for max_queued_jobs). */
   public int waiting(String tenant) {
-    int waiting = 0;
-    for (Job job : live) {
-      if (job.tenant().equals(tenant) && job.started() == null && !job.phase().isTerminal()) {
-        waiting++;
-      }
-    }
-    return waiting;
+    return table.waiting(tenant);
   }
 
   /** Jobs of the tenant started and not yet ended. */
   public int running(String tenant) {
-    int running = 0;
-    for (Job job : live) {
-      if (job.tenant().equals(tenant) && job.started() != null && !job.phase().isTerminal()) {
-        running++;
-      }
-    }
-    return running;
-  }
-
-  private boolean offerExternal(Command command) {
-    if (external.incrementAndGet() > config.maxCommands()) {
-      external.decrementAndGet();
-      return false;
-    }
-    inbox.add(command);
-    return true;
-  }
-
-  /** Completions from node calls and workers: never dropped, never blocking. */
-  private void enqueueInternal(Command command) {
-    inbox.add(command);
+    return table.running(tenant);
   }
 
   private void run() {
     Instant wakeAt = null;
     while (true) {
       try {
-        Command command = inbox.poll(idleWaitNanos(wakeAt), TimeUnit.NANOSECONDS);
+        Command command = inbox.poll(idleWaitNanos(wakeAt));
         while (command != null) {
           if (command instanceof Command.Stop) {
             return;
@@ -303,16 +231,19 @@ public final class Engine implements AutoCloseable {
           command = inbox.poll();
         }
         Instant now = clock.instant();
-        expire(now);
-        Plan plan = planner.schedule(now);
+        for (Timeouts.Expired expired : timeouts.due(now, table.live(), lines::inFlight)) {
+          parts.endings().fail(expired.job(), expired.status());
+        }
+        Plan plan = parts.planner().schedule(now);
         wakeAt = plan.wakeAt();
+        timeouts.planned(plan, now);
         execute(plan);
         retire();
-        waitingNow = Math.max(0, state.notStarted);
+        waitingNow = Math.max(0, lines.notStarted());
         if (now.isAfter(positionsUpdated.plusSeconds(1))) {
           positionsUpdated = now;
           updatePositions();
-          state.retainNodes(pool.nodes());
+          parts.stats().retain(lines.retainNodes(pool.nodes()));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -333,120 +264,53 @@ public final class Engine implements AutoCloseable {
     if (wakeAt == null) {
       return idle;
     }
-    long until = java.time.Duration.between(clock.instant(), wakeAt).toNanos();
+    long until = Duration.between(clock.instant(), wakeAt).toNanos();
     return Math.max(0, Math.min(idle, until));
   }
 
   private void handle(Command command) {
-    if (command instanceof Command.Submit || command instanceof Command.Cancel) {
-      external.decrementAndGet(); // taken off the inbox: room for another
-    }
     if (command instanceof Command.Submit submit) {
       Job job = submit.job();
-      if (job.deadline() != null) {
-        deadlines.add(job);
-      }
-      state.toEncode.addLast(job);
-      int position = state.notStarted++;
+      timeouts.watch(job);
+      int position = lines.enqueue(job);
       job.setQueuePosition(position);
-      waitingNow = state.notStarted;
+      waitingNow = lines.notStarted();
       submitsInInbox.decrementAndGet(); // after waitingNow counts it, so it is always counted
-      events.append(
-          job, JobEvent.newBuilder().setQueued(Queued.newBuilder().setPosition(position)));
-      usage.firstEvent(java.time.Duration.between(job.created(), clock.instant()).toNanos() / 1e9);
+      parts
+          .events()
+          .append(job, JobEvent.newBuilder().setQueued(Queued.newBuilder().setPosition(position)));
+      usage.firstEvent(Duration.between(job.created(), clock.instant()).toNanos() / 1e9);
     } else if (command instanceof Command.Cancel cancel) {
-      Job job = jobs.get(cancel.jobId());
-      if (job != null) {
-        outcomes.cancel(job, cancel.reason());
-      }
+      table.get(cancel.jobId()).ifPresent(job -> parts.endings().cancel(job, cancel.reason()));
     } else if (command instanceof Command.Done done) {
-      outcomes.apply(done);
+      parts.apply(done);
     } else if (command instanceof Command.PreviewReady preview) {
-      outcomes.previewReady(preview);
+      parts.outcomes().previewReady(preview);
     } else if (command instanceof Command.Rendered rendered) {
-      outcomes.rendered(rendered);
+      parts.endings().rendered(rendered);
     }
   }
 
   /**
    * Queue positions for GetJob, refreshed at most once a second (estimating the fair order costs
-   * more than a tick should): waiting for text first, then the fair queue's estimate.
+   * more than a tick should): waiting for text first, then the ready queue's estimate.
    */
   private void updatePositions() {
-    int index = 0;
-    for (Job job : state.toEncode) {
-      job.setQueuePosition(index++);
-    }
-    int encoding = index;
-    for (Job job : live) {
-      if (job.phase() == dev.framecast.scheduler.job.JobPhase.READY) {
-        job.setQueuePosition(encoding + state.ready.position(job));
+    int[] index = {0};
+    lines.forEachWaitingForText(job -> job.setQueuePosition(index[0]++));
+    for (Job job : table.live()) {
+      if (job.phase() == JobPhase.READY) {
+        job.setQueuePosition(index[0] + lines.readyPosition(job));
       }
     }
   }
 
-  /**
-   * Moves the jobs that ended since the last pass from the live set to the ended line, and frees
-   * their tensors.
-   */
+  /** Retires the jobs that ended since the last pass, and frees their tensors. */
   private void retire() {
-    for (Job job : state.justEnded) {
-      if (job.started() == null) {
-        state.notStarted--;
-      }
+    for (Job job : lines.drainEnded()) {
       job.releaseTensors();
-      if (live.remove(job)) {
-        ended.add(job);
-      }
-      if (job.deadline() != null) {
-        deadlines.remove(job);
-      }
-    }
-    state.justEnded.clear();
-  }
-
-  /**
-   * Jobs past their deadline fail at their next step boundary: the line of deadlines is read from
-   * its earliest, so a pass costs nothing until one falls due (a walk of every live job on every
-   * pass had been a fifth of the loop's time with 1,000 jobs running). Then jobs that waited too
-   * long for any healthy node.
-   */
-  private void expire(Instant now) {
-    while (!deadlines.isEmpty() && now.isAfter(deadlines.first().deadline())) {
-      overdue.add(deadlines.pollFirst());
-    }
-    for (java.util.Iterator<Job> it = overdue.iterator(); it.hasNext(); ) {
-      Job job = it.next();
-      if (job.phase().isTerminal()) {
-        it.remove();
-      } else if (!state.inFlight.contains(job)) {
-        it.remove();
-        outcomes.fail(job, Status.DEADLINE_EXCEEDED.withDescription("the job passed its deadline"));
-      }
-    }
-    expireForLackOfNodes(now);
-  }
-
-  private void expireForLackOfNodes(Instant now) {
-    if (state.noNodeSince != null && now.isAfter(state.noNodeSince.plus(config.noNodeTimeout()))) {
-      java.util.Map<String, String> refused = pool.refusals();
-      String why =
-          refused.isEmpty()
-              ? ""
-              : " (refused: "
-                  + refused.entrySet().stream()
-                      .map(e -> "node " + e.getKey() + ": " + e.getValue())
-                      .collect(java.util.stream.Collectors.joining("; "))
-                  + ")";
-      for (Job job : live) {
-        if (!job.phase().isTerminal() && !state.inFlight.contains(job) && job.started() == null) {
-          outcomes.fail(
-              job,
-              Status.UNAVAILABLE.withDescription(
-                  "no healthy node can run pipeline '" + job.pipeline().name() + "'" + why));
-        }
-      }
-      state.noNodeSince = null;
+      table.retire(job);
+      timeouts.forget(job);
     }
   }
 
@@ -462,39 +326,24 @@ public final class Engine implements AutoCloseable {
             .whenComplete(
                 (ModelInferResponse response, Throwable error) -> {
                   long end = System.nanoTime();
-                  enqueueInternal(new Command.Done(batch, response, error, end - start, end));
+                  inbox.add(new Command.Done(batch, response, error, end - start, end));
                 });
       } catch (RuntimeException | Error e) {
         // The call could not start (a client that throws instead of failing its future, or out
         // of memory): it becomes a failed request, so the node's in-flight count, its breaker's
         // trial and the batch's jobs are released as for any other failure.
         long end = System.nanoTime();
-        enqueueInternal(
+        inbox.add(
             new Command.Done(
                 batch, null, Status.INTERNAL.withCause(e).asRuntimeException(), end - start, end));
       }
     }
   }
 
-  /**
-   * Ended jobs beyond the retention bound are forgotten, those that ended first first; constant
-   * work per forgotten job (this runs on every submit). Jobs that have not ended are never
-   * forgotten, so the bound can be exceeded by jobs still running.
-   */
-  private void forgetOldJobs() {
-    while (jobs.size() > config.maxJobs()) {
-      Job oldest = ended.poll();
-      if (oldest == null) {
-        return;
-      }
-      jobs.remove(oldest.id());
-    }
-  }
-
   @Override
   public void close() {
     running = false;
-    inbox.offer(new Command.Stop());
+    inbox.add(new Command.Stop());
     try {
       loop.join(5000);
     } catch (InterruptedException e) {

@@ -1,14 +1,11 @@
 package dev.framecast.scheduler.engine;
 
 import dev.framecast.scheduler.job.Job;
-import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToIntBiFunction;
@@ -21,22 +18,19 @@ import java.util.function.ToIntBiFunction;
  * takes the next job when its job leaves.
  */
 final class OpenSetRule implements ActiveSetRule {
-  private final Planner planner;
-  private final EngineState state;
+  private final Seats seats;
   private final NodePool pool;
   private final ToIntBiFunction<Node, Pipeline> batchSize;
   private final InFlight batchesInFlight;
   private final boolean preemption;
 
   private OpenSetRule(
-      Planner planner,
-      EngineState state,
+      Seats seats,
       NodePool pool,
       ToIntBiFunction<Node, Pipeline> batchSize,
       InFlight batchesInFlight,
       boolean preemption) {
-    this.planner = planner;
-    this.state = state;
+    this.seats = seats;
     this.pool = pool;
     this.batchSize = batchSize;
     this.batchesInFlight = batchesInFlight;
@@ -44,19 +38,18 @@ final class OpenSetRule implements ActiveSetRule {
   }
 
   /** Batch size from the node's profile, two batches in flight where RPC time matters. */
-  static OpenSetRule continuous(Planner planner, EngineState state, NodePool pool) {
+  static OpenSetRule continuous(Seats seats, StepSizing sizing, NodePool pool) {
     return new OpenSetRule(
-        planner,
-        state,
+        seats,
         pool,
-        planner::batchSize,
-        (node, pipeline, batch) -> planner.rpcMatters(node, pipeline, batch) ? 2 : 1,
+        sizing::batchSize,
+        (node, pipeline, batch) -> sizing.rpcMatters(node, pipeline, batch) ? 2 : 1,
         true);
   }
 
   /** One job per node, one request in flight, no preemption. */
-  static OpenSetRule oneAtATime(Planner planner, EngineState state, NodePool pool) {
-    return new OpenSetRule(planner, state, pool, (n, p) -> 1, (n, p, b) -> 1, false);
+  static OpenSetRule oneAtATime(Seats seats, NodePool pool) {
+    return new OpenSetRule(seats, pool, (n, p) -> 1, (n, p, b) -> 1, false);
   }
 
   @Override
@@ -89,20 +82,21 @@ final class OpenSetRule implements ActiveSetRule {
   public Instant fill(Instant now) {
     // Pipelines with no room (and nothing to preempt) this tick: their jobs wait, the others go on.
     Set<Pipeline> full = new HashSet<>();
-    while (state.ready.size() > 0) {
-      Job next = state.ready.peek(state::belowConcurrency, job -> !full.contains(job.pipeline()));
+    while (seats.readyCount() > 0) {
+      Job next =
+          seats.peekReady(
+              tenant -> seats.belowConcurrency(tenant, 0), job -> !full.contains(job.pipeline()));
       if (next == null) {
         break;
       }
       Optional<Node> node = roomiest(next);
       if (node.isEmpty()) {
-        if (!preemption || !preempt(next)) {
+        if (!preemption || !preempt(next, now)) {
           full.add(next.pipeline());
         }
         continue;
       }
-      state.ready.take(next);
-      planner.join(next, node.get());
+      seats.join(next, node.get(), now);
     }
     return null;
   }
@@ -119,7 +113,7 @@ final class OpenSetRule implements ActiveSetRule {
     double bestLoad = Double.MAX_VALUE;
     for (Node node : pool.healthy(Set.of(pipeline.spec().dit()))) {
       int capacity = capacity(node, pipeline);
-      int activeJobs = state.activeOn(node).size();
+      int activeJobs = seats.activeOn(node).size();
       if (activeJobs >= capacity) {
         continue;
       }
@@ -137,21 +131,18 @@ final class OpenSetRule implements ActiveSetRule {
   }
 
   /** An interactive job takes the slot of a batch job that is between steps. */
-  private boolean preempt(Job interactive) {
+  private boolean preempt(Job interactive, Instant now) {
     if (!interactive.interactive()) {
       return false;
     }
-    for (Map.Entry<Node, List<Job>> entry : state.active.entrySet()) {
-      for (Job victim : entry.getValue()) {
+    for (Node node : seats.activeNodes()) {
+      for (Job victim : seats.activeOn(node)) {
         if (!victim.interactive()
-            && !state.inFlight.contains(victim)
+            && !seats.inFlight(victim)
             && victim.pipeline() == interactive.pipeline()
-            && entry.getKey().canRun(Set.of(interactive.pipeline().spec().dit()))) {
-          planner.leave(victim, entry.getKey());
-          victim.transition(JobPhase.READY);
-          state.ready.add(victim, true);
-          state.ready.remove(interactive);
-          planner.join(interactive, entry.getKey());
+            && node.canRun(Set.of(interactive.pipeline().spec().dit()))) {
+          seats.requeue(victim, node);
+          seats.join(interactive, node, now);
           return true;
         }
       }

@@ -125,4 +125,29 @@ final class Outputs {
       default -> throw new IllegalArgumentException("no fixed size: " + datatype);
     };
   }
+
+  /** The outputs a batch's request asked for, with the datatype and shape each must have. */
+  static List<Expected> expected(Plan.Batch batch, ModelContract contract) {
+    if (batch instanceof Plan.Encode encode) {
+      ModelContract.Model model = contract.textEncoder();
+      int rows = encode.prompts().size();
+      return List.of(
+          Expected.of(model.output(ModelContract.TEXT_EMBEDDINGS), rows, 0),
+          Expected.of(model.output(ModelContract.ATTENTION_MASK), rows, 0));
+    }
+    int rows = batch.jobs().size();
+    if (batch instanceof Plan.Preview preview) {
+      return List.of(Expected.of(contract.vae().output(ModelContract.FRAMES), 1, preview.frames()));
+    }
+    if (batch instanceof Plan.Decode) {
+      return List.of(
+          Expected.of(
+              contract.vae().output(ModelContract.FRAMES), rows, batch.pipeline().frameCount()));
+    }
+    List<Expected> expected = new java.util.ArrayList<>();
+    for (var requested : batch.request().getOutputsList()) {
+      expected.add(Expected.of(contract.dit().output(requested.getName()), rows, 0));
+    }
+    return expected;
+  }
 }

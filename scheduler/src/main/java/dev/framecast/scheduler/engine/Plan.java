@@ -7,21 +7,18 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One tick's decisions: the node requests to send now. Immutable; {@code schedule()} makes it, the
- * executor sends it, and each batch's result comes back to {@code apply}.
+ * One tick's decisions, as values: the node requests to send now. Immutable (its lists are copies;
+ * the jobs it names are identities the loop moves, never the plan); {@code schedule()} makes it,
+ * the executor sends it, and each batch's result comes back to {@code apply}.
  *
  * @param batches the requests of this tick, each for one node
  * @param wakeAt when a decision falls due even if nothing else happens (a batching delay runs out),
  *     so the loop must plan again by then; null when none is pending
+ * @param stranded jobs wait on nodes (for text, a place, or the VAE) and no healthy node is up
  */
-public record Plan(List<Batch> batches, Instant wakeAt) {
+public record Plan(List<Batch> batches, Instant wakeAt, boolean stranded) {
   public Plan {
     batches = List.copyOf(batches);
-  }
-
-  /** A plan with no pending decision. */
-  public Plan(List<Batch> batches) {
-    this(batches, null);
   }
 
   public boolean isEmpty() {
@@ -38,6 +35,11 @@ public record Plan(List<Batch> batches, Instant wakeAt) {
 
     /** The Triton request, tensors assembled. */
     ModelInferRequest request();
+
+    /** The pipeline whose model it calls. */
+    default dev.framecast.scheduler.pipeline.Pipeline pipeline() {
+      return jobs().get(0).pipeline();
+    }
   }
 
   /**
@@ -53,13 +55,26 @@ public record Plan(List<Batch> batches, Instant wakeAt) {
       dev.framecast.scheduler.pipeline.Pipeline pipeline,
       List<String> prompts,
       ModelInferRequest request)
-      implements Batch {}
+      implements Batch {
+    public Encode {
+      jobs = List.copyOf(jobs);
+      prompts = List.copyOf(prompts);
+    }
+  }
 
   /** One DiT step for every job of the batch. */
-  public record Step(Node node, List<Job> jobs, ModelInferRequest request) implements Batch {}
+  public record Step(Node node, List<Job> jobs, ModelInferRequest request) implements Batch {
+    public Step {
+      jobs = List.copyOf(jobs);
+    }
+  }
 
   /** VAE decoding of finished jobs' final latents. */
-  public record Decode(Node node, List<Job> jobs, ModelInferRequest request) implements Batch {}
+  public record Decode(Node node, List<Job> jobs, ModelInferRequest request) implements Batch {
+    public Decode {
+      jobs = List.copyOf(jobs);
+    }
+  }
 
   /**
    * VAE decoding of a few frames of one job's current prediction, for a preview.
@@ -68,5 +83,9 @@ public record Plan(List<Batch> batches, Instant wakeAt) {
    * @param frames latent frames decoded
    */
   public record Preview(Node node, List<Job> jobs, int step, int frames, ModelInferRequest request)
-      implements Batch {}
+      implements Batch {
+    public Preview {
+      jobs = List.copyOf(jobs);
+    }
+  }
 }

@@ -61,12 +61,46 @@ public final class Job {
   /** Text embeddings and mask of one prompt, as the text encoder returned them. */
   public record TextEmbedding(ByteString embeddings, ByteString mask) {}
 
-  /** Wall-clock marks of each stage, for the completed event's timings. */
+  /** Wall-clock marks of each stage, for the completed event's timings (loop thread). */
   public static final class Timings {
-    public Instant encodingStarted;
-    public Instant denoisingStarted;
-    public Instant decodingStarted;
-    public Instant videoStarted;
+    private Instant encodingStarted;
+    private Instant denoisingStarted;
+    private Instant decodingStarted;
+    private Instant videoStarted;
+
+    /**
+     * Notes when the job first entered a timed phase (ENCODING_TEXT, DENOISING, DECODING,
+     * ENCODING_VIDEO); entering it again (a retry, a preemption) keeps the first mark.
+     */
+    public void entered(JobPhase phase, Instant at) {
+      switch (phase) {
+        case ENCODING_TEXT -> encodingStarted = first(encodingStarted, at);
+        case DENOISING -> denoisingStarted = first(denoisingStarted, at);
+        case DECODING -> decodingStarted = first(decodingStarted, at);
+        case ENCODING_VIDEO -> videoStarted = first(videoStarted, at);
+        default -> throw new IllegalArgumentException(phase + " is not a timed phase");
+      }
+    }
+
+    private static Instant first(Instant mark, Instant at) {
+      return mark != null ? mark : at;
+    }
+
+    public Instant encodingStarted() {
+      return encodingStarted;
+    }
+
+    public Instant denoisingStarted() {
+      return denoisingStarted;
+    }
+
+    public Instant decodingStarted() {
+      return decodingStarted;
+    }
+
+    public Instant videoStarted() {
+      return videoStarted;
+    }
   }
 
   /** Moves to {@code to}, checking that the transition is allowed; logs "from -> to". */

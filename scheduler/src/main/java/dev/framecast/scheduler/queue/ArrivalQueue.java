@@ -76,8 +76,8 @@ public final class ArrivalQueue implements ReadyQueue {
   }
 
   @Override
-  public void take(Job job) {
-    remove(job);
+  public boolean take(Job job) {
+    return remove(job);
   }
 
   /** Arrival order ignores usage. */

@@ -124,12 +124,14 @@ public final class FairQueue implements ReadyQueue {
 
   /** Takes a job peek returned; the tenant's virtual time becomes the system's floor. */
   @Override
-  public void take(Job job) {
+  public boolean take(Job job) {
     TenantQueue queue = tenants.get(job.tenant());
     if (queue != null && (queue.interactive.remove(job) || queue.batch.remove(job))) {
       positions = null;
       systemVirtualTime = Math.max(systemVirtualTime, queue.virtualTime);
+      return true;
     }
+    return false;
   }
 
   private static Job firstUsable(TenantQueue queue, Predicate<Job> usable) {

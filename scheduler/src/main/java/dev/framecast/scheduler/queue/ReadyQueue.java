@@ -25,8 +25,8 @@ public interface ReadyQueue {
    */
   Job peek(Predicate<String> eligible, Predicate<Job> usable);
 
-  /** Takes a job {@link #peek} returned. */
-  void take(Job job);
+  /** Takes a job {@link #peek} returned: served in this order's terms; false when not queued. */
+  boolean take(Job job);
 
   /** GPU-seconds a tenant's jobs consumed; orders that do not depend on usage ignore it. */
   void charge(String tenant, double gpuSeconds);

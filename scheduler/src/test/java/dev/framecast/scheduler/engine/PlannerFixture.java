@@ -5,9 +5,7 @@ import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Priority;
 import dev.framecast.inference.v2.ModelInferResponse;
 import dev.framecast.scheduler.admission.ManualClock;
-import dev.framecast.scheduler.batch.BatchSizer;
 import dev.framecast.scheduler.job.Job;
-import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.node.TestNodes;
@@ -63,7 +61,10 @@ final class PlannerFixture {
   final ManualClock clock = new ManualClock(Instant.parse("2026-11-25T00:00:00Z"));
   final List<Command> inbox = new ArrayList<>();
   final Pipeline pipeline;
-  EngineState state;
+  EngineParts parts;
+  JobLines lines;
+  NodeStats stats;
+  StepSizing sizing;
   Planner planner;
   Outcomes outcomes;
   private int ids;
@@ -82,14 +83,6 @@ final class PlannerFixture {
     NodePool pool =
         new NodePool(List.of(nodes), Set.of("text_encoder", "dit", "vae"), Duration.ofSeconds(1));
     EngineConfig config = EngineConfig.defaults().withPolicy(policy);
-    Events events = new Events(clock);
-    state =
-        new EngineState(
-            EngineState.readyQueue(policy, t -> 1.0, clock),
-            t -> maxConcurrent,
-            16,
-            java.util.Map.of());
-    planner = new Planner(state, pool, new BatchSizer(0.95, 10.0), config, events);
     ClipRenderer renderer =
         new ClipRenderer() {
           @Override
@@ -103,25 +96,40 @@ final class PlannerFixture {
             return new byte[] {1};
           }
         };
-    ClipStore store = TestParts.discardingStore();
-    outcomes =
-        new Outcomes(
-            state,
-            planner,
+    parts =
+        EngineParts.wire(
             config,
-            events,
+            pool,
+            EngineParts.readyQueue(policy, t -> 1.0, clock),
+            t -> maxConcurrent,
             UsageSink.NONE,
             renderer,
-            store,
+            TestParts.discardingStore(),
             Runnable::run,
-            inbox::add);
+            inbox::add,
+            clock);
+    lines = parts.lines();
+    stats = parts.stats();
+    sizing = parts.sizing();
+    planner = parts.planner();
+    outcomes = parts.outcomes();
     return this;
   }
 
   /** Teaches the node's profile that batching gains nothing (continuous batching takes 1). */
   void linearProfile(Node node) {
-    state.profile(node).observe(1, 0.1);
-    state.profile(node).observe(2, 0.2);
+    stats.profile(node).observe(1, 0.1);
+    stats.profile(node).observe(2, 0.2);
+  }
+
+  /** The pool now has only {@code current}: the engine forgets what it can of the others. */
+  void retainNodes(List<Node> current) {
+    stats.retain(lines.retainNodes(current));
+  }
+
+  /** Lets the plan's requests land unanswered, so the next tick may plan for their jobs again. */
+  void land(Plan plan) {
+    plan.batches().forEach(b -> lines.landed(b.jobs()));
   }
 
   /** Admits a job now (it waits for text encoding). */
@@ -141,7 +149,7 @@ final class PlannerFixture {
             .setPreviewEvery(previewEvery)
             .build();
     Job job = new Job(tenant + "-" + ids++, tenant, request, pipeline, clock.instant(), 1 << 20);
-    state.toEncode.addLast(job);
+    lines.enqueue(job);
     return job;
   }
 
@@ -150,12 +158,11 @@ final class PlannerFixture {
     Job.TextEmbedding text =
         new Job.TextEmbedding(
             ByteString.copyFrom(new byte[4 * 8 * 4]), ByteString.copyFrom(new byte[4 * 4]));
-    while (!state.toEncode.isEmpty()) {
-      Job job = state.toEncode.pollFirst();
-      job.setText(text, text);
-      job.transition(JobPhase.READY);
-      state.ready.add(job, false);
-    }
+    lines.triageWaitingForText(
+        job -> {
+          job.setText(text, text);
+          return JobLines.Triage.READY;
+        });
   }
 
   /** Plans a tick and answers every request. */
@@ -179,17 +186,17 @@ final class PlannerFixture {
       nanos.addAndGet(1_000_000);
       ModelInferResponse response = answers.apply(batch);
       if (response == null) {
-        outcomes.apply(
+        parts.apply(
             new Command.Done(batch, null, Status.UNAVAILABLE.asRuntimeException(), 1_000_000));
       } else {
-        outcomes.apply(new Command.Done(batch, response, null, 10_000_000L * batch.jobs().size()));
+        parts.apply(new Command.Done(batch, response, null, 10_000_000L * batch.jobs().size()));
       }
     }
     List<Command> later = new ArrayList<>(inbox);
     inbox.clear();
     for (Command command : later) {
       if (command instanceof Command.Rendered r) {
-        outcomes.rendered(r);
+        parts.endings().rendered(r);
       } else if (command instanceof Command.PreviewReady p) {
         outcomes.previewReady(p);
       }
@@ -204,7 +211,7 @@ final class PlannerFixture {
   static ModelInferResponse answer(Plan.Batch batch) {
     ModelInferResponse.Builder response = ModelInferResponse.newBuilder();
     List<Outputs.Expected> expected =
-        new ArrayList<>(Outcomes.expected(batch, ModelContract.of(Outcomes.pipeline(batch))));
+        new ArrayList<>(Outputs.expected(batch, ModelContract.of(batch.pipeline())));
     expected.sort(java.util.Comparator.comparing(Outputs.Expected::name));
     for (Outputs.Expected output : expected) {
       long bytes = output.datatype().equals("UINT8") ? 1 : 4;

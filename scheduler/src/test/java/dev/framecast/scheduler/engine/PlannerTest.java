@@ -34,14 +34,18 @@ class PlannerTest {
   private final ManualClock clock = f.clock;
   private final Node nodeA = f.node("a");
   private final Node nodeB = f.node("b");
-  private EngineState state;
+  private JobLines lines;
+  private NodeStats stats;
+  private StepSizing sizing;
   private Planner planner;
   private Outcomes outcomes;
 
   /** Framecast's own scheduler (continuous batching, fair share) over the nodes. */
   private void setUp(List<Node> nodes, int maxConcurrent) {
     f.start(SchedulingPolicy.continuous(), maxConcurrent, nodes.toArray(Node[]::new));
-    state = f.state;
+    lines = f.lines;
+    stats = f.stats;
+    sizing = f.sizing;
     planner = f.planner;
     outcomes = f.outcomes;
   }
@@ -72,21 +76,21 @@ class PlannerTest {
     }
     tick(false);
     tick(false);
-    assertThat(state.activeOn(nodeB)).isNotEmpty();
-    assertThat(state.profiles).containsKey(nodeB);
+    assertThat(lines.activeOn(nodeB)).isNotEmpty();
+    assertThat(stats.knows(nodeB)).isTrue();
 
     // b leaves discovery: not ready, then removed from the pool.
     dev.framecast.scheduler.node.TestNodes.down(nodeB);
-    state.retainNodes(List.of(nodeA));
-    assertThat(state.active).as("its jobs have not moved yet").containsKey(nodeB);
-    assertThat(state.profiles).containsKey(nodeB);
+    f.retainNodes(List.of(nodeA));
+    assertThat(lines.activeNodes()).as("its jobs have not moved yet").contains(nodeB);
+    assertThat(stats.knows(nodeB)).isTrue();
     tick(false); // evicts b's jobs to the queue; a takes them
-    state.retainNodes(List.of(nodeA));
-    assertThat(state.active).containsOnlyKeys(nodeA);
-    assertThat(state.profiles).containsOnlyKeys(nodeA);
-    assertThat(state.lastStepEnd).doesNotContainKey(nodeB);
+    f.retainNodes(List.of(nodeA));
+    assertThat(lines.activeNodes()).containsOnly(nodeA);
+    assertThat(stats.knows(nodeA)).isTrue();
+    assertThat(stats.knows(nodeB)).isFalse();
     tick(false);
-    assertThat(jobs).allMatch(j -> state.activeOn(nodeA).contains(j));
+    assertThat(jobs).allMatch(j -> lines.activeOn(nodeA).contains(j));
   }
 
   @Test
@@ -120,8 +124,8 @@ class PlannerTest {
   void anInteractiveJobPreemptsABatchJobWhichResumesWithItsLatents() {
     setUp(List.of(nodeA), 8);
     // Teach the node's profile that batching gains nothing: one job per step.
-    state.profile(nodeA).observe(1, 0.1);
-    state.profile(nodeA).observe(2, 0.2);
+    stats.profile(nodeA).observe(1, 0.1);
+    stats.profile(nodeA).observe(2, 0.2);
     Job batch = submit("acme", 6, Priority.PRIORITY_BATCH);
     tick(false); // encode
     tick(false);
@@ -148,10 +152,10 @@ class PlannerTest {
   @Test
   void aFailedStepIsRetriedOnTheOtherNodeAndABrokenNodeIsEjected() {
     setUp(List.of(nodeA, nodeB), 8);
-    state.profile(nodeA).observe(1, 0.1);
-    state.profile(nodeA).observe(2, 0.2);
-    state.profile(nodeB).observe(1, 0.1);
-    state.profile(nodeB).observe(2, 0.2);
+    stats.profile(nodeA).observe(1, 0.1);
+    stats.profile(nodeA).observe(2, 0.2);
+    stats.profile(nodeB).observe(1, 0.1);
+    stats.profile(nodeB).observe(2, 0.2);
     Job job = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
     tick(false); // encode
     Plan first = tick(true);
@@ -202,7 +206,7 @@ class PlannerTest {
     setUp(List.of(nodeA), 16);
     java.util.Map<Integer, Double> computeByBatch = new java.util.HashMap<>();
     for (int b = 1; b <= 8; b++) {
-      state.profile(nodeA).observe(b, roundTrip);
+      stats.profile(nodeA).observe(b, roundTrip);
       computeByBatch.put(b, compute);
     }
     nodeA.setComputeSeconds(java.util.Map.of("dit", computeByBatch));
@@ -219,7 +223,7 @@ class PlannerTest {
     Plan plan = planner.schedule(clock.instant());
     List<Plan.Batch> steps = plan.batches().stream().filter(b -> b instanceof Plan.Step).toList();
     assertThat(steps).extracting(b -> b.jobs().size()).containsExactly(8, 4);
-    assertThat(state.ready.size()).isZero();
+    assertThat(lines.readyCount()).isZero();
   }
 
   @Test
@@ -232,7 +236,7 @@ class PlannerTest {
     Plan plan = planner.schedule(clock.instant());
     List<Plan.Batch> steps = plan.batches().stream().filter(b -> b instanceof Plan.Step).toList();
     assertThat(steps).extracting(b -> b.jobs().size()).containsExactly(8);
-    assertThat(state.ready.size()).isEqualTo(4);
+    assertThat(lines.readyCount()).isEqualTo(4);
   }
 
   @Test
@@ -268,21 +272,21 @@ class PlannerTest {
       submit("acme", 50, Priority.PRIORITY_INTERACTIVE);
     }
     encodedAll();
-    planner.schedule(clock.instant());
-    assertThat(planner.rpcMatters(nodeA, pipeline, 8)).isFalse();
+    Plan plan = planner.schedule(clock.instant());
+    assertThat(sizing.rpcMatters(nodeA, pipeline, 8)).isFalse();
     // A gap of 100 ms (ten round trips) is the node waiting for work: not counted.
-    state.inFlight.clear();
+    f.land(plan);
     clock.advance(Duration.ofMillis(100));
-    planner.schedule(clock.instant());
-    assertThat(planner.rpcMatters(nodeA, pipeline, 8)).isFalse();
+    plan = planner.schedule(clock.instant());
+    assertThat(sizing.rpcMatters(nodeA, pipeline, 8)).isFalse();
     // But lone steps 15 ms apart: a third of each cycle the node idles while the loop turns the
     // result around, so the next batch should already be waiting there.
     for (int i = 0; i < 10; i++) {
-      state.inFlight.clear();
+      f.land(plan);
       clock.advance(Duration.ofMillis(15));
-      planner.schedule(clock.instant());
+      plan = planner.schedule(clock.instant());
     }
-    assertThat(planner.rpcMatters(nodeA, pipeline, 8)).isTrue();
+    assertThat(sizing.rpcMatters(nodeA, pipeline, 8)).isTrue();
   }
 
   /** Round trips of an xl-like DiT: 5 ms of RPC on top of compute that grows with the batch. */
@@ -291,7 +295,7 @@ class PlannerTest {
     for (int b = 1; b <= 16; b *= 2) {
       double seconds = computePerJob > 0 ? computePerJob * b : 0.037;
       compute.put(b, seconds);
-      state.profile(nodeA).observe(b, seconds + 0.005);
+      stats.profile(nodeA).observe(b, seconds + 0.005);
     }
     nodeA.setComputeSeconds(java.util.Map.of("dit", compute));
   }
@@ -301,24 +305,24 @@ class PlannerTest {
     setUp(List.of(nodeA), 16);
     xlProfile(0.037); // compute linear in the batch: batching buys the GPU nothing
     // Round trips alone say batch 4 (amortising 5 ms of RPC), but two micro-batches hide the RPC.
-    assertThat(planner.rpcMatters(nodeA, pipeline, 1)).isTrue();
-    assertThat(planner.batchSize(nodeA, pipeline)).isEqualTo(1);
+    assertThat(sizing.rpcMatters(nodeA, pipeline, 1)).isTrue();
+    assertThat(sizing.batchSize(nodeA, pipeline)).isEqualTo(1);
   }
 
   @Test
   void whereComputeGainsFromBatchingTheBatchStaysLarge() {
     setUp(List.of(nodeA), 16);
     xlProfile(0); // compute flat at 37 ms whatever the batch: a small DiT
-    assertThat(planner.batchSize(nodeA, pipeline)).isEqualTo(pipeline.maxBatchSize());
+    assertThat(sizing.batchSize(nodeA, pipeline)).isEqualTo(pipeline.maxBatchSize());
   }
 
   @Test
   void withoutTheNodesStatisticsOneBatchIsKept() {
     setUp(List.of(nodeA), 16);
     for (int b = 1; b <= 8; b++) {
-      state.profile(nodeA).observe(b, 0.010);
+      stats.profile(nodeA).observe(b, 0.010);
     }
-    assertThat(planner.rpcMatters(nodeA, pipeline, 8)).isFalse();
+    assertThat(sizing.rpcMatters(nodeA, pipeline, 8)).isFalse();
   }
 
   @Test
@@ -337,7 +341,7 @@ class PlannerTest {
               .setSeed(i)
               .build();
       Job job = new Job("one-" + i, "acme", request, one, clock.instant(), 1 << 20);
-      state.toEncode.addLast(job);
+      lines.enqueue(job);
       jobs.add(job);
     }
     for (int tick = 0; tick < 12 && !jobs.stream().allMatch(j -> j.phase().isTerminal()); tick++) {
@@ -354,8 +358,8 @@ class PlannerTest {
     Node nodeOther = TestNodes.ready("other", nanos::get, "text_encoder", "dit2", "vae");
     setUp(List.of(nodeA, nodeOther), 8);
     for (Node node : List.of(nodeA, nodeOther)) {
-      state.profile(node).observe(1, 0.1);
-      state.profile(node).observe(2, 0.2); // linear: one job per node
+      stats.profile(node).observe(1, 0.1);
+      stats.profile(node).observe(2, 0.2); // linear: one job per node
     }
     Pipeline other =
         PlannerFixture.tiny(new PipelineSpec("other", "text_encoder", "dit2", "vae", "", false), 8);
@@ -370,7 +374,7 @@ class PlannerTest {
             .setSeed(9)
             .build();
     Job third = new Job("other-job", "acme", request, other, clock.instant(), 1 << 20);
-    state.toEncode.addLast(third);
+    lines.enqueue(third);
     encodedAll();
     Plan plan = planner.schedule(clock.instant());
     assertThat(PlannerFixture.stepJobs(plan, nodeA)).containsExactly(first);
@@ -382,8 +386,8 @@ class PlannerTest {
   void jobsLeaveANodeThatNoLongerServesTheirDit() {
     setUp(List.of(nodeA, nodeB), 8);
     for (Node node : List.of(nodeA, nodeB)) {
-      state.profile(node).observe(1, 0.1);
-      state.profile(node).observe(2, 0.2);
+      stats.profile(node).observe(1, 0.1);
+      stats.profile(node).observe(2, 0.2);
     }
     Job job = submit("acme", 5, Priority.PRIORITY_INTERACTIVE);
     encodedAll();

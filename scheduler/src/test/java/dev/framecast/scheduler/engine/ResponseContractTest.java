@@ -91,7 +91,7 @@ class ResponseContractTest {
         .isEqualTo(
             "model 'text_encoder' answered without output 'attention_mask' (expected"
                 + " attention_mask FP32 [2, 4]; it sent [text_embeddings])");
-    assertThat(f.state.textCache.get(Planner.key(f.pipeline, "p0"))).isNull();
+    assertThat(f.parts.texts().get(f.pipeline, "p0")).isNull();
     // Not retried: nothing is left to plan.
     assertThat(f.tick().batches()).isEmpty();
   }

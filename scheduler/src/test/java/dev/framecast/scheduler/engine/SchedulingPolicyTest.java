@@ -39,7 +39,7 @@ class SchedulingPolicyTest {
     List<List<Job>> stepped = new ArrayList<>();
     for (int tick = 0; tick < 200 && !jobs.stream().allMatch(j -> j.phase().isTerminal()); tick++) {
       for (Node node : List.of(nodeA, nodeB)) {
-        assertThat(f.state.activeOn(node).size()).isLessThanOrEqualTo(maxPerNode);
+        assertThat(f.lines.activeOn(node).size()).isLessThanOrEqualTo(maxPerNode);
       }
       Plan plan = f.tick();
       stepped.add(steps(plan).stream().flatMap(List::stream).toList());
@@ -157,7 +157,7 @@ class SchedulingPolicyTest {
     f.encodedAll();
     f.tick();
     f.tick();
-    assertThat(f.state.activeOn(nodeA)).containsExactly(first);
+    assertThat(f.lines.activeOn(nodeA)).containsExactly(first);
     assertThat(first.step()).isEqualTo(2);
     var latents = first.latents();
 
@@ -299,7 +299,7 @@ class SchedulingPolicyTest {
     small.encodedAll();
 
     assertThat(steps(small.tick())).singleElement().satisfies(s -> assertThat(s).hasSize(2));
-    assertThat(small.state.activeOn(node)).hasSize(2);
+    assertThat(small.lines.activeOn(node)).hasSize(2);
   }
 
   @Test
@@ -350,7 +350,7 @@ class SchedulingPolicyTest {
         evicted = true;
       }
       if (jobs.stream().anyMatch(j -> j.step() >= 1) && !cancelled.cancelRequested()) {
-        f.outcomes.cancel(cancelled, "no longer needed");
+        f.parts.endings().cancel(cancelled, "no longer needed");
       }
       f.clock.advance(Duration.ofMillis(50)); // static batching's delay runs out in time
       f.tick();
@@ -365,9 +365,10 @@ class SchedulingPolicyTest {
           .anyMatch(e -> e.hasProgress() && !e.getProgress().getPreviewPng().isEmpty());
       assertThat(events.get(events.size() - 1).hasCompleted()).isTrue();
     }
-    assertThat(f.state.active.values()).allMatch(List::isEmpty);
-    assertThat(f.state.ready.size()).isZero();
-    assertThat(f.state.inFlight).isEmpty();
+    assertThat(f.lines.activeNodes()).allMatch(node -> f.lines.activeOn(node).isEmpty());
+    assertThat(f.lines.readyCount()).isZero();
+    assertThat(jobs).noneMatch(f.lines::inFlight);
+    assertThat(f.lines.notStarted()).isZero();
   }
 
   // The policy values
@@ -391,13 +392,18 @@ class SchedulingPolicyTest {
     f.start(SchedulingPolicy.continuous(), 8, nodeA);
     assertThatThrownBy(
             () ->
-                new Planner(
-                    f.state,
+                EngineParts.wire(
+                    EngineConfig.defaults().withPolicy(SchedulingPolicy.staticBatching(2, DELAY)),
                     new dev.framecast.scheduler.node.NodePool(
                         List.of(nodeA), java.util.Set.of("dit"), Duration.ofSeconds(1)),
-                    new dev.framecast.scheduler.batch.BatchSizer(0.95, 10.0),
-                    EngineConfig.defaults().withPolicy(SchedulingPolicy.staticBatching(2, DELAY)),
-                    new Events(f.clock)))
+                    new dev.framecast.scheduler.queue.FairQueue(t -> 1.0),
+                    t -> 8,
+                    UsageSink.NONE,
+                    null,
+                    TestParts.discardingStore(),
+                    Runnable::run,
+                    c -> {},
+                    f.clock))
         .hasMessageContaining("ArrivalQueue");
   }
 }

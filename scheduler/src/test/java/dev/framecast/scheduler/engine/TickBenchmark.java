@@ -6,7 +6,6 @@ import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Priority;
 import dev.framecast.inference.v2.ModelInferRequest;
 import dev.framecast.inference.v2.ModelInferResponse;
-import dev.framecast.scheduler.batch.BatchSizer;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
@@ -68,9 +67,8 @@ public class TickBenchmark {
           8f,
           32);
 
-  private EngineState state;
+  private EngineParts parts;
   private Planner planner;
-  private Outcomes outcomes;
   private Node node;
   private ModelInferResponse answer;
   private ModelInferRequest planned;
@@ -85,13 +83,19 @@ public class TickBenchmark {
     NodePool pool =
         new NodePool(List.of(node), Set.of("text_encoder", "dit", "vae"), Duration.ofSeconds(1));
     EngineConfig config = EngineConfig.defaults();
-    Events events = new Events(clock);
-    state = new EngineState(t -> 1.0, t -> 1000, 16);
-    planner = new Planner(state, pool, new BatchSizer(0.95, 10.0), config, events);
-    ClipStore store = TestParts.discardingStore();
-    outcomes =
-        new Outcomes(
-            state, planner, config, events, UsageSink.NONE, null, store, Runnable::run, c -> {});
+    parts =
+        EngineParts.wire(
+            config,
+            pool,
+            EngineParts.readyQueue(config.policy(), t -> 1.0, clock),
+            t -> 1000,
+            UsageSink.NONE,
+            null,
+            TestParts.discardingStore(),
+            Runnable::run,
+            c -> {},
+            clock);
+    planner = parts.planner();
     Job.TextEmbedding text =
         new Job.TextEmbedding(
             ByteString.copyFrom(new byte[64 * 256 * 4]), ByteString.copyFrom(new byte[64 * 4]));
@@ -108,15 +112,15 @@ public class TickBenchmark {
       Job job =
           new Job("job-" + i, "tenant-" + (i % 3), request, PIPELINE, clock.instant(), 1L << 40);
       job.setText(text, text);
-      job.transition(dev.framecast.scheduler.job.JobPhase.READY);
-      state.ready.add(job, false);
+      parts.lines().enqueue(job);
     }
+    parts.lines().triageWaitingForText(job -> JobLines.Triage.READY);
     Plan first = planner.schedule(clock.instant());
     answer = PlannerFixture.answer(first.batches().get(0));
     planned = first.batches().get(0).request();
     active = first.batches().get(0).jobs();
     // Let the first batch come back so later ticks are steady-state ones.
-    state.inFlight.clear();
+    parts.lines().landed(active);
     source = new byte[planned.getSerializedSize()];
     target = new byte[source.length];
   }
@@ -126,7 +130,7 @@ public class TickBenchmark {
     Plan plan = planner.schedule(java.time.Instant.EPOCH);
     for (Plan.Batch batch : plan.batches()) {
       node.addInFlight(1);
-      outcomes.apply(new Command.Done(batch, answer, null, 1_000_000));
+      parts.apply(new Command.Done(batch, answer, null, 1_000_000));
     }
     return plan;
   }
@@ -134,7 +138,7 @@ public class TickBenchmark {
   /** Builds the 32-job DiT request from the jobs' tensors: ropes, no copy of tensor bytes. */
   @Benchmark
   public ModelInferRequest assemble() {
-    return Planner.stepRequest(active);
+    return Requests.step(active);
   }
 
   /**
