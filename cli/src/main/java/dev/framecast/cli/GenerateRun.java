@@ -16,7 +16,7 @@ import dev.framecast.cli.client.ProgressView;
 import dev.framecast.cli.client.StatusReport;
 import dev.framecast.cli.client.StreamLostException;
 import dev.framecast.cli.media.FrameSheets;
-import dev.framecast.scheduler.media.Mp4Decoder;
+import dev.framecast.media.Mp4Decoder;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;

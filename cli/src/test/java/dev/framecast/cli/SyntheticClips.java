@@ -1,8 +1,8 @@
 package dev.framecast.cli;
 
-import dev.framecast.scheduler.media.FfmpegClipEncoder;
-import dev.framecast.scheduler.media.PngEncoder;
-import dev.framecast.scheduler.media.RgbFrames;
+import dev.framecast.media.FfmpegClipEncoder;
+import dev.framecast.media.PngEncoder;
+import dev.framecast.media.RgbFrames;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -4,6 +4,8 @@ import static dev.framecast.gateway.GrpcClient.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.BadRequest;
+import com.google.rpc.ResourceInfo;
+import dev.framecast.api.v1.CancelJobRequest;
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.GetJobRequest;
 import dev.framecast.api.v1.GetUsageRequest;
@@ -26,7 +28,11 @@ class ValidationTest extends GrpcTestBase {
 
   /** The fields a refused request's BadRequest names. */
   private List<String> violations(GenerateRequest request) {
-    StatusRuntimeException e = failure(() -> client.tenant("initech").submitJob(request));
+    return fields(failure(() -> client.tenant("initech").submitJob(request)));
+  }
+
+  /** The fields an INVALID_ARGUMENT status's BadRequest names. */
+  private static List<String> fields(StatusRuntimeException e) {
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     com.google.rpc.Status status = StatusProto.fromThrowable(e);
     assertThat(status).isNotNull();
@@ -134,6 +140,79 @@ class ValidationTest extends GrpcTestBase {
                 .getStatus()
                 .getCode())
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void everyOtherRequestNamesItsBadFieldToo() {
+    var acme = client.tenant("acme");
+    assertThat(fields(failure(() -> acme.getJob(GetJobRequest.getDefaultInstance()))))
+        .containsExactly("job_id");
+    assertThat(
+            fields(
+                failure(
+                    () ->
+                        acme.getJob(GetJobRequest.newBuilder().setJobId("j".repeat(129)).build()))))
+        .containsExactly("job_id");
+    assertThat(
+            fields(
+                failure(
+                    () -> acme.listJobs(ListJobsRequest.newBuilder().setPageSize(501).build()))))
+        .containsExactly("page_size");
+    assertThat(
+            fields(
+                failure(
+                    () -> acme.listJobs(ListJobsRequest.newBuilder().setPageToken("%%%").build()))))
+        .containsExactly("page_token");
+    assertThat(
+            fields(
+                failure(
+                    () ->
+                        acme.listJobs(
+                            ListJobsRequest.newBuilder().setPageToken("t".repeat(257)).build()))))
+        .containsExactly("page_token");
+    assertThat(
+            fields(
+                failure(
+                    () -> acme.listJobs(ListJobsRequest.newBuilder().addStatesValue(99).build()))))
+        .containsExactly("states");
+    assertThat(
+            fields(
+                failure(
+                    () ->
+                        acme.cancelJob(
+                            CancelJobRequest.newBuilder()
+                                .setJobId("some-job")
+                                .setReason("r".repeat(1025))
+                                .build()))))
+        .containsExactly("reason");
+    assertThat(
+            fields(
+                failure(
+                    () ->
+                        acme.getUsage(
+                            GetUsageRequest.newBuilder().setTenant("t".repeat(129)).build()))))
+        .containsExactly("tenant");
+  }
+
+  @Test
+  void anUnknownJobIsNotFoundNamingTheJob() throws Exception {
+    StatusRuntimeException e =
+        failure(
+            () ->
+                client
+                    .tenant("acme")
+                    .getJob(GetJobRequest.newBuilder().setJobId("no-such-job").build()));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    com.google.rpc.Status status = StatusProto.fromThrowable(e);
+    assertThat(status.getMessage()).isEqualTo("job 'no-such-job' not found");
+    ResourceInfo resource =
+        status.getDetailsList().stream()
+            .filter(any -> any.is(ResourceInfo.class))
+            .findFirst()
+            .orElseThrow()
+            .unpack(ResourceInfo.class);
+    assertThat(resource.getResourceName()).isEqualTo("no-such-job");
+    assertThat(resource.getResourceType()).isEqualTo("framecast.v1.Job");
   }
 
   @Test

@@ -72,65 +72,168 @@ public record Scenario(
   /** The same scenario with another duration (and its warm-up scaled with it). */
   public Scenario withDuration(Duration newDuration) {
     long warm = warmup.toMillis() * newDuration.toMillis() / Math.max(1, duration.toMillis());
-    return new Scenario(
-        name,
-        title,
-        profile,
-        nodes,
-        timeScale,
-        variants,
-        steps,
-        previewEvery,
-        newDuration,
-        Duration.ofMillis(warm),
-        drain,
-        policies,
-        concurrency,
-        nodeLoss,
-        realModels,
-        staticBatch,
-        staticDelay);
+    return toBuilder().duration(newDuration).warmup(Duration.ofMillis(warm)).build();
   }
 
   public Scenario withPolicies(List<Policy> newPolicies) {
-    return new Scenario(
-        name,
-        title,
-        profile,
-        nodes,
-        timeScale,
-        variants,
-        steps,
-        previewEvery,
-        duration,
-        warmup,
-        drain,
-        newPolicies,
-        concurrency,
-        nodeLoss,
-        realModels,
-        staticBatch,
-        staticDelay);
+    return toBuilder().policies(newPolicies).build();
   }
 
   public Scenario withTimeScale(double newScale) {
-    return new Scenario(
-        name,
-        title,
-        profile,
-        nodes,
-        newScale,
-        variants,
-        steps,
-        previewEvery,
-        duration,
-        warmup,
-        drain,
-        policies,
-        concurrency,
-        nodeLoss,
-        realModels,
-        staticBatch,
-        staticDelay);
+    return toBuilder().timeScale(newScale).build();
+  }
+
+  /**
+   * A scenario named {@code name}: every other component by name, starting from the defaults
+   * (profile xs.csv, 8 nodes, time scale 1, no previews, 60 s with 10 s of warm-up, no drain, open
+   * loop, no node loss, simulated nodes, baseline (b) batches of 8 with no delay); variants, steps
+   * and policies have no default.
+   */
+  public static Builder builder(String name, String title) {
+    Builder b = new Builder();
+    b.name = name;
+    b.title = title;
+    return b;
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.name = name;
+    b.title = title;
+    b.profile = profile;
+    b.nodes = nodes;
+    b.timeScale = timeScale;
+    b.variants = variants;
+    b.steps = steps;
+    b.previewEvery = previewEvery;
+    b.duration = duration;
+    b.warmup = warmup;
+    b.drain = drain;
+    b.policies = policies;
+    b.concurrency = concurrency;
+    b.nodeLoss = nodeLoss;
+    b.realModels = realModels;
+    b.staticBatch = staticBatch;
+    b.staticDelay = staticDelay;
+    return b;
+  }
+
+  /** Builds a {@link Scenario} by name; the record's constructor checks it. */
+  public static final class Builder {
+    private String name;
+    private String title;
+    private String profile = "xs.csv";
+    private int nodes = 8;
+    private double timeScale = 1;
+    private List<Variant> variants;
+    private StepMix steps;
+    private int previewEvery = 0;
+    private Duration duration = Duration.ofSeconds(60);
+    private Duration warmup = Duration.ofSeconds(10);
+    private Duration drain = Duration.ZERO;
+    private List<Policy> policies;
+    private int concurrency = 0;
+    private NodeLoss nodeLoss = null;
+    private boolean realModels = false;
+    private int staticBatch = 8;
+    private Duration staticDelay = Duration.ZERO;
+
+    private Builder() {}
+
+    public Builder profile(String profile) {
+      this.profile = profile;
+      return this;
+    }
+
+    public Builder nodes(int nodes) {
+      this.nodes = nodes;
+      return this;
+    }
+
+    public Builder timeScale(double timeScale) {
+      this.timeScale = timeScale;
+      return this;
+    }
+
+    public Builder variants(List<Variant> variants) {
+      this.variants = variants;
+      return this;
+    }
+
+    public Builder steps(StepMix steps) {
+      this.steps = steps;
+      return this;
+    }
+
+    public Builder previewEvery(int previewEvery) {
+      this.previewEvery = previewEvery;
+      return this;
+    }
+
+    public Builder duration(Duration duration) {
+      this.duration = duration;
+      return this;
+    }
+
+    public Builder warmup(Duration warmup) {
+      this.warmup = warmup;
+      return this;
+    }
+
+    public Builder drain(Duration drain) {
+      this.drain = drain;
+      return this;
+    }
+
+    public Builder policies(List<Policy> policies) {
+      this.policies = policies;
+      return this;
+    }
+
+    public Builder concurrency(int concurrency) {
+      this.concurrency = concurrency;
+      return this;
+    }
+
+    public Builder nodeLoss(NodeLoss nodeLoss) {
+      this.nodeLoss = nodeLoss;
+      return this;
+    }
+
+    public Builder realModels(boolean realModels) {
+      this.realModels = realModels;
+      return this;
+    }
+
+    public Builder staticBatch(int staticBatch) {
+      this.staticBatch = staticBatch;
+      return this;
+    }
+
+    public Builder staticDelay(Duration staticDelay) {
+      this.staticDelay = staticDelay;
+      return this;
+    }
+
+    public Scenario build() {
+      return new Scenario(
+          name,
+          title,
+          profile,
+          nodes,
+          timeScale,
+          variants,
+          steps,
+          previewEvery,
+          duration,
+          warmup,
+          drain,
+          policies,
+          concurrency,
+          nodeLoss,
+          realModels,
+          staticBatch,
+          staticDelay);
+    }
   }
 }

@@ -59,50 +59,38 @@ public final class Scenarios {
   static Scenario saturation(Path profiles) {
     Capacity capacity = Capacity.of(profiles.resolve("xs.csv"));
     StepMix steps = StepMix.of(24);
-    return new Scenario(
-        "saturation",
-        "Saturation, small model: profile xs, 8 nodes, 3 tenants offering 1.2x the fleet's best"
-            + " throughput, 24-step jobs",
-        "xs.csv",
-        8,
-        50,
-        List.of(new Scenario.Variant("", equalShares(jobsPerSecond(capacity, 8, 1.2, steps)))),
-        steps,
-        0,
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(15),
-        Duration.ZERO,
-        ALL,
-        0,
-        null,
-        false,
-        capacity.bestBatch(),
-        staticDelay(capacity, steps));
+    return Scenario.builder(
+            "saturation",
+            "Saturation, small model: profile xs, 8 nodes, 3 tenants offering 1.2x the fleet's best"
+                + " throughput, 24-step jobs")
+        .timeScale(50)
+        .variants(
+            List.of(new Scenario.Variant("", equalShares(jobsPerSecond(capacity, 8, 1.2, steps)))))
+        .steps(steps)
+        .warmup(Duration.ofSeconds(15))
+        .policies(ALL)
+        .staticBatch(capacity.bestBatch())
+        .staticDelay(staticDelay(capacity, steps))
+        .build();
   }
 
   /** 2. Mixed work at 80% load: xl, 8 nodes, 8- and 50-step jobs equally often. */
   static Scenario mixed(Path profiles) {
     Capacity capacity = Capacity.of(profiles.resolve("xl.csv"));
     StepMix steps = StepMix.half(8, 50);
-    return new Scenario(
-        "mixed",
-        "Mixed work at 80% load: profile xl, 8 nodes, 3 tenants, 8- and 50-step jobs equally"
-            + " often",
-        "xl.csv",
-        8,
-        1,
-        List.of(new Scenario.Variant("", equalShares(jobsPerSecond(capacity, 8, 0.8, steps)))),
-        steps,
-        0,
-        Duration.ofSeconds(90),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(90),
-        ALL,
-        0,
-        null,
-        false,
-        8,
-        staticDelay(capacity, steps));
+    return Scenario.builder(
+            "mixed",
+            "Mixed work at 80% load: profile xl, 8 nodes, 3 tenants, 8- and 50-step jobs equally"
+                + " often")
+        .profile("xl.csv")
+        .variants(
+            List.of(new Scenario.Variant("", equalShares(jobsPerSecond(capacity, 8, 0.8, steps)))))
+        .steps(steps)
+        .duration(Duration.ofSeconds(90))
+        .drain(Duration.ofSeconds(90))
+        .policies(ALL)
+        .staticDelay(staticDelay(capacity, steps))
+        .build();
   }
 
   /**
@@ -125,123 +113,106 @@ public final class Scenarios {
               weights[i],
               TENANTS.get(i).equals("globex") ? 10 * share : 0.9 * share));
     }
-    return new Scenario(
-        "flood",
-        "Flood: profile xs, 8 nodes, weights acme 1, globex 1, initech 2, each offering 90% of its"
-            + " share; then globex sends 10x its share",
-        "xs.csv",
-        8,
-        50,
-        List.of(new Scenario.Variant("no-flood", polite), new Scenario.Variant("flood", flooded)),
-        steps,
-        0,
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(15),
-        Duration.ofSeconds(30),
-        ALL,
-        0,
-        null,
-        false,
-        capacity.bestBatch(),
-        staticDelay(capacity, steps));
+    return Scenario.builder(
+            "flood",
+            "Flood: profile xs, 8 nodes, weights acme 1, globex 1, initech 2, each offering 90% of its"
+                + " share; then globex sends 10x its share")
+        .timeScale(50)
+        .variants(
+            List.of(
+                new Scenario.Variant("no-flood", polite), new Scenario.Variant("flood", flooded)))
+        .steps(steps)
+        .warmup(Duration.ofSeconds(15))
+        .drain(Duration.ofSeconds(30))
+        .policies(ALL)
+        .staticBatch(capacity.bestBatch())
+        .staticDelay(staticDelay(capacity, steps))
+        .build();
   }
 
   /** 4. Control-plane overhead: 1,000 jobs kept outstanding on 16 nodes. */
   static Scenario controlPlane(Path profiles) {
     Capacity capacity = Capacity.of(profiles.resolve("xs.csv"));
     StepMix steps = StepMix.of(24);
-    return new Scenario(
-        "control-plane",
-        "Control-plane overhead: profile xs, 16 nodes, 1,000 concurrent jobs (closed loop), 24"
-            + " steps",
-        "xs.csv",
-        16,
-        50,
-        List.of(new Scenario.Variant("", equalShares(0))),
-        steps,
-        0,
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(15),
-        Duration.ZERO,
-        FRAMECAST,
-        1000,
-        null,
-        false,
-        capacity.bestBatch(),
-        staticDelay(capacity, steps));
+    return Scenario.builder(
+            "control-plane",
+            "Control-plane overhead: profile xs, 16 nodes, 1,000 concurrent jobs (closed loop), 24"
+                + " steps")
+        .nodes(16)
+        .timeScale(50)
+        .variants(List.of(new Scenario.Variant("", equalShares(0))))
+        .steps(steps)
+        .warmup(Duration.ofSeconds(15))
+        .policies(FRAMECAST)
+        .concurrency(1000)
+        .staticBatch(capacity.bestBatch())
+        .staticDelay(staticDelay(capacity, steps))
+        .build();
   }
 
   /** 5. Node loss: 2 of 8 nodes stopped mid-run under saturation. */
   static Scenario nodeLoss(Path profiles) {
     Capacity capacity = Capacity.of(profiles.resolve("xs.csv"));
     StepMix steps = StepMix.of(24);
-    return new Scenario(
-        "node-loss",
-        "Node loss: profile xs, 8 nodes, saturated (1.2x), 2 nodes stopped abruptly half-way",
-        "xs.csv",
-        8,
-        50,
-        List.of(new Scenario.Variant("", equalShares(jobsPerSecond(capacity, 8, 1.2, steps)))),
-        steps,
-        0,
-        Duration.ofSeconds(90),
-        Duration.ofSeconds(15),
-        Duration.ZERO,
-        FRAMECAST,
-        0,
-        new Scenario.NodeLoss(2, 0.5),
-        false,
-        capacity.bestBatch(),
-        staticDelay(capacity, steps));
+    return Scenario.builder(
+            "node-loss",
+            "Node loss: profile xs, 8 nodes, saturated (1.2x), 2 nodes stopped abruptly half-way")
+        .timeScale(50)
+        .variants(
+            List.of(new Scenario.Variant("", equalShares(jobsPerSecond(capacity, 8, 1.2, steps)))))
+        .steps(steps)
+        .duration(Duration.ofSeconds(90))
+        .warmup(Duration.ofSeconds(15))
+        .policies(FRAMECAST)
+        .nodeLoss(new Scenario.NodeLoss(2, 0.5))
+        .staticBatch(capacity.bestBatch())
+        .staticDelay(staticDelay(capacity, steps))
+        .build();
   }
 
   /** 6. End to end on this machine: the real ONNX models in the embedded gateway. */
   static Scenario endToEnd() {
-    return new Scenario(
-        "end-to-end",
-        "End to end: embedded mode with the real ONNX models on this machine's CPU, 4 jobs"
-            + " outstanding (closed loop), 24 steps, a preview every 6 steps",
-        "",
-        0,
-        1,
-        List.of(new Scenario.Variant("", equalShares(0))),
-        StepMix.of(24),
-        6,
-        Duration.ofSeconds(180),
-        Duration.ofSeconds(30),
-        Duration.ZERO,
-        FRAMECAST,
-        4,
-        null,
-        true,
-        1,
-        Duration.ZERO);
+    return Scenario.builder(
+            "end-to-end",
+            "End to end: embedded mode with the real ONNX models on this machine's CPU, 4 jobs"
+                + " outstanding (closed loop), 24 steps, a preview every 6 steps")
+        .profile("")
+        .nodes(0)
+        .variants(List.of(new Scenario.Variant("", equalShares(0))))
+        .steps(StepMix.of(24))
+        .previewEvery(6)
+        .duration(Duration.ofSeconds(180))
+        .warmup(Duration.ofSeconds(30))
+        .policies(FRAMECAST)
+        .concurrency(4)
+        .realModels(true)
+        .staticBatch(1)
+        .build();
   }
 
   /** A few seconds of every policy on 2 nodes: what CI runs to keep the tool working. */
   static Scenario smoke(Path profiles) {
     Capacity capacity = Capacity.of(profiles.resolve("xs.csv"));
     StepMix steps = StepMix.half(4, 8);
-    return new Scenario(
-        "smoke",
-        "Smoke: profile xs, 2 nodes, 3 tenants at 80% of what one job per node can serve, 4-"
-            + " and 8-step jobs (CI)",
-        "xs.csv",
-        2,
-        10,
-        List.of(
-            new Scenario.Variant(
-                "", equalShares(0.8 * 2 * capacity.singleJobStepsPerSecond() / steps.meanSteps()))),
-        steps,
-        2,
-        Duration.ofSeconds(8),
-        Duration.ofSeconds(1),
-        Duration.ofSeconds(30),
-        ALL,
-        0,
-        null,
-        false,
-        4,
-        staticDelay(capacity, steps));
+    return Scenario.builder(
+            "smoke",
+            "Smoke: profile xs, 2 nodes, 3 tenants at 80% of what one job per node can serve, 4-"
+                + " and 8-step jobs (CI)")
+        .nodes(2)
+        .timeScale(10)
+        .variants(
+            List.of(
+                new Scenario.Variant(
+                    "",
+                    equalShares(0.8 * 2 * capacity.singleJobStepsPerSecond() / steps.meanSteps()))))
+        .steps(steps)
+        .previewEvery(2)
+        .duration(Duration.ofSeconds(8))
+        .warmup(Duration.ofSeconds(1))
+        .drain(Duration.ofSeconds(30))
+        .policies(ALL)
+        .staticBatch(4)
+        .staticDelay(staticDelay(capacity, steps))
+        .build();
   }
 }

@@ -73,26 +73,20 @@ class MeasurementTest {
   /** A hand-made run: two tenants, one unfinished job, time scale 10. */
   static Run run() {
     Scenario scenario =
-        new Scenario(
-            "test",
-            "a test",
-            "xs.csv",
-            2,
-            10,
-            List.of(
-                new Scenario.Variant(
-                    "", List.of(new TenantLoad("acme", 1, 1), new TenantLoad("globex", 1, 1)))),
-            StepMix.of(24),
-            0,
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(1),
-            Duration.ZERO,
-            List.of(Policy.CONTINUOUS),
-            0,
-            null,
-            false,
-            4,
-            Duration.ofMillis(10));
+        Scenario.builder("test", "a test")
+            .nodes(2)
+            .timeScale(10)
+            .variants(
+                List.of(
+                    new Scenario.Variant(
+                        "", List.of(new TenantLoad("acme", 1, 1), new TenantLoad("globex", 1, 1)))))
+            .steps(StepMix.of(24))
+            .duration(Duration.ofSeconds(10))
+            .warmup(Duration.ofSeconds(1))
+            .policies(List.of(Policy.CONTINUOUS))
+            .staticBatch(4)
+            .staticDelay(Duration.ofMillis(10))
+            .build();
     List<JobRecord> jobs = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       JobRecord job =

@@ -1,11 +1,11 @@
 package dev.framecast.scheduler;
 
+import dev.framecast.media.ClipEncoder;
+import dev.framecast.media.ContactSheet;
+import dev.framecast.media.FfmpegClipEncoder;
+import dev.framecast.media.PngEncoder;
+import dev.framecast.media.RgbFrames;
 import dev.framecast.scheduler.engine.ClipRenderer;
-import dev.framecast.scheduler.media.ClipEncoder;
-import dev.framecast.scheduler.media.ContactSheet;
-import dev.framecast.scheduler.media.FfmpegClipEncoder;
-import dev.framecast.scheduler.media.PngEncoder;
-import dev.framecast.scheduler.media.RgbFrames;
 import java.util.ArrayList;
 import java.util.List;
 

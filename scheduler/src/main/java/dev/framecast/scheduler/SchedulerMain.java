@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -94,11 +95,13 @@ public final class SchedulerMain {
                     args.tenants(),
                     args.clips(),
                     args.retention(),
-                    (args.stepProfile() == null
-                            ? EngineConfig.defaults()
-                            : EngineConfig.defaults()
-                                .withStepProfile(ProfileCsv.load(args.stepProfile())))
-                        .withPolicy(args.policy()),
+                    EngineConfig.builder()
+                        .stepProfile(
+                            args.stepProfile() == null
+                                ? Map.of()
+                                : ProfileCsv.load(args.stepProfile()))
+                        .policy(args.policy())
+                        .build(),
                     args.renderThreads()),
                 Renderers.standard())
             .serve(NettyServerBuilder.forAddress(new InetSocketAddress(args.port())));

@@ -2,7 +2,7 @@ package dev.framecast.cli.eval;
 
 import com.google.gson.GsonBuilder;
 import dev.framecast.cli.media.FrameSheets;
-import dev.framecast.scheduler.media.Mp4Decoder;
+import dev.framecast.media.Mp4Decoder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -11,7 +11,7 @@ import dev.framecast.cli.client.JobFollower;
 import dev.framecast.cli.client.StatusReport;
 import dev.framecast.cli.client.StreamLostException;
 import dev.framecast.cli.eval.EvalPrompts.EvalPrompt;
-import dev.framecast.scheduler.media.Mp4Decoder;
+import dev.framecast.media.Mp4Decoder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.framecast.cli.media;
 
-import dev.framecast.scheduler.media.ContactSheet;
-import dev.framecast.scheduler.media.Mp4Decoder;
-import dev.framecast.scheduler.media.RgbFrames;
+import dev.framecast.media.ContactSheet;
+import dev.framecast.media.Mp4Decoder;
+import dev.framecast.media.RgbFrames;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -10,9 +10,9 @@ import java.util.List;
 import javax.imageio.ImageIO;
 
 /**
- * Contact sheets of a clip's frames with the scheduler's {@link ContactSheet}: from the PNG frames
- * a job streamed, or from frames decoded out of its MP4. Large frames are shrunk so that a sheet of
- * a 720p clip stays a reasonable image.
+ * Contact sheets of a clip's frames with {@link ContactSheet} (framecast-media): from the PNG
+ * frames a job streamed, or from frames decoded out of its MP4. Large frames are shrunk so that a
+ * sheet of a 720p clip stays a reasonable image.
  */
 public final class FrameSheets {
   /** Tiles per row. */

@@ -1,5 +1,5 @@
 /**
  * Clips on the client side: MP4 decoding to RGB with FFmpeg (org.bytedeco) and contact sheets made
- * with the scheduler's {@code ContactSheet}.
+ * with {@code ContactSheet} (framecast-media).
  */
 package dev.framecast.cli.media;

@@ -9,7 +9,7 @@ import dev.framecast.cli.Terminal;
 import dev.framecast.cli.client.FramecastClient;
 import dev.framecast.cli.client.JobFollower;
 import dev.framecast.cli.client.StatusReport;
-import dev.framecast.scheduler.media.Mp4Decoder;
+import dev.framecast.media.Mp4Decoder;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

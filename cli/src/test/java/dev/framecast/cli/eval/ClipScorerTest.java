@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.framecast.cli.SyntheticClips;
-import dev.framecast.scheduler.media.Mp4Decoder;
+import dev.framecast.media.Mp4Decoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

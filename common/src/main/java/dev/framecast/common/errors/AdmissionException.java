@@ -1,8 +1,8 @@
 package dev.framecast.common.errors;
 
 /**
- * A submission refused before anything was queued. The message is written for the client: it
- * becomes the gRPC status description. Each subclass carries the data its status details need;
+ * A request refused, before anything was queued or changed. The message is written for the client:
+ * it becomes the gRPC status description. Each subclass carries the data its status details need;
  * which status code and details that is, is decided only by {@link GrpcStatusMapper}.
  *
  * <p>Sealed so the mapper's list of cases is the complete list.
@@ -12,7 +12,10 @@ public abstract sealed class AdmissionException extends RuntimeException
         PipelineNotAllowedException,
         QuotaExceededException,
         InvalidRequestException,
-        ShuttingDownException {
+        ShuttingDownException,
+        JobNotFoundException,
+        PermissionDeniedException,
+        FailedPreconditionException {
   private static final long serialVersionUID = 1L;
 
   AdmissionException(String message) {

@@ -5,7 +5,9 @@ import com.google.protobuf.Message;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.PreconditionFailure;
 import com.google.rpc.QuotaFailure;
+import com.google.rpc.ResourceInfo;
 import com.google.rpc.RetryInfo;
 import com.google.rpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -20,17 +22,18 @@ import java.util.logging.Logger;
 /**
  * The one place where failures become gRPC statuses (house rule 6).
  *
- * <p>Every admission refusal carries a {@code google.rpc.ErrorInfo} (a stable machine-readable
- * reason in the {@value #DOMAIN} domain) plus the detail its code calls for: {@code RetryInfo} and
- * {@code QuotaFailure} with RESOURCE_EXHAUSTED, {@code BadRequest} with INVALID_ARGUMENT. Details
+ * <p>Every refusal carries a {@code google.rpc.ErrorInfo} (a stable machine-readable reason in the
+ * {@value #DOMAIN} domain) plus the detail its code calls for: {@code RetryInfo} and {@code
+ * QuotaFailure} with RESOURCE_EXHAUSTED, {@code BadRequest} with INVALID_ARGUMENT, {@code
+ * ResourceInfo} with NOT_FOUND, {@code PreconditionFailure} with FAILED_PRECONDITION. Details
  * travel in the {@code grpc-status-details-bin} trailer; clients read them with {@code
  * StatusProto.fromThrowable}.
  *
  * <p>Anything else is INTERNAL with a generic message and an incident id that is also logged with
  * the stack trace: the client learns nothing about the internals, the operator can still find the
  * cause. That includes a {@code StatusRuntimeException} arriving here: it came from a downstream
- * call (a node), and its description names internal hosts; statuses the services mean to return
- * (NOT_FOUND for another tenant's job) they build directly.
+ * call (a node), and its description names internal hosts; the services throw the typed refusals
+ * above for every status they mean to return.
  */
 public final class GrpcStatusMapper {
 
@@ -79,6 +82,33 @@ public final class GrpcStatusMapper {
     }
     if (cause instanceof ShuttingDownException e) {
       return status(Code.UNAVAILABLE, e, errorInfo("SHUTTING_DOWN").build());
+    }
+    if (cause instanceof JobNotFoundException e) {
+      return status(
+          Code.NOT_FOUND,
+          e,
+          errorInfo("JOB_NOT_FOUND").putMetadata("job_id", e.jobId()).build(),
+          ResourceInfo.newBuilder()
+              .setResourceType("framecast.v1.Job")
+              .setResourceName(e.jobId())
+              .setDescription(e.getMessage())
+              .build());
+    }
+    if (cause instanceof PermissionDeniedException e) {
+      return status(Code.PERMISSION_DENIED, e, errorInfo(e.reason()).build());
+    }
+    if (cause instanceof FailedPreconditionException e) {
+      return status(
+          Code.FAILED_PRECONDITION,
+          e,
+          errorInfo(e.type()).build(),
+          PreconditionFailure.newBuilder()
+              .addViolations(
+                  PreconditionFailure.Violation.newBuilder()
+                      .setType(e.type())
+                      .setSubject(e.subject())
+                      .setDescription(e.getMessage()))
+              .build());
     }
     String incident = UUID.randomUUID().toString();
     LOG.log(Level.WARNING, "internal error, incident " + incident, failure);

@@ -1,6 +1,8 @@
 package dev.framecast.gateway.api;
 
 import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.JobState;
+import dev.framecast.api.v1.ListJobsRequest;
 import dev.framecast.common.errors.InvalidRequestException;
 import dev.framecast.common.errors.InvalidRequestException.FieldViolation;
 import dev.framecast.gateway.GatewayConfig;
@@ -18,6 +20,9 @@ import java.util.List;
 @ApplicationScoped
 public class RequestLimits {
   static final int MAX_JOB_ID = 128;
+  static final int MAX_REASON = 1024;
+  static final int MAX_PAGE_TOKEN = 256;
+  static final int MAX_TENANT = 128;
 
   private final int maxPromptBytes;
   private final int maxKey;
@@ -74,6 +79,42 @@ public class RequestLimits {
     if (jobId.length() > MAX_JOB_ID) {
       throw new InvalidRequestException(
           List.of(new FieldViolation("job_id", "job_id is at most 128 characters")));
+    }
+  }
+
+  /** CancelJob: the job id, and the reason (free text for the cancelled event, bounded). */
+  public void cancel(String jobId, String reason) {
+    jobId(jobId);
+    if (reason.length() > MAX_REASON) {
+      throw InvalidRequestException.of(
+          "reason", "reason is at most " + MAX_REASON + " characters, got " + reason.length());
+    }
+  }
+
+  /** ListJobs: the page token (opaque, bounded) and the states (known values only). */
+  public void list(ListJobsRequest request) {
+    List<FieldViolation> violations = new ArrayList<>();
+    if (request.getPageToken().length() > MAX_PAGE_TOKEN) {
+      violations.add(
+          new FieldViolation(
+              "page_token", "page_token is at most " + MAX_PAGE_TOKEN + " characters"));
+    }
+    for (int value : request.getStatesValueList()) {
+      JobState state = JobState.forNumber(value);
+      if (state == null || state == JobState.JOB_STATE_UNSPECIFIED) {
+        violations.add(new FieldViolation("states", "unknown job state value " + value));
+      }
+    }
+    if (!violations.isEmpty()) {
+      throw new InvalidRequestException(violations);
+    }
+  }
+
+  /** GetUsage: the tenant named (empty: the caller's own). */
+  public void usage(String tenant) {
+    if (tenant.length() > MAX_TENANT) {
+      throw InvalidRequestException.of(
+          "tenant", "tenant names are at most " + MAX_TENANT + " characters");
     }
   }
 }

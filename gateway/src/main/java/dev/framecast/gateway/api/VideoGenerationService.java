@@ -14,10 +14,10 @@ import dev.framecast.api.v1.Usage;
 import dev.framecast.api.v1.VideoGenerationGrpc;
 import dev.framecast.api.v1.WatchJobRequest;
 import dev.framecast.common.Caller;
+import dev.framecast.common.events.FlowControlledWriter;
 import dev.framecast.gateway.auth.Callers;
 import dev.framecast.gateway.backend.Backend;
 import dev.framecast.gateway.metrics.GatewayMetrics;
-import dev.framecast.scheduler.service.FlowControlledWriter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -95,7 +95,13 @@ public class VideoGenerationService extends VideoGenerationGrpc.VideoGenerationI
 
   @Override
   public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> response) {
-    unary("ListJobs", response, caller -> backend.list(caller, request));
+    unary(
+        "ListJobs",
+        response,
+        caller -> {
+          limits.list(request);
+          return backend.list(caller, request);
+        });
   }
 
   @Override
@@ -104,19 +110,20 @@ public class VideoGenerationService extends VideoGenerationGrpc.VideoGenerationI
         "CancelJob",
         response,
         caller -> {
-          limits.jobId(request.getJobId());
-          if (request.getReason().length() > 1024) {
-            throw Status.INVALID_ARGUMENT
-                .withDescription("reason is at most 1024 characters")
-                .asRuntimeException();
-          }
+          limits.cancel(request.getJobId(), request.getReason());
           return backend.cancel(caller, request.getJobId(), request.getReason());
         });
   }
 
   @Override
   public void getUsage(GetUsageRequest request, StreamObserver<Usage> response) {
-    unary("GetUsage", response, caller -> backend.usage(caller, request.getTenant()));
+    unary(
+        "GetUsage",
+        response,
+        caller -> {
+          limits.usage(request.getTenant());
+          return backend.usage(caller, request.getTenant());
+        });
   }
 
   @Override

@@ -45,7 +45,7 @@ public class BackendProducer {
                     clips,
                     embedded.renderThreads(),
                     embedded.nodes().orElse(List.of()),
-                    EngineConfig.defaults().withPolicy(policy(embedded)),
+                    EngineConfig.builder().policy(policy(embedded)).build(),
                     embedded.schedulerMetricsPort()));
           }
           case DISTRIBUTED ->

@@ -15,7 +15,7 @@ import dev.framecast.api.v1.Progress;
 import dev.framecast.api.v1.Queued;
 import dev.framecast.api.v1.Started;
 import dev.framecast.api.v1.Timings;
-import dev.framecast.scheduler.job.EventLog;
+import dev.framecast.common.events.EventLog;
 import io.grpc.Status;
 import java.time.Duration;
 import java.time.Instant;

@@ -95,7 +95,9 @@ public class JobsResource {
       }
       request.addStates(parsed);
     }
-    return Json.print(record("ListJobs", caller, () -> backend.list(caller, request.build())));
+    ListJobsRequest built = request.build();
+    limits.list(built);
+    return Json.print(record("ListJobs", caller, () -> backend.list(caller, built)));
   }
 
   @GET
@@ -111,10 +113,7 @@ public class JobsResource {
   public String cancel(
       @PathParam("id") String id, @QueryParam("reason") @DefaultValue("") String reason) {
     Caller caller = caller();
-    limits.jobId(id);
-    if (reason.length() > 1024) {
-      throw InvalidRequestException.of("reason", "reason is at most 1024 characters");
-    }
+    limits.cancel(id, reason);
     return Json.print(record("CancelJob", caller, () -> backend.cancel(caller, id, reason)));
   }
 
@@ -142,6 +141,7 @@ public class JobsResource {
   @Path("/usage")
   public String usage(@QueryParam("tenant") @DefaultValue("") String tenant) {
     Caller caller = caller();
+    limits.usage(tenant);
     return Json.print(record("GetUsage", caller, () -> backend.usage(caller, tenant)));
   }
 

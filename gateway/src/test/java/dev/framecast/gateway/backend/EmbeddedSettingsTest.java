@@ -124,7 +124,7 @@ class EmbeddedSettingsTest {
                   dir.resolve("clips"),
                   1,
                   List.of("127.0.0.1:" + node.port()),
-                  EngineConfig.defaults().withPolicy(SchedulingPolicy.fcfs()),
+                  EngineConfig.builder().policy(SchedulingPolicy.fcfs()).build(),
                   metricsPort))) {
         assertThat(backend.describe()).contains("127.0.0.1:" + node.port());
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -9,7 +9,7 @@ import dev.framecast.api.v1.Failed;
 import dev.framecast.api.v1.Frame;
 import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.Timings;
-import dev.framecast.scheduler.job.EventLog;
+import dev.framecast.common.events.EventLog;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.pipeline.Pipeline;

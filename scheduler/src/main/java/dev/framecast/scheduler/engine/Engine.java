@@ -1,11 +1,11 @@
 package dev.framecast.scheduler.engine;
 
-import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.Queued;
 import dev.framecast.inference.v2.ModelInferResponse;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.job.JobSpec;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import io.grpc.Status;
@@ -158,19 +158,19 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Creates and queues a job for an admitted, normalized request (defaults and seed filled in).
-   * Throws UNAVAILABLE when the engine is stopping or its command queue is full.
+   * Creates and queues a job for an admitted request's spec. Throws UNAVAILABLE when the engine is
+   * stopping or its command queue is full.
    */
-  public Job submit(String tenant, GenerateRequest request) {
-    Pipeline pipeline = pipelines.get(request.getModel());
+  public Job submit(String tenant, JobSpec spec) {
+    Pipeline pipeline = pipelines.get(spec.pipeline());
     if (pipeline == null) {
-      throw new IllegalArgumentException("unknown pipeline '" + request.getModel() + "'");
+      throw new IllegalArgumentException("unknown pipeline '" + spec.pipeline() + "'");
     }
     Job job =
         new Job(
             UUID.randomUUID().toString(),
             tenant,
-            request,
+            spec,
             pipeline,
             clock.instant(),
             config.maxEventBytes());

@@ -49,57 +49,144 @@ public record EngineConfig(
     }
   }
 
+  /** The defaults: what the platform runs with unless configured otherwise. */
   public static EngineConfig defaults() {
-    return new EngineConfig(
-        10_000,
-        100_000,
-        64L << 20,
-        Duration.ofSeconds(60),
-        3,
-        Duration.ofSeconds(60),
-        0.95,
-        Duration.ofSeconds(30),
-        2,
-        3,
-        1 << 20,
-        Duration.ofHours(1),
-        java.util.Map.of(),
-        SchedulingPolicy.continuous());
+    return builder().build();
   }
 
-  public EngineConfig withStepProfile(java.util.Map<Integer, Double> profile) {
-    return new EngineConfig(
-        maxJobs,
-        maxCommands,
-        maxEventBytes,
-        rpcDeadline,
-        maxAttempts,
-        noNodeTimeout,
-        throughputFraction,
-        latencyTarget,
-        maxInFlightPerNode,
-        previewFrames,
-        clipChunkBytes,
-        jobTimeout,
-        profile,
-        policy);
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public EngineConfig withPolicy(SchedulingPolicy policy) {
-    return new EngineConfig(
-        maxJobs,
-        maxCommands,
-        maxEventBytes,
-        rpcDeadline,
-        maxAttempts,
-        noNodeTimeout,
-        throughputFraction,
-        latencyTarget,
-        maxInFlightPerNode,
-        previewFrames,
-        clipChunkBytes,
-        jobTimeout,
-        stepProfile,
-        policy);
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.maxJobs = maxJobs;
+    b.maxCommands = maxCommands;
+    b.maxEventBytes = maxEventBytes;
+    b.rpcDeadline = rpcDeadline;
+    b.maxAttempts = maxAttempts;
+    b.noNodeTimeout = noNodeTimeout;
+    b.throughputFraction = throughputFraction;
+    b.latencyTarget = latencyTarget;
+    b.maxInFlightPerNode = maxInFlightPerNode;
+    b.previewFrames = previewFrames;
+    b.clipChunkBytes = clipChunkBytes;
+    b.jobTimeout = jobTimeout;
+    b.stepProfile = stepProfile;
+    b.policy = policy;
+    return b;
+  }
+
+  /**
+   * Builds a configuration by name, each knob starting at its default (documented on the record's
+   * components); {@link #build} checks the bounds.
+   */
+  public static final class Builder {
+    private int maxJobs = 10_000;
+    private int maxCommands = 100_000;
+    private long maxEventBytes = 64L << 20;
+    private Duration rpcDeadline = Duration.ofSeconds(60);
+    private int maxAttempts = 3;
+    private Duration noNodeTimeout = Duration.ofSeconds(60);
+    private double throughputFraction = 0.95;
+    private Duration latencyTarget = Duration.ofSeconds(30);
+    private int maxInFlightPerNode = 2;
+    private int previewFrames = 3;
+    private int clipChunkBytes = 1 << 20;
+    private Duration jobTimeout = Duration.ofHours(1);
+    private java.util.Map<Integer, Double> stepProfile = java.util.Map.of();
+    private SchedulingPolicy policy = SchedulingPolicy.continuous();
+
+    private Builder() {}
+
+    public Builder maxJobs(int maxJobs) {
+      this.maxJobs = maxJobs;
+      return this;
+    }
+
+    public Builder maxCommands(int maxCommands) {
+      this.maxCommands = maxCommands;
+      return this;
+    }
+
+    public Builder maxEventBytes(long maxEventBytes) {
+      this.maxEventBytes = maxEventBytes;
+      return this;
+    }
+
+    public Builder rpcDeadline(Duration rpcDeadline) {
+      this.rpcDeadline = rpcDeadline;
+      return this;
+    }
+
+    public Builder maxAttempts(int maxAttempts) {
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    public Builder noNodeTimeout(Duration noNodeTimeout) {
+      this.noNodeTimeout = noNodeTimeout;
+      return this;
+    }
+
+    public Builder throughputFraction(double throughputFraction) {
+      this.throughputFraction = throughputFraction;
+      return this;
+    }
+
+    public Builder latencyTarget(Duration latencyTarget) {
+      this.latencyTarget = latencyTarget;
+      return this;
+    }
+
+    public Builder maxInFlightPerNode(int maxInFlightPerNode) {
+      this.maxInFlightPerNode = maxInFlightPerNode;
+      return this;
+    }
+
+    public Builder previewFrames(int previewFrames) {
+      this.previewFrames = previewFrames;
+      return this;
+    }
+
+    public Builder clipChunkBytes(int clipChunkBytes) {
+      this.clipChunkBytes = clipChunkBytes;
+      return this;
+    }
+
+    public Builder jobTimeout(Duration jobTimeout) {
+      this.jobTimeout = jobTimeout;
+      return this;
+    }
+
+    public Builder stepProfile(java.util.Map<Integer, Double> stepProfile) {
+      this.stepProfile = stepProfile;
+      return this;
+    }
+
+    public Builder policy(SchedulingPolicy policy) {
+      this.policy = policy;
+      return this;
+    }
+
+    public EngineConfig build() {
+      return new EngineConfig(
+          maxJobs,
+          maxCommands,
+          maxEventBytes,
+          rpcDeadline,
+          maxAttempts,
+          noNodeTimeout,
+          throughputFraction,
+          latencyTarget,
+          maxInFlightPerNode,
+          previewFrames,
+          clipChunkBytes,
+          jobTimeout,
+          stepProfile,
+          policy);
+    }
   }
 }

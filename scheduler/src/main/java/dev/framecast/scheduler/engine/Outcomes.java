@@ -168,8 +168,8 @@ final class Outcomes {
           lines.retryText(job);
         }
       } else {
-        Job.TextEmbedding text = texts.get(p, job.request().getPrompt());
-        Job.TextEmbedding negative = texts.get(p, job.request().getNegativePrompt());
+        Job.TextEmbedding text = texts.get(p, job.spec().prompt());
+        Job.TextEmbedding negative = texts.get(p, job.spec().negativePrompt());
         if (text != null && negative != null) {
           job.setText(text, negative);
           lines.textReady(job);
@@ -250,7 +250,7 @@ final class Outcomes {
         lines.rendering(job);
         job.timings().entered(JobPhase.ENCODING_VIDEO, events.now());
         byte[] rgb = Tensors.slice(outputs.get(ModelContract.FRAMES), i, n).toByteArray();
-        effects.add(new Effect.RenderClip(job, rgb, job.request().getIncludeFrames()));
+        effects.add(new Effect.RenderClip(job, rgb, job.spec().framePngs()));
       }
     }
   }

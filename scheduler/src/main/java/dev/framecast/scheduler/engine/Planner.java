@@ -123,14 +123,13 @@ final class Planner {
   private JobLines.Triage triage(Job job, EncodeBatch batch, Instant now) {
     Pipeline p = job.pipeline();
     List<String> lacking = new ArrayList<>();
-    for (String prompt : List.of(job.request().getPrompt(), job.request().getNegativePrompt())) {
+    for (String prompt : List.of(job.spec().prompt(), job.spec().negativePrompt())) {
       if (texts.get(p, prompt) == null && !lacking.contains(prompt)) {
         lacking.add(prompt);
       }
     }
     if (lacking.isEmpty()) {
-      job.setText(
-          texts.get(p, job.request().getPrompt()), texts.get(p, job.request().getNegativePrompt()));
+      job.setText(texts.get(p, job.spec().prompt()), texts.get(p, job.spec().negativePrompt()));
       return JobLines.Triage.READY;
     }
     if (batch.pipeline == null) {

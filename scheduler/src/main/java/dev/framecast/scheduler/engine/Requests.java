@@ -35,7 +35,7 @@ final class Requests {
    * but not after the last (the clip itself follows).
    */
   static boolean previewAfter(Job job, int step) {
-    int every = job.request().getPreviewEvery();
+    int every = job.spec().previewEvery();
     return every > 0 && step % every == 0 && step < job.totalSteps();
   }
 

@@ -5,6 +5,7 @@ import com.google.protobuf.Timestamp;
 import dev.framecast.api.v1.ClipInfo;
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Priority;
+import dev.framecast.common.events.EventLog;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import java.time.Instant;
 import java.util.logging.Logger;
@@ -18,7 +19,11 @@ public final class Job {
 
   private final String id;
   private final String tenant;
-  private final GenerateRequest request;
+  private final JobSpec spec;
+
+  /** The spec as the public API shows it, made once. */
+  private final GenerateRequest publicRequest;
+
   private final Pipeline pipeline;
   private final Instant created;
   private final EventLog events;
@@ -46,13 +51,24 @@ public final class Job {
   public Job(
       String id,
       String tenant,
-      GenerateRequest request,
+      JobSpec spec,
       Pipeline pipeline,
       Instant created,
       long maxEventBytes) {
+    if (pipeline != null && !pipeline.name().equals(spec.pipeline())) {
+      throw new IllegalArgumentException(
+          "job "
+              + id
+              + " runs pipeline '"
+              + spec.pipeline()
+              + "', given '"
+              + pipeline.name()
+              + "'");
+    }
     this.id = id;
     this.tenant = tenant;
-    this.request = request;
+    this.spec = spec;
+    this.publicRequest = spec.toRequest();
     this.pipeline = pipeline;
     this.created = created;
     this.events = new EventLog(id, maxEventBytes);
@@ -121,9 +137,9 @@ public final class Job {
     return tenant;
   }
 
-  /** The request as admitted, defaults filled in (model, steps, guidance, seed). */
-  public GenerateRequest request() {
-    return request;
+  /** What the job runs, settled at admission. */
+  public JobSpec spec() {
+    return spec;
   }
 
   public Pipeline pipeline() {
@@ -131,25 +147,23 @@ public final class Job {
   }
 
   public Priority priority() {
-    return request.getPriority() == Priority.PRIORITY_BATCH
-        ? Priority.PRIORITY_BATCH
-        : Priority.PRIORITY_INTERACTIVE;
+    return spec.priority();
   }
 
   public boolean interactive() {
-    return priority() == Priority.PRIORITY_INTERACTIVE;
+    return spec.interactive();
   }
 
   public long seed() {
-    return request.getSeed();
+    return spec.seed();
   }
 
   public int totalSteps() {
-    return request.getSteps();
+    return spec.steps();
   }
 
   public float guidance() {
-    return request.getGuidanceScale();
+    return spec.guidance();
   }
 
   public Instant created() {
@@ -313,7 +327,7 @@ public final class Job {
             .setId(id)
             .setTenant(tenant)
             .setState(phase.publicState())
-            .setRequest(request)
+            .setRequest(publicRequest)
             .setCreatedTime(timestamp(created))
             .setStep(step)
             .setTotalSteps(totalSteps())

@@ -236,29 +236,46 @@ public final class ModelContract {
       return problems;
     }
     for (RecordComponent component : Pipeline.class.getRecordComponents()) {
-      if (Set.of("spec", "maxBatchSize").contains(component.getName())) {
-        continue;
-      }
-      Object want = value(component, expected);
-      Object have = value(component, got);
-      if (!want.equals(have)) {
-        problems.add(
-            "pipeline '"
-                + expected.name()
-                + "': its configs give "
-                + component.getName()
-                + " "
-                + have
-                + ", expected "
-                + want);
+      if (!Set.of("spec", "maxBatchSize").contains(component.getName())) {
+        differences(
+            expected.name(),
+            component.getName(),
+            value(component, expected),
+            value(component, got),
+            problems);
       }
     }
     return problems;
   }
 
-  private static Object value(RecordComponent component, Pipeline pipeline) {
+  /** Names each differing value, down into the pipeline's groups ("latents.frames"). */
+  private static void differences(
+      String pipeline, String name, Object want, Object have, List<String> problems) {
+    if (want.getClass().isRecord() && want.getClass() == have.getClass()) {
+      for (RecordComponent component : want.getClass().getRecordComponents()) {
+        differences(
+            pipeline,
+            name + "." + component.getName(),
+            value(component, want),
+            value(component, have),
+            problems);
+      }
+    } else if (!want.equals(have)) {
+      problems.add(
+          "pipeline '"
+              + pipeline
+              + "': its configs give "
+              + name
+              + " "
+              + have
+              + ", expected "
+              + want);
+    }
+  }
+
+  private static Object value(RecordComponent component, Object record) {
     try {
-      return component.getAccessor().invoke(pipeline);
+      return component.getAccessor().invoke(record);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
     }

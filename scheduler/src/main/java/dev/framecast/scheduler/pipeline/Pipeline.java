@@ -7,33 +7,49 @@ import dev.framecast.inference.v2.ModelParameter;
 /**
  * A pipeline resolved against its models' configs: every shape, default and limit the scheduler
  * uses comes from the {@code parameters} of the text encoder, DiT and VAE configs, so a different
- * model repository drives the platform without code changes.
+ * model repository drives the platform without code changes. Grouped by what they describe; the
+ * flat accessors below ({@link #maxTextLength()}, {@link #latentFrames()}, ...) read the groups.
+ *
+ * @param maxBatchSize the smallest max_batch_size of the three models (at least 1)
  */
 public record Pipeline(
     PipelineSpec spec,
-    String tokenizer,
-    int maxTextLength,
-    int embeddingDim,
-    int latentChannels,
-    int latentFrames,
-    int latentHeight,
-    int latentWidth,
-    int defaultSteps,
-    int minSteps,
-    int maxSteps,
-    float defaultGuidance,
-    float minGuidance,
-    float maxGuidance,
+    Text text,
+    Latents latents,
+    Steps steps,
+    Guidance guidance,
     String timestepSchedule,
     String noise,
-    int frameHeight,
-    int frameWidth,
-    float fps,
+    Video video,
     int maxBatchSize) {
 
   public static final String UTF8_BYTES = "utf8-bytes";
   public static final String PHILOX_NORMAL = "philox-normal";
   public static final String LINEAR = "linear";
+
+  /** The text encoder's input and output: its tokenizer, max tokens, embedding width. */
+  public record Text(String tokenizer, int maxLength, int embeddingDim) {}
+
+  /** One job's latent tensor: channels x frames x height x width. */
+  public record Latents(int channels, int frames, int height, int width) {}
+
+  /** Denoising steps: the default a request gets, and the range it may ask for. */
+  public record Steps(int defaults, int min, int max) {}
+
+  /** Classifier-free guidance scale: the default and the range. */
+  public record Guidance(float defaults, float min, float max) {}
+
+  /** The VAE's frames. */
+  public record Video(int frameHeight, int frameWidth, float fps) {}
+
+  public Pipeline {
+    java.util.Objects.requireNonNull(spec, "spec");
+    java.util.Objects.requireNonNull(text, "text");
+    java.util.Objects.requireNonNull(latents, "latents");
+    java.util.Objects.requireNonNull(steps, "steps");
+    java.util.Objects.requireNonNull(guidance, "guidance");
+    java.util.Objects.requireNonNull(video, "video");
+  }
 
   /** Reads the pipeline from its models' configs; a missing or bad parameter is an error. */
   public static Pipeline from(
@@ -41,24 +57,27 @@ public record Pipeline(
     Pipeline pipeline =
         new Pipeline(
             spec,
-            text(textEncoder, "tokenizer"),
-            integer(textEncoder, "max_length"),
-            integer(textEncoder, "embedding_dim"),
-            integer(dit, "latent_channels"),
-            integer(dit, "latent_frames"),
-            integer(dit, "latent_height"),
-            integer(dit, "latent_width"),
-            integer(dit, "default_steps"),
-            integer(dit, "min_steps"),
-            integer(dit, "max_steps"),
-            decimal(dit, "default_guidance_scale"),
-            decimal(dit, "min_guidance_scale"),
-            decimal(dit, "max_guidance_scale"),
+            new Text(
+                text(textEncoder, "tokenizer"),
+                integer(textEncoder, "max_length"),
+                integer(textEncoder, "embedding_dim")),
+            new Latents(
+                integer(dit, "latent_channels"),
+                integer(dit, "latent_frames"),
+                integer(dit, "latent_height"),
+                integer(dit, "latent_width")),
+            new Steps(
+                integer(dit, "default_steps"),
+                integer(dit, "min_steps"),
+                integer(dit, "max_steps")),
+            new Guidance(
+                decimal(dit, "default_guidance_scale"),
+                decimal(dit, "min_guidance_scale"),
+                decimal(dit, "max_guidance_scale")),
             text(dit, "timestep_schedule"),
             text(dit, "noise"),
-            integer(vae, "frame_height"),
-            integer(vae, "frame_width"),
-            decimal(vae, "fps"),
+            new Video(
+                integer(vae, "frame_height"), integer(vae, "frame_width"), decimal(vae, "fps")),
             Math.min(
                 positiveOr(dit.getMaxBatchSize()),
                 Math.min(
@@ -68,18 +87,89 @@ public record Pipeline(
   }
 
   private void check() {
-    require(UTF8_BYTES.equals(tokenizer), "unsupported tokenizer '" + tokenizer + "'");
+    require(UTF8_BYTES.equals(tokenizer()), "unsupported tokenizer '" + tokenizer() + "'");
     require(
         LINEAR.equals(timestepSchedule),
         "unsupported timestep_schedule '" + timestepSchedule + "'");
     require(PHILOX_NORMAL.equals(noise), "unsupported noise '" + noise + "'");
-    require(minSteps >= 1 && minSteps <= defaultSteps && defaultSteps <= maxSteps, "steps limits");
-    require(minGuidance <= defaultGuidance && defaultGuidance <= maxGuidance, "guidance limits");
-    require(maxTextLength > 0 && embeddingDim > 0, "text shape");
     require(
-        latentChannels > 0 && latentFrames > 0 && latentHeight > 0 && latentWidth > 0,
+        steps.min() >= 1 && steps.min() <= steps.defaults() && steps.defaults() <= steps.max(),
+        "steps limits");
+    require(
+        guidance.min() <= guidance.defaults() && guidance.defaults() <= guidance.max(),
+        "guidance limits");
+    require(text.maxLength() > 0 && text.embeddingDim() > 0, "text shape");
+    require(
+        latents.channels() > 0
+            && latents.frames() > 0
+            && latents.height() > 0
+            && latents.width() > 0,
         "latent shape");
-    require(frameHeight > 0 && frameWidth > 0 && fps > 0, "frame shape");
+    require(video.frameHeight() > 0 && video.frameWidth() > 0 && video.fps() > 0, "frame shape");
+  }
+
+  public String tokenizer() {
+    return text.tokenizer();
+  }
+
+  public int maxTextLength() {
+    return text.maxLength();
+  }
+
+  public int embeddingDim() {
+    return text.embeddingDim();
+  }
+
+  public int latentChannels() {
+    return latents.channels();
+  }
+
+  public int latentFrames() {
+    return latents.frames();
+  }
+
+  public int latentHeight() {
+    return latents.height();
+  }
+
+  public int latentWidth() {
+    return latents.width();
+  }
+
+  public int defaultSteps() {
+    return steps.defaults();
+  }
+
+  public int minSteps() {
+    return steps.min();
+  }
+
+  public int maxSteps() {
+    return steps.max();
+  }
+
+  public float defaultGuidance() {
+    return guidance.defaults();
+  }
+
+  public float minGuidance() {
+    return guidance.min();
+  }
+
+  public float maxGuidance() {
+    return guidance.max();
+  }
+
+  public int frameHeight() {
+    return video.frameHeight();
+  }
+
+  public int frameWidth() {
+    return video.frameWidth();
+  }
+
+  public float fps() {
+    return video.fps();
   }
 
   private void require(boolean ok, String what) {
@@ -94,17 +184,17 @@ public record Pipeline(
 
   /** Floats in one sample's latents (C x T x H x W). */
   public int latentSize() {
-    return latentChannels * latentFrames * latentHeight * latentWidth;
+    return latents.channels() * latents.frames() * latents.height() * latents.width();
   }
 
   /** Floats in one latent frame across channels (C x H x W). */
   public int latentFrameSize() {
-    return latentChannels * latentHeight * latentWidth;
+    return latents.channels() * latents.height() * latents.width();
   }
 
   /** The number of frames the VAE decodes from all latent frames (temporal compression 1). */
   public int frameCount() {
-    return latentFrames;
+    return latents.frames();
   }
 
   public ModelInfo toModelInfo() {
@@ -112,17 +202,17 @@ public record Pipeline(
         .setName(spec.name())
         .setDescription(spec.description())
         .setIsDefault(spec.isDefault())
-        .setDefaultSteps(defaultSteps)
-        .setMinSteps(minSteps)
-        .setMaxSteps(maxSteps)
-        .setDefaultGuidanceScale(defaultGuidance)
-        .setMinGuidanceScale(minGuidance)
-        .setMaxGuidanceScale(maxGuidance)
-        .setMaxPromptBytes(maxTextLength)
+        .setDefaultSteps(steps.defaults())
+        .setMinSteps(steps.min())
+        .setMaxSteps(steps.max())
+        .setDefaultGuidanceScale(guidance.defaults())
+        .setMinGuidanceScale(guidance.min())
+        .setMaxGuidanceScale(guidance.max())
+        .setMaxPromptBytes(text.maxLength())
         .setFrameCount(frameCount())
-        .setWidth(frameWidth)
-        .setHeight(frameHeight)
-        .setFps(fps)
+        .setWidth(video.frameWidth())
+        .setHeight(video.frameHeight())
+        .setFps(video.fps())
         .build();
   }
 

@@ -9,8 +9,12 @@ import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.common.Caller;
 import dev.framecast.common.errors.AdmissionException;
+import dev.framecast.common.errors.FailedPreconditionException;
 import dev.framecast.common.errors.InvalidRequestException;
+import dev.framecast.common.errors.JobNotFoundException;
+import dev.framecast.common.errors.PermissionDeniedException;
 import dev.framecast.common.errors.UnknownTenantException;
+import dev.framecast.common.events.EventLogPublisher;
 import dev.framecast.scheduler.admission.Admission;
 import dev.framecast.scheduler.admission.UsageLedger;
 import dev.framecast.scheduler.engine.ClipStore;
@@ -20,7 +24,6 @@ import dev.framecast.scheduler.metrics.SchedulerMetrics;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import dev.framecast.scheduler.tenant.TenantPolicy;
 import dev.framecast.scheduler.tenant.TenantRegistry;
-import io.grpc.Status;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -121,7 +124,7 @@ public final class SchedulerCore {
         }
         admission.admit(
             tenant, normalized.getModel(), normalized.getSteps(), engine.waiting(tenant));
-        Job job = engine.submit(tenant, normalized);
+        Job job = engine.submit(tenant, dev.framecast.scheduler.job.JobSpec.of(normalized));
         if (!key.isEmpty()) {
           idempotency.remember(tenant, key, job.id(), request);
         }
@@ -155,12 +158,12 @@ public final class SchedulerCore {
         .map(Job::toProto)
         .orElseThrow(
             () ->
-                Status.FAILED_PRECONDITION
-                    .withDescription(
-                        "the job this idempotency_key created ("
-                            + earlier.jobId()
-                            + ") has ended and is no longer retained")
-                    .asRuntimeException());
+                new FailedPreconditionException(
+                    "IDEMPOTENT_JOB_FORGOTTEN",
+                    "job:" + earlier.jobId(),
+                    "the job this idempotency_key created ("
+                        + earlier.jobId()
+                        + ") has ended and is no longer retained"));
   }
 
   /** The caller's job; NOT_FOUND for unknown ids and for other tenants' jobs alike. */
@@ -169,11 +172,7 @@ public final class SchedulerCore {
     return engine
         .job(jobId)
         .filter(job -> job.tenant().equals(caller.tenant()))
-        .orElseThrow(
-            () ->
-                Status.NOT_FOUND
-                    .withDescription("job '" + jobId + "' not found")
-                    .asRuntimeException());
+        .orElseThrow(() -> new JobNotFoundException(jobId));
   }
 
   public dev.framecast.api.v1.Job get(Caller caller, String jobId) {
@@ -202,13 +201,12 @@ public final class SchedulerCore {
     policy(caller.tenant());
     // uint32 on the wire: a client's -1 arrives as 4294967295, a negative int here.
     if (Integer.toUnsignedLong(request.getPageSize()) > MAX_PAGE) {
-      throw Status.INVALID_ARGUMENT
-          .withDescription(
-              "page_size must be at most "
-                  + MAX_PAGE
-                  + ", got "
-                  + Integer.toUnsignedString(request.getPageSize()))
-          .asRuntimeException();
+      throw InvalidRequestException.of(
+          "page_size",
+          "page_size must be at most "
+              + MAX_PAGE
+              + ", got "
+              + Integer.toUnsignedString(request.getPageSize()));
     }
     int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
     Set<JobState> states = Set.copyOf(request.getStatesList());
@@ -224,9 +222,7 @@ public final class SchedulerCore {
         }
       }
       if (start < 0) {
-        throw Status.INVALID_ARGUMENT
-            .withDescription("page_token is not valid")
-            .asRuntimeException();
+        throw InvalidRequestException.of("page_token", "page_token is not valid");
       }
     }
     ListJobsResponse.Builder response = ListJobsResponse.newBuilder();
@@ -251,7 +247,7 @@ public final class SchedulerCore {
     try {
       return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("page_token is not valid").asRuntimeException();
+      throw InvalidRequestException.of("page_token", "page_token is not valid");
     }
   }
 
@@ -259,9 +255,8 @@ public final class SchedulerCore {
   public Usage usage(Caller caller, String tenant) {
     String target = tenant.isEmpty() ? caller.tenant() : tenant;
     if (!target.equals(caller.tenant()) && !caller.admin()) {
-      throw Status.PERMISSION_DENIED
-          .withDescription("reading another tenant's usage needs the framecast-admin role")
-          .asRuntimeException();
+      throw new PermissionDeniedException(
+          "ADMIN_ROLE_REQUIRED", "reading another tenant's usage needs the framecast-admin role");
     }
     TenantPolicy policy = policy(target);
     return ledger.toUsageProto(target, policy, engine.running(target), engine.waiting(target));
@@ -283,9 +278,10 @@ public final class SchedulerCore {
   public Optional<byte[]> clip(Caller caller, String jobId) throws IOException {
     Job job = owned(caller, jobId);
     if (job.toProto().getState() != JobState.SUCCEEDED) {
-      throw Status.FAILED_PRECONDITION
-          .withDescription("job '" + jobId + "' has no clip: it is " + job.toProto().getState())
-          .asRuntimeException();
+      throw new FailedPreconditionException(
+          "JOB_STATE",
+          "job:" + jobId,
+          "job '" + jobId + "' has no clip: it is " + job.toProto().getState());
     }
     return clips.get(job.tenant(), job.id());
   }

@@ -8,6 +8,7 @@ import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.common.errors.GrpcStatusMapper;
+import dev.framecast.common.events.FlowControlledWriter;
 import dev.framecast.scheduler.v1.CancelRequest;
 import dev.framecast.scheduler.v1.JobRequest;
 import dev.framecast.scheduler.v1.ListJobsRequest;

@@ -17,7 +17,7 @@ class EngineIntegrationTest {
   void aJobCompletesWithOrderedEventsPreviewsFramesAndClip() throws Exception {
     try (Harness harness = new Harness(1)) {
       Job job =
-          harness.engine.submit(
+          harness.submit(
               "acme",
               Harness.request("a red circle moving right", 42, 4).toBuilder()
                   .setPreviewEvery(2)
@@ -60,8 +60,7 @@ class EngineIntegrationTest {
       // Long jobs from one tenant with max concurrency 8: the 9th and 10th wait in line.
       List<Job> jobs = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
-        jobs.add(
-            harness.engine.submit("acme", Harness.request("a blue circle moving left", i, 50)));
+        jobs.add(harness.submit("acme", Harness.request("a blue circle moving left", i, 50)));
       }
       // The reply to a submit already places the job behind those that have not started: at
       // most 8 have, so the 10th is never "next" (0).
@@ -88,8 +87,7 @@ class EngineIntegrationTest {
     List<byte[]> solo = new ArrayList<>();
     try (Harness harness = new Harness(1)) {
       for (int i = 0; i < 8; i++) {
-        Job job =
-            harness.engine.submit(tenants[i % 3], Harness.request(prompts[i % 3], 100 + i, 3));
+        Job job = harness.submit(tenants[i % 3], Harness.request(prompts[i % 3], 100 + i, 3));
         Harness.awaitEnd(job, Duration.ofSeconds(120));
         solo.add(harness.store.get(tenants[i % 3], job.id()).orElseThrow());
       }
@@ -97,8 +95,7 @@ class EngineIntegrationTest {
     try (Harness harness = new Harness(2)) {
       List<Job> jobs = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        jobs.add(
-            harness.engine.submit(tenants[i % 3], Harness.request(prompts[i % 3], 100 + i, 3)));
+        jobs.add(harness.submit(tenants[i % 3], Harness.request(prompts[i % 3], 100 + i, 3)));
       }
       for (int i = 0; i < 8; i++) {
         List<JobEvent> events = Harness.awaitEnd(jobs.get(i), Duration.ofSeconds(180));

@@ -18,8 +18,7 @@ class FailoverAndCancelTest {
     try (Harness harness = new Harness(2)) {
       List<Job> jobs = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
-        jobs.add(
-            harness.engine.submit("acme", Harness.request("a green square moving down", i, 6)));
+        jobs.add(harness.submit("acme", Harness.request("a green square moving down", i, 6)));
       }
       // Wait until both nodes are stepping jobs, then kill one abruptly.
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -39,7 +38,7 @@ class FailoverAndCancelTest {
   @Test
   void cancelEndsTheJobAtAStepBoundaryAndFreesItsSlot() throws Exception {
     try (Harness harness = new Harness(1)) {
-      Job long1 = harness.engine.submit("acme", Harness.request("a red circle moving up", 1, 50));
+      Job long1 = harness.submit("acme", Harness.request("a red circle moving up", 1, 50));
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (long1.step() < 1 && System.nanoTime() < deadline) {
         Thread.sleep(10);
@@ -53,7 +52,7 @@ class FailoverAndCancelTest {
       assertThat(long1.step()).isLessThan(50);
 
       // The slot is free: the next job runs to the end.
-      Job next = harness.engine.submit("acme", Harness.request("a red circle moving up", 2, 2));
+      Job next = harness.submit("acme", Harness.request("a red circle moving up", 2, 2));
       List<JobEvent> nextEvents = Harness.awaitEnd(next, Duration.ofSeconds(60));
       assertThat(nextEvents.get(nextEvents.size() - 1).hasCompleted()).isTrue();
     }
@@ -66,7 +65,7 @@ class FailoverAndCancelTest {
         TestParts.config(d.maxJobs(), d.maxCommands(), 20_000, d.noNodeTimeout(), d.jobTimeout());
     try (Harness harness = new Harness(1, small)) {
       Job job =
-          harness.engine.submit(
+          harness.submit(
               "acme",
               Harness.request("a red circle moving up", 3, 1).toBuilder()
                   .setIncludeFrames(true)
@@ -83,7 +82,7 @@ class FailoverAndCancelTest {
   @Test
   void eventsReplayFromAnySequenceNumber() throws Exception {
     try (Harness harness = new Harness(1)) {
-      Job job = harness.engine.submit("acme", Harness.request("a cyan circle moving left", 9, 3));
+      Job job = harness.submit("acme", Harness.request("a cyan circle moving left", 9, 3));
       List<JobEvent> all = Harness.awaitEnd(job, Duration.ofSeconds(60));
       List<JobEvent> tail = job.events().after(2, Integer.MAX_VALUE);
       assertThat(tail).isEqualTo(all.subList(2, all.size()));

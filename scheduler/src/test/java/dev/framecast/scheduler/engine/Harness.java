@@ -116,6 +116,11 @@ final class Harness implements AutoCloseable {
             Clock.systemUTC());
   }
 
+  /** Submits a normalized request's spec to the engine. */
+  Job submit(String tenant, GenerateRequest request) {
+    return engine.submit(tenant, dev.framecast.scheduler.job.JobSpec.of(request));
+  }
+
   static GenerateRequest request(String prompt, long seed, int steps) {
     return GenerateRequest.newBuilder()
         .setPrompt(prompt)

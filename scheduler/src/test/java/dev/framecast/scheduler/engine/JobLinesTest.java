@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.job.JobSpec;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.TestNodes;
 import dev.framecast.scheduler.pipeline.Pipeline;
@@ -31,9 +31,8 @@ class JobLinesTest {
   private int ids;
 
   private Job job(String tenant) {
-    GenerateRequest request =
-        GenerateRequest.newBuilder().setPrompt("p").setModel("reference").setSteps(2).build();
-    return new Job("job-" + ids++, tenant, request, pipeline, NOW, 1 << 20);
+    JobSpec spec = new JobSpec("reference", "p", "", 2, 4f, 0, true, 0, false, "");
+    return new Job("job-" + ids++, tenant, spec, pipeline, NOW, 1 << 20);
   }
 
   /** A job taken in and made ready (its text cached). */

@@ -75,7 +75,7 @@ class NodeContractTest {
       assertThat(harness.pool.refusals()).containsExactly(java.util.Map.entry("node-0", why));
       assertThat(harness.pool.nodes().get(0).canRun(java.util.Set.of())).isFalse();
 
-      Job job = harness.engine.submit("acme", Harness.request("a red circle", 1, 4));
+      Job job = harness.submit("acme", Harness.request("a red circle", 1, 4));
       List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(30));
       JobEvent last = events.get(events.size() - 1);
       assertThat(last.hasFailed()).as(last.toString()).isTrue();
@@ -105,7 +105,7 @@ class NodeContractTest {
     Path good = repository("good", "dit", c -> c);
     try (Harness harness = harness(List.of(bad, good))) {
       assertThat(harness.pool.refusals()).containsOnlyKeys("node-0");
-      Job job = harness.engine.submit("acme", Harness.request("a red circle", 1, 4));
+      Job job = harness.submit("acme", Harness.request("a red circle", 1, 4));
       Harness.awaitEnd(job, Duration.ofSeconds(30));
       assertThat(job.toProto().getState()).isEqualTo(JobState.SUCCEEDED);
       assertThat(harness.nodes.get(0).simulatedGpu().orElseThrow().executions()).isZero();

@@ -32,7 +32,7 @@ class OutputOrderEngineTest {
       for (int i = 0; i < prompts.length; i++) {
         // Submitted together, so they share text-encoder, DiT and VAE batches.
         jobs.add(
-            harness.engine.submit(
+            harness.submit(
                 "acme",
                 Harness.request(prompts[i], 7 + i, 4).toBuilder().setPreviewEvery(2).build()));
       }

@@ -6,6 +6,7 @@ import dev.framecast.api.v1.Priority;
 import dev.framecast.inference.v2.ModelInferResponse;
 import dev.framecast.scheduler.admission.ManualClock;
 import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.job.JobSpec;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.node.TestNodes;
@@ -36,24 +37,13 @@ final class PlannerFixture {
   static Pipeline tiny(PipelineSpec spec, int maxBatch) {
     return new Pipeline(
         spec,
-        "utf8-bytes",
-        4,
-        8,
-        2,
-        2,
-        2,
-        2,
-        4,
-        1,
-        50,
-        4f,
-        0f,
-        20f,
-        "linear",
-        "philox-normal",
-        4,
-        4,
-        8f,
+        new Pipeline.Text(Pipeline.UTF8_BYTES, 4, 8),
+        new Pipeline.Latents(2, 2, 2, 2),
+        new Pipeline.Steps(4, 1, 50),
+        new Pipeline.Guidance(4f, 0f, 20f),
+        Pipeline.LINEAR,
+        Pipeline.PHILOX_NORMAL,
+        new Pipeline.Video(4, 4, 8f),
         maxBatch);
   }
 
@@ -82,7 +72,7 @@ final class PlannerFixture {
   PlannerFixture start(SchedulingPolicy policy, int maxConcurrent, Node... nodes) {
     NodePool pool =
         new NodePool(List.of(nodes), Set.of("text_encoder", "dit", "vae"), Duration.ofSeconds(1));
-    EngineConfig config = EngineConfig.defaults().withPolicy(policy);
+    EngineConfig config = EngineConfig.builder().policy(policy).build();
     ClipRenderer renderer =
         new ClipRenderer() {
           @Override
@@ -148,7 +138,9 @@ final class PlannerFixture {
             .setPriority(priority)
             .setPreviewEvery(previewEvery)
             .build();
-    Job job = new Job(tenant + "-" + ids++, tenant, request, pipeline, clock.instant(), 1 << 20);
+    Job job =
+        new Job(
+            tenant + "-" + ids++, tenant, JobSpec.of(request), pipeline, clock.instant(), 1 << 20);
     lines.enqueue(job);
     return job;
   }

@@ -10,6 +10,7 @@ import dev.framecast.inference.v2.ModelInferResponse;
 import dev.framecast.scheduler.admission.ManualClock;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.job.JobSpec;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.TestNodes;
 import dev.framecast.scheduler.pipeline.Pipeline;
@@ -340,7 +341,7 @@ class PlannerTest {
               .setGuidanceScale(4f)
               .setSeed(i)
               .build();
-      Job job = new Job("one-" + i, "acme", request, one, clock.instant(), 1 << 20);
+      Job job = new Job("one-" + i, "acme", JobSpec.of(request), one, clock.instant(), 1 << 20);
       lines.enqueue(job);
       jobs.add(job);
     }
@@ -373,7 +374,7 @@ class PlannerTest {
             .setGuidanceScale(4f)
             .setSeed(9)
             .build();
-    Job third = new Job("other-job", "acme", request, other, clock.instant(), 1 << 20);
+    Job third = new Job("other-job", "acme", JobSpec.of(request), other, clock.instant(), 1 << 20);
     lines.enqueue(third);
     encodedAll();
     Plan plan = planner.schedule(clock.instant());

@@ -2,6 +2,7 @@ package dev.framecast.scheduler.engine;
 
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.job.JobSpec;
 import dev.framecast.scheduler.node.NodePool;
 import java.time.Clock;
 import java.time.Duration;
@@ -81,13 +82,14 @@ public class RetentionBenchmark {
     Job job =
         engine.submit(
             "tenant-" + (seed % 3),
-            GenerateRequest.newBuilder()
-                .setPrompt("p")
-                .setModel("reference")
-                .setSteps(4)
-                .setGuidanceScale(4f)
-                .setSeed(seed++)
-                .build());
+            JobSpec.of(
+                GenerateRequest.newBuilder()
+                    .setPrompt("p")
+                    .setModel("reference")
+                    .setSteps(4)
+                    .setGuidanceScale(4f)
+                    .setSeed(seed++)
+                    .build()));
     engine.cancel(job.id(), "benchmark");
     while (!job.phase().isTerminal()) {
       Thread.onSpinWait();

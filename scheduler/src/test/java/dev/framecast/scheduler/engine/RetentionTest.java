@@ -21,7 +21,7 @@ class RetentionTest {
       Job c = finished(harness, 3);
       assertThat(harness.engine.unfinished()).isZero();
 
-      Job d1 = harness.engine.submit("acme", Harness.request("a red dot moving up", 4, 50));
+      Job d1 = harness.submit("acme", Harness.request("a red dot moving up", 4, 50));
       assertThat(d1.toProto().getQueuePosition()).as("nothing waits ahead of it").isZero();
       assertThat(harness.engine.job(a.id())).as("ended first, forgotten first").isEmpty();
       assertThat(harness.engine.job(b.id())).isPresent();
@@ -36,12 +36,12 @@ class RetentionTest {
       assertThat(d1.started()).isNotNull();
       assertThat(c.latents()).as("an ended job's tensors are freed").isNull();
       assertThat(c.text()).isNull();
-      Job e = harness.engine.submit("acme", Harness.request("a red dot moving up", 5, 50));
-      Job f = harness.engine.submit("acme", Harness.request("a red dot moving up", 6, 50));
+      Job e = harness.submit("acme", Harness.request("a red dot moving up", 5, 50));
+      Job f = harness.submit("acme", Harness.request("a red dot moving up", 6, 50));
       assertThat(harness.engine.job(b.id())).isEmpty();
       assertThat(harness.engine.job(c.id())).isEmpty();
       // Nothing has ended to make room: the bound is exceeded rather than a live job lost.
-      Job g = harness.engine.submit("acme", Harness.request("a red dot moving up", 7, 50));
+      Job g = harness.submit("acme", Harness.request("a red dot moving up", 7, 50));
       for (Job live : List.of(d1, e, f, g)) {
         assertThat(harness.engine.job(live.id())).isPresent();
       }
@@ -58,7 +58,7 @@ class RetentionTest {
     // Room for 4 submits and cancels in the inbox; a long-lived engine handles far more than that.
     try (Harness harness = new Harness(1, bounds(10_000, 4))) {
       for (int i = 0; i < 20; i++) {
-        Job job = harness.engine.submit("acme", Harness.request("a red dot moving up", i, 50));
+        Job job = harness.submit("acme", Harness.request("a red dot moving up", i, 50));
         harness.engine.cancel(job.id(), "next");
         List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
         assertThat(events.get(events.size() - 1).hasCancelled()).as("job %d", i).isTrue();
@@ -66,7 +66,7 @@ class RetentionTest {
       // Jobs cancelled before they started no longer count as waiting ahead of a new one (once a
       // job submitted after them has run, the loop has long counted them out).
       finished(harness, 98);
-      Job next = harness.engine.submit("acme", Harness.request("a red dot moving up", 99, 1));
+      Job next = harness.submit("acme", Harness.request("a red dot moving up", 99, 1));
       assertThat(next.toProto().getQueuePosition()).isZero();
     }
   }
@@ -75,7 +75,7 @@ class RetentionTest {
   void aJobPastItsDeadlineFailsWithDeadlineExceeded() throws Exception {
     Duration timeout = Duration.ofMillis(300);
     try (Harness harness = new Harness(1, bounds(10_000, 100_000, timeout))) {
-      Job job = harness.engine.submit("acme", Harness.request("a red dot moving up", 1, 100_000));
+      Job job = harness.submit("acme", Harness.request("a red dot moving up", 1, 100_000));
       List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
       JobEvent last = events.get(events.size() - 1);
       assertThat(last.hasFailed()).as(last.toString()).isTrue();
@@ -96,7 +96,7 @@ class RetentionTest {
   }
 
   private static Job finished(Harness harness, int seed) throws Exception {
-    Job job = harness.engine.submit("acme", Harness.request("a red dot moving up", seed, 1));
+    Job job = harness.submit("acme", Harness.request("a red dot moving up", seed, 1));
     List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
     assertThat(events.get(events.size() - 1).hasCompleted()).isTrue();
     return job;

@@ -28,10 +28,10 @@ class SchedulingPolicyEngineTest {
   @Test
   void underFcfsStoppingOneOfTwoNodesMidRunStillCompletesEveryJobOneJobPerNode() throws Exception {
     try (Harness harness =
-        new Harness(2, EngineConfig.defaults().withPolicy(SchedulingPolicy.fcfs()))) {
+        new Harness(2, EngineConfig.builder().policy(SchedulingPolicy.fcfs()).build())) {
       List<Job> jobs = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        jobs.add(harness.engine.submit("acme", Harness.request("a blue bar moving left", i, 6)));
+        jobs.add(harness.submit("acme", Harness.request("a blue bar moving left", i, 6)));
       }
       int mostDenoising = 0;
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -81,14 +81,14 @@ class SchedulingPolicyEngineTest {
     engineLog.addHandler(capture);
     SchedulerMetrics metrics = new SchedulerMetrics(UsageSink.NONE);
     EngineConfig config =
-        EngineConfig.defaults().withPolicy(SchedulingPolicy.staticBatching(8, delay));
+        EngineConfig.builder().policy(SchedulingPolicy.staticBatching(8, delay)).build();
     try (Harness harness = new Harness(1, config, metrics)) {
       metrics.bind(harness.engine);
       synchronized (logged) {
         assertThat(logged).contains("scheduling policy: static (batch 8, delay 250 ms)");
       }
       // The first job caches the prompts, so the next ones are ready the moment they arrive.
-      Job first = harness.engine.submit("acme", Harness.request("a white dot", 0, 1));
+      Job first = harness.submit("acme", Harness.request("a white dot", 0, 1));
       assertThat(Harness.awaitEnd(first, Duration.ofSeconds(60)).get(0).hasQueued()).isTrue();
 
       // Alone, each waits the delay for company, then starts: on time, not at the loop's next
@@ -98,7 +98,7 @@ class SchedulingPolicyEngineTest {
       long jobSteps = 1;
       List<Duration> late = new ArrayList<>();
       for (int i = 1; i <= 8; i++) {
-        Job job = harness.engine.submit("acme", Harness.request("a white dot", i, 1));
+        Job job = harness.submit("acme", Harness.request("a white dot", i, 1));
         List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
         assertThat(events.get(events.size() - 1).hasCompleted()).isTrue();
         Duration waited = Duration.between(job.created(), job.started());

@@ -379,7 +379,7 @@ class SchedulingPolicyTest {
     assertThat(SchedulingPolicy.staticBatching(8, Duration.ofMillis(200)).describe())
         .isEqualTo("static (batch 8, delay 200 ms)");
     assertThat(SchedulingPolicy.fcfs().name()).isEqualTo("fcfs");
-    assertThat(EngineConfig.defaults().withPolicy(SchedulingPolicy.fcfs()).policy())
+    assertThat(EngineConfig.builder().policy(SchedulingPolicy.fcfs()).build().policy())
         .isEqualTo(SchedulingPolicy.fcfs());
     assertThatThrownBy(() -> SchedulingPolicy.staticBatching(0, DELAY))
         .hasMessageContaining("at least 1");
@@ -393,7 +393,9 @@ class SchedulingPolicyTest {
     assertThatThrownBy(
             () ->
                 EngineParts.wire(
-                    EngineConfig.defaults().withPolicy(SchedulingPolicy.staticBatching(2, DELAY)),
+                    EngineConfig.builder()
+                        .policy(SchedulingPolicy.staticBatching(2, DELAY))
+                        .build(),
                     new dev.framecast.scheduler.node.NodePool(
                         List.of(nodeA), java.util.Set.of("dit"), Duration.ofSeconds(1)),
                     new dev.framecast.scheduler.queue.FairQueue(t -> 1.0),

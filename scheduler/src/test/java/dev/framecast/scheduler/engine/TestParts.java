@@ -14,22 +14,13 @@ final class TestParts {
       long maxEventBytes,
       Duration noNodeTimeout,
       Duration jobTimeout) {
-    EngineConfig d = EngineConfig.defaults();
-    return new EngineConfig(
-        maxJobs,
-        maxCommands,
-        maxEventBytes,
-        d.rpcDeadline(),
-        d.maxAttempts(),
-        noNodeTimeout,
-        d.throughputFraction(),
-        d.latencyTarget(),
-        d.maxInFlightPerNode(),
-        d.previewFrames(),
-        d.clipChunkBytes(),
-        jobTimeout,
-        d.stepProfile(),
-        d.policy());
+    return EngineConfig.builder()
+        .maxJobs(maxJobs)
+        .maxCommands(maxCommands)
+        .maxEventBytes(maxEventBytes)
+        .noNodeTimeout(noNodeTimeout)
+        .jobTimeout(jobTimeout)
+        .build();
   }
 
   /** A clip store that keeps nothing. */

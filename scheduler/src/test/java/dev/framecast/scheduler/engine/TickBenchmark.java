@@ -7,6 +7,7 @@ import dev.framecast.api.v1.Priority;
 import dev.framecast.inference.v2.ModelInferRequest;
 import dev.framecast.inference.v2.ModelInferResponse;
 import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.job.JobSpec;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.node.TestNodes;
@@ -47,24 +48,13 @@ public class TickBenchmark {
   static final Pipeline PIPELINE =
       new Pipeline(
           PipelineSpec.reference(),
-          "utf8-bytes",
-          64,
-          256,
-          4,
-          16,
-          16,
-          16,
-          24,
-          1,
-          100_000,
-          4f,
-          0f,
-          20f,
-          "linear",
-          "philox-normal",
-          64,
-          64,
-          8f,
+          new Pipeline.Text(Pipeline.UTF8_BYTES, 64, 256),
+          new Pipeline.Latents(4, 16, 16, 16),
+          new Pipeline.Steps(24, 1, 100_000),
+          new Pipeline.Guidance(4f, 0f, 20f),
+          Pipeline.LINEAR,
+          Pipeline.PHILOX_NORMAL,
+          new Pipeline.Video(64, 64, 8f),
           32);
 
   private EngineParts parts;
@@ -110,7 +100,13 @@ public class TickBenchmark {
               .setPriority(Priority.PRIORITY_INTERACTIVE)
               .build();
       Job job =
-          new Job("job-" + i, "tenant-" + (i % 3), request, PIPELINE, clock.instant(), 1L << 40);
+          new Job(
+              "job-" + i,
+              "tenant-" + (i % 3),
+              JobSpec.of(request),
+              PIPELINE,
+              clock.instant(),
+              1L << 40);
       job.setText(text, text);
       parts.lines().enqueue(job);
     }

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.framecast.api.v1.Cancelled;
-import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.Progress;
+import dev.framecast.common.events.EventLog;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -17,7 +17,7 @@ class JobLifecycleTest {
       new Job(
           "j1",
           "acme",
-          GenerateRequest.newBuilder().setSteps(4).build(),
+          Specs.spec(4, dev.framecast.api.v1.Priority.PRIORITY_INTERACTIVE),
           null,
           Instant.EPOCH,
           1 << 20);

@@ -129,7 +129,7 @@ class ModelContractTest {
     assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, shorter, smaller))
         .containsExactly(
             "model 'vae' has max_batch_size 8; the scheduler sends batches of up to 32",
-            "pipeline 'reference': its configs give latentFrames 8, expected 16");
+            "pipeline 'reference': its configs give latents.frames 8, expected 16");
     ModelConfig noTokenizer = TEXT.toBuilder().removeParameters("tokenizer").build();
     assertThat(ModelContract.checkConfigs(PIPELINE, noTokenizer, DIT, VAE))
         .containsExactly("model 'text_encoder' config has no parameter 'tokenizer'");

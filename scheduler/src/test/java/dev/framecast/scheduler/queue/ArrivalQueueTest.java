@@ -2,7 +2,6 @@ package dev.framecast.scheduler.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Priority;
 import dev.framecast.scheduler.job.Job;
 import java.time.Clock;
@@ -19,9 +18,13 @@ class ArrivalQueueTest {
   private int ids;
 
   private Job job(String tenant, Priority priority, Instant created) {
-    GenerateRequest request =
-        GenerateRequest.newBuilder().setPrompt("p").setSteps(10).setPriority(priority).build();
-    return new Job("j" + ids++, tenant, request, null, created, 1 << 20);
+    return new Job(
+        "j" + ids++,
+        tenant,
+        dev.framecast.scheduler.job.Specs.spec(10, priority),
+        null,
+        created,
+        1 << 20);
   }
 
   private static List<Job> drain(ArrivalQueue queue) {

@@ -3,7 +3,6 @@ package dev.framecast.scheduler.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Priority;
 import dev.framecast.scheduler.job.Job;
 import java.time.Instant;
@@ -17,9 +16,13 @@ class FairQueueTest {
   private int ids;
 
   private Job job(String tenant, Priority priority) {
-    GenerateRequest request =
-        GenerateRequest.newBuilder().setPrompt("p").setSteps(10).setPriority(priority).build();
-    return new Job("j" + ids++, tenant, request, null, Instant.EPOCH, 1 << 20);
+    return new Job(
+        "j" + ids++,
+        tenant,
+        dev.framecast.scheduler.job.Specs.spec(10, priority),
+        null,
+        Instant.EPOCH,
+        1 << 20);
   }
 
   @Test
