@@ -13,9 +13,11 @@ public abstract sealed class AdmissionException extends RuntimeException
         QuotaExceededException,
         InvalidRequestException,
         ShuttingDownException,
-        JobNotFoundException,
+        NotFoundException,
         PermissionDeniedException,
-        FailedPreconditionException {
+        FailedPreconditionException,
+        UnauthenticatedException,
+        OverloadedException {
   private static final long serialVersionUID = 1L;
 
   AdmissionException(String message) {

@@ -83,16 +83,26 @@ public final class GrpcStatusMapper {
     if (cause instanceof ShuttingDownException e) {
       return status(Code.UNAVAILABLE, e, errorInfo("SHUTTING_DOWN").build());
     }
-    if (cause instanceof JobNotFoundException e) {
+    if (cause instanceof NotFoundException e) {
       return status(
           Code.NOT_FOUND,
           e,
-          errorInfo("JOB_NOT_FOUND").putMetadata("job_id", e.jobId()).build(),
+          errorInfo(e.reason()).putMetadata("resource", e.resourceName()).build(),
           ResourceInfo.newBuilder()
-              .setResourceType("framecast.v1.Job")
-              .setResourceName(e.jobId())
+              .setResourceType(e.resourceType())
+              .setResourceName(e.resourceName())
               .setDescription(e.getMessage())
               .build());
+    }
+    if (cause instanceof UnauthenticatedException e) {
+      return status(Code.UNAUTHENTICATED, e, errorInfo("UNAUTHENTICATED").build());
+    }
+    if (cause instanceof OverloadedException e) {
+      return status(
+          Code.UNAVAILABLE,
+          e,
+          errorInfo("OVERLOADED").build(),
+          RetryInfo.newBuilder().setRetryDelay(protoDuration(e.retryAfter())).build());
     }
     if (cause instanceof PermissionDeniedException e) {
       return status(Code.PERMISSION_DENIED, e, errorInfo(e.reason()).build());

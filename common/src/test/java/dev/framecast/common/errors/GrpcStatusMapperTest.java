@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Duration;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.PreconditionFailure;
 import com.google.rpc.QuotaFailure;
+import com.google.rpc.ResourceInfo;
 import com.google.rpc.RetryInfo;
 import dev.framecast.common.errors.InvalidRequestException.FieldViolation;
 import dev.framecast.common.errors.QuotaExceededException.Limit;
@@ -111,6 +113,52 @@ class GrpcStatusMapperTest {
     StatusRuntimeException e = GrpcStatusMapper.toStatus(new ShuttingDownException());
     assertThat(e.getStatus().getCode()).isEqualTo(Code.UNAVAILABLE);
     assertThat(detail(e, ErrorInfo.class).getReason()).isEqualTo("SHUTTING_DOWN");
+  }
+
+  @Test
+  void notFoundNamesTheResource() {
+    StatusRuntimeException job = GrpcStatusMapper.toStatus(NotFoundException.job("j-1"));
+    assertThat(job.getStatus().getCode()).isEqualTo(Code.NOT_FOUND);
+    assertThat(job.getStatus().getDescription()).isEqualTo("job 'j-1' not found");
+    assertThat(detail(job, ErrorInfo.class).getReason()).isEqualTo("JOB_NOT_FOUND");
+    ResourceInfo resource = detail(job, ResourceInfo.class);
+    assertThat(resource.getResourceType()).isEqualTo("framecast.v1.Job");
+    assertThat(resource.getResourceName()).isEqualTo("j-1");
+
+    StatusRuntimeException clip = GrpcStatusMapper.toStatus(NotFoundException.clip("j-2"));
+    assertThat(clip.getStatus().getCode()).isEqualTo(Code.NOT_FOUND);
+    assertThat(detail(clip, ErrorInfo.class).getReason()).isEqualTo("CLIP_NOT_STORED");
+    assertThat(detail(clip, ResourceInfo.class).getResourceType()).isEqualTo("framecast.v1.Clip");
+  }
+
+  @Test
+  void permissionPreconditionAuthenticationAndOverload() {
+    StatusRuntimeException denied =
+        GrpcStatusMapper.toStatus(new PermissionDeniedException("ROLE_REQUIRED", "no role"));
+    assertThat(denied.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED);
+    assertThat(detail(denied, ErrorInfo.class).getReason()).isEqualTo("ROLE_REQUIRED");
+
+    StatusRuntimeException precondition =
+        GrpcStatusMapper.toStatus(
+            new FailedPreconditionException("JOB_STATE", "job:j-3", "job 'j-3' has no clip"));
+    assertThat(precondition.getStatus().getCode()).isEqualTo(Code.FAILED_PRECONDITION);
+    PreconditionFailure.Violation violation =
+        detail(precondition, PreconditionFailure.class).getViolations(0);
+    assertThat(violation.getType()).isEqualTo("JOB_STATE");
+    assertThat(violation.getSubject()).isEqualTo("job:j-3");
+
+    StatusRuntimeException anonymous =
+        GrpcStatusMapper.toStatus(new UnauthenticatedException("a bearer token is required"));
+    assertThat(anonymous.getStatus().getCode()).isEqualTo(Code.UNAUTHENTICATED);
+    assertThat(anonymous.getStatus().getDescription()).isEqualTo("a bearer token is required");
+
+    StatusRuntimeException busy =
+        GrpcStatusMapper.toStatus(
+            new OverloadedException(
+                "the scheduler is busy; retry", java.time.Duration.ofSeconds(1)));
+    assertThat(busy.getStatus().getCode()).isEqualTo(Code.UNAVAILABLE);
+    assertThat(detail(busy, RetryInfo.class).getRetryDelay().getSeconds()).isEqualTo(1);
+    assertThat(detail(busy, ErrorInfo.class).getReason()).isEqualTo("OVERLOADED");
   }
 
   @Test

@@ -1,9 +1,10 @@
 package dev.framecast.gateway.auth;
 
 import dev.framecast.common.Caller;
+import dev.framecast.common.errors.PermissionDeniedException;
+import dev.framecast.common.errors.UnauthenticatedException;
 import dev.framecast.devissuer.DevIssuer;
 import dev.framecast.gateway.GatewayConfig;
-import io.grpc.Status;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
@@ -30,15 +31,12 @@ public class Callers {
     if (identity == null
         || identity.isAnonymous()
         || !(identity.getPrincipal() instanceof JsonWebToken token)) {
-      throw Status.UNAUTHENTICATED
-          .withDescription("a bearer token is required (Authorization: Bearer ...)")
-          .asRuntimeException();
+      throw new UnauthenticatedException("a bearer token is required (Authorization: Bearer ...)");
     }
     if (!identity.hasRole(USER) && !identity.hasRole(ADMIN)) {
-      throw Status.PERMISSION_DENIED
-          .withDescription(
-              "the token carries neither the framecast-user nor the framecast-admin role")
-          .asRuntimeException();
+      throw new PermissionDeniedException(
+          "ROLE_REQUIRED",
+          "the token carries neither the framecast-user nor the framecast-admin role");
     }
     Object claim = token.getClaim(tenantClaim);
     String tenant =
@@ -46,9 +44,8 @@ public class Callers {
             ? json.getString().trim()
             : claim == null ? "" : claim.toString().trim();
     if (tenant.isEmpty()) {
-      throw Status.PERMISSION_DENIED
-          .withDescription("the token has no '" + tenantClaim + "' claim, so no tenant")
-          .asRuntimeException();
+      throw new PermissionDeniedException(
+          "NO_TENANT_CLAIM", "the token has no '" + tenantClaim + "' claim, so no tenant");
     }
     String subject = token.getSubject() == null ? "" : token.getSubject();
     return new Caller(tenant, subject, identity.hasRole(ADMIN));

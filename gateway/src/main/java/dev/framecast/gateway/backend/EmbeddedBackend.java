@@ -8,6 +8,7 @@ import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.common.Caller;
+import dev.framecast.common.errors.NotFoundException;
 import dev.framecast.node.InferenceNode;
 import dev.framecast.node.NodeOptions;
 import dev.framecast.scheduler.Renderers;
@@ -15,7 +16,6 @@ import dev.framecast.scheduler.SchedulerServer;
 import dev.framecast.scheduler.engine.EngineConfig;
 import dev.framecast.scheduler.pipeline.PipelineSpec;
 import dev.framecast.scheduler.service.SchedulerCore;
-import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -171,12 +171,7 @@ public final class EmbeddedBackend implements Backend {
   @Override
   public byte[] clip(Caller caller, String jobId) {
     try {
-      return core.clip(caller, jobId)
-          .orElseThrow(
-              () ->
-                  Status.NOT_FOUND
-                      .withDescription("the clip of job '" + jobId + "' is no longer stored")
-                      .asRuntimeException());
+      return core.clip(caller, jobId).orElseThrow(() -> NotFoundException.clip(jobId));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

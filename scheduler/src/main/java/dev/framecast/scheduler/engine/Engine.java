@@ -2,6 +2,7 @@ package dev.framecast.scheduler.engine;
 
 import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.Queued;
+import dev.framecast.common.errors.OverloadedException;
 import dev.framecast.inference.v2.ModelInferResponse;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
@@ -37,6 +38,9 @@ import java.util.logging.Logger;
 public final class Engine implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Engine.class.getName());
   private static final long IDLE_WAKE_MILLIS = 100;
+
+  /** When a client refused for a full command queue should try again. */
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   private final EngineConfig config;
   private final Map<String, Pipeline> pipelines;
@@ -184,9 +188,9 @@ public final class Engine implements AutoCloseable {
     if (!running || !inbox.offerExternal(new Command.Submit(job))) {
       submitsInInbox.decrementAndGet();
       table.withdraw(job);
-      throw Status.UNAVAILABLE
-          .withDescription("the scheduler is not accepting jobs now")
-          .asRuntimeException();
+      throw new OverloadedException(
+          "the scheduler is not accepting jobs now (stopping, or its queue is full); retry",
+          RETRY_AFTER);
     }
     table.forgetOld();
     return job;
@@ -195,7 +199,7 @@ public final class Engine implements AutoCloseable {
   /** Asks the loop to cancel the job at its next step boundary. */
   public void cancel(String jobId, String reason) {
     if (!inbox.offerExternal(new Command.Cancel(jobId, reason))) {
-      throw Status.UNAVAILABLE.withDescription("the scheduler is busy; retry").asRuntimeException();
+      throw new OverloadedException("the scheduler is busy; retry", RETRY_AFTER);
     }
   }
 

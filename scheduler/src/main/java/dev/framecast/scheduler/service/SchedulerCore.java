@@ -11,7 +11,7 @@ import dev.framecast.common.Caller;
 import dev.framecast.common.errors.AdmissionException;
 import dev.framecast.common.errors.FailedPreconditionException;
 import dev.framecast.common.errors.InvalidRequestException;
-import dev.framecast.common.errors.JobNotFoundException;
+import dev.framecast.common.errors.NotFoundException;
 import dev.framecast.common.errors.PermissionDeniedException;
 import dev.framecast.common.errors.UnknownTenantException;
 import dev.framecast.common.events.EventLogPublisher;
@@ -172,7 +172,7 @@ public final class SchedulerCore {
     return engine
         .job(jobId)
         .filter(job -> job.tenant().equals(caller.tenant()))
-        .orElseThrow(() -> new JobNotFoundException(jobId));
+        .orElseThrow(() -> NotFoundException.job(jobId));
   }
 
   public dev.framecast.api.v1.Job get(Caller caller, String jobId) {

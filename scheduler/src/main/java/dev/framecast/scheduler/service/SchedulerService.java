@@ -8,6 +8,8 @@ import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.common.errors.GrpcStatusMapper;
+import dev.framecast.common.errors.NotFoundException;
+import dev.framecast.common.errors.UnauthenticatedException;
 import dev.framecast.common.events.FlowControlledWriter;
 import dev.framecast.scheduler.v1.CancelRequest;
 import dev.framecast.scheduler.v1.JobRequest;
@@ -17,7 +19,6 @@ import dev.framecast.scheduler.v1.SchedulerGrpc;
 import dev.framecast.scheduler.v1.SubmitRequest;
 import dev.framecast.scheduler.v1.UsageRequest;
 import dev.framecast.scheduler.v1.WatchRequest;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -37,9 +38,7 @@ public final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
 
   private static dev.framecast.common.Caller caller(dev.framecast.scheduler.v1.Caller caller) {
     if (caller.getTenant().isEmpty()) {
-      throw Status.UNAUTHENTICATED
-          .withDescription("the call carries no tenant")
-          .asRuntimeException();
+      throw new UnauthenticatedException("the call carries no tenant");
     }
     return new dev.framecast.common.Caller(
         caller.getTenant(), caller.getSubject(), caller.getAdmin());
@@ -94,12 +93,7 @@ public final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
     try {
       byte[] clip =
           core.clip(caller(request.getCaller()), request.getJobId())
-              .orElseThrow(
-                  () ->
-                      Status.NOT_FOUND
-                          .withDescription(
-                              "the clip of job '" + request.getJobId() + "' is no longer stored")
-                          .asRuntimeException());
+              .orElseThrow(() -> NotFoundException.clip(request.getJobId()));
       for (int offset = 0; offset < clip.length; offset += CHUNK) {
         int length = Math.min(CHUNK, clip.length - offset);
         response.onNext(

@@ -72,8 +72,24 @@ class RetentionTest {
   }
 
   @Test
+  void aStoppedEngineRefusesWithRetryInfoAndKeepsNothing() throws Exception {
+    try (Harness harness = new Harness(1)) {
+      harness.engine.close();
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> harness.submit("acme", Harness.request("a red dot moving up", 1, 1)))
+          .isInstanceOfSatisfying(
+              dev.framecast.common.errors.OverloadedException.class,
+              e -> assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(1)));
+      assertThat(harness.engine.tenants()).isEmpty();
+      assertThat(harness.engine.unfinished()).isZero();
+    }
+  }
+
+  @Test
   void aJobPastItsDeadlineFailsWithDeadlineExceeded() throws Exception {
-    Duration timeout = Duration.ofMillis(300);
+    // Long enough that the job starts stepping even on a loaded 2-core machine (text encoding and
+    // a first step take ~0.2 s there), short against its 100,000 steps.
+    Duration timeout = Duration.ofMillis(1500);
     try (Harness harness = new Harness(1, bounds(10_000, 100_000, timeout))) {
       Job job = harness.submit("acme", Harness.request("a red dot moving up", 1, 100_000));
       List<JobEvent> events = Harness.awaitEnd(job, Duration.ofSeconds(60));
