@@ -14,12 +14,7 @@ public interface GatewayConfig {
     /** Scheduler and inference node in this process; tokens from the local development issuer. */
     EMBEDDED,
     /** The scheduler over framecast.scheduler.v1; tokens from the OIDC provider (Keycloak). */
-    DISTRIBUTED,
-    /**
-     * For load tests of the gateway only: no scheduler and no models; jobs are timers that append
-     * fake events to real event logs. Tokens from the local development issuer, as in embedded.
-     */
-    SIMULATED
+    DISTRIBUTED
   }
 
   @WithDefault("embedded")
@@ -28,8 +23,6 @@ public interface GatewayConfig {
   Embedded embedded();
 
   Distributed distributed();
-
-  Simulated simulated();
 
   Oidc oidc();
 
@@ -86,60 +79,6 @@ public interface GatewayConfig {
     /** Deadline of each unary call to the scheduler. */
     @WithDefault("10s")
     Duration deadline();
-  }
-
-  /**
-   * {@code framecast.mode=simulated}: the fake backend the gateway's stream benchmark runs against.
-   * Worst-case memory is about max-jobs x max-event-bytes of events, so keep both modest.
-   */
-  interface Simulated {
-    /** Time between a job's events (queued, started, each step, the clip, completed). */
-    @WithDefault("100ms")
-    Duration stepInterval();
-
-    /** Steps of a request that asks for 0. */
-    @WithDefault("24")
-    int defaultSteps();
-
-    /** The most steps a request may ask for (long jobs keep benchmark streams open). */
-    @WithDefault("10000")
-    int maxSteps();
-
-    /** Jobs kept, running and finished; past it the oldest finished are forgotten. */
-    @WithDefault("5000")
-    int maxJobs();
-
-    /** How long a finished job stays readable (GetJob, WatchJob replay, its clip). */
-    @WithDefault("5m")
-    Duration retention();
-
-    /** Size of the fake clip (not a playable video), sent as clip_chunk events. */
-    @WithDefault("4096")
-    int clipBytes();
-
-    /** Bound of one job's event log, in serialized bytes (the scheduler's EventLog). */
-    @WithDefault("1048576")
-    long maxEventBytes();
-
-    /**
-     * Where event logs are drained into streams (EventLogPublisher's executor): {@code event-loop}
-     * (the stream's own Vert.x event loop, so each write is made on the loop and the transport's
-     * isReady() sees it) or {@code pool} (stream-threads threads, like the embedded scheduler's
-     * stream pool; the Vert.x gRPC bridge then queues every write as an event-loop task it does not
-     * count in isReady(), so a loop that falls behind buffers without bound).
-     */
-    @WithDefault("event-loop")
-    StreamExecutor streamExecutor();
-
-    /** Threads that drain event logs into streams with {@code stream-executor=pool}. */
-    @WithDefault("2")
-    int streamThreads();
-
-    /** See {@link #streamExecutor()}. */
-    enum StreamExecutor {
-      EVENT_LOOP,
-      POOL
-    }
   }
 
   interface Oidc {

@@ -1,6 +1,5 @@
 package dev.framecast.gateway;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.framecast.devissuer.DevIssuer;
 import dev.framecast.node.InferenceNode;
 import dev.framecast.node.NodeOptions;
@@ -11,9 +10,7 @@ import dev.framecast.scheduler.pipeline.PipelineSpec;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,31 +29,13 @@ public class DistributedPlatform implements QuarkusTestResourceLifecycleManager 
 
   private InferenceNode node;
   private SchedulerServer scheduler;
-  private HttpServer oidc;
+  private OidcStub oidc;
 
   @Override
   public Map<String, String> start() {
     try {
-      DevIssuer keys = DevIssuer.loadOrCreate(ISSUER_DIR);
-      oidc = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-      String issuer = "http://127.0.0.1:" + oidc.getAddress().getPort() + "/realms/framecast";
-      oidc.createContext(
-          "/realms/framecast/.well-known/openid-configuration",
-          exchange ->
-              reply(
-                  exchange,
-                  "{\"issuer\":\""
-                      + issuer
-                      + "\",\"jwks_uri\":\""
-                      + issuer
-                      + "/protocol/openid-connect/certs\","
-                      + "\"token_endpoint\":\""
-                      + issuer
-                      + "/protocol/openid-connect/token\"}"));
-      oidc.createContext(
-          "/realms/framecast/protocol/openid-connect/certs",
-          exchange -> reply(exchange, keys.jwks()));
-      oidc.start();
+      oidc = OidcStub.start(ISSUER_DIR);
+      String issuer = oidc.issuer();
       issuerUrl = issuer;
 
       Path repository =
@@ -84,36 +63,16 @@ public class DistributedPlatform implements QuarkusTestResourceLifecycleManager 
           "framecast.oidc.issuer",
           issuer,
           "framecast.oidc.audience",
-          "framecast-gateway");
+          OidcStub.AUDIENCE);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start the distributed platform", e);
-    }
-  }
-
-  private static void reply(com.sun.net.httpserver.HttpExchange exchange, String json)
-      throws IOException {
-    byte[] body = json.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(200, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
     }
   }
 
   /** A token the stub provider issued: its key, its issuer, the gateway's audience. */
   static String token(String tenant) {
     try {
-      DevIssuer.Claims user = DevIssuer.Claims.user(tenant);
-      return DevIssuer.loadOrCreate(ISSUER_DIR)
-          .mint(
-              new DevIssuer.Claims(
-                  tenant,
-                  "service-account-" + tenant,
-                  user.roles(),
-                  issuerUrl,
-                  "framecast-gateway",
-                  user.issuedAt(),
-                  user.lifetime()));
+      return OidcStub.token(DevIssuer.loadOrCreate(ISSUER_DIR), issuerUrl, tenant);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -128,7 +87,7 @@ public class DistributedPlatform implements QuarkusTestResourceLifecycleManager 
       node.close();
     }
     if (oidc != null) {
-      oidc.stop(0);
+      oidc.close();
     }
   }
 }

@@ -33,7 +33,7 @@ public class TokenVerification implements TenantConfigResolver {
   public TokenVerification(GatewayConfig config) {
     this.tenant =
         switch (config.mode()) {
-          case EMBEDDED, SIMULATED -> embedded(config);
+          case EMBEDDED -> embedded(config);
           case DISTRIBUTED -> distributed(config.oidc());
         };
   }

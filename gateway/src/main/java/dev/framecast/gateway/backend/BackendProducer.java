@@ -14,7 +14,6 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import org.jboss.logging.Logger;
@@ -51,18 +50,9 @@ public class BackendProducer {
           case DISTRIBUTED ->
               new RemoteBackend(
                   config.distributed().scheduler(), config.distributed().deadline().toMillis());
-          case SIMULATED ->
-              new SimulatedBackend(
-                  SimulatedBackend.Settings.of(config.simulated()), Clock.systemUTC());
         };
     String mode = config.mode().name().toLowerCase(Locale.ROOT);
-    if (config.mode() == GatewayConfig.Mode.SIMULATED) {
-      LOG.warnf(
-          "framecast gateway: %s mode, %s. NOT FOR PRODUCTION: no job does real work.",
-          config.mode(), backend.describe());
-    } else {
-      LOG.infof("framecast gateway: %s mode, %s", config.mode(), backend.describe());
-    }
+    LOG.infof("framecast gateway: %s mode, %s", config.mode(), backend.describe());
     // An info metric, so dashboards (and load-test reports) show which backend served the numbers.
     Gauge.builder("framecast.gateway.backend", () -> 1)
         .description("The backend mode of this gateway (the mode label); always 1")

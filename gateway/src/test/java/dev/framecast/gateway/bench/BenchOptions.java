@@ -14,7 +14,7 @@ import java.util.List;
  * @param channels client connections the streams are spread over (HTTP/2 caps streams per one)
  * @param duration the measured window, after every stream is open and the warm-up
  * @param warmup time between the last stream opening and the measured window
- * @param stepInterval the simulated backend's time between a job's events
+ * @param stepInterval the simulated scheduler's time between a job's events
  * @param openConcurrency streams being opened (not yet confirmed by their first event) at once
  * @param heap the gateway's -Xmx
  * @param gatewayJar the Quarkus fast-jar to start; null with {@code target}
@@ -46,9 +46,11 @@ record BenchOptions(
       """
       Usage: ./framecast bench gateway [options]
 
-      Starts the gateway (framecast.mode=simulated, -Xmx1g), submits jobs, holds WatchJob streams
-      open over several connections, and measures the lag from each event's timestamp to its
-      arrival here, the gateway's heap after a full GC and its resident memory.
+      Starts the production gateway (-Xmx1g) in distributed mode in front of a simulated
+      scheduler served from this JVM (fake jobs: one event per step interval, no models) and a
+      stub OIDC provider, submits jobs, holds WatchJob streams open over several connections, and
+      measures the lag from each event's timestamp to its arrival here, the gateway's heap after a
+      full GC and its resident memory.
 
         --streams N          WatchJob streams held open (default 10000)
         --jobs N             jobs the streams are spread over (default 1000)
@@ -61,7 +63,8 @@ record BenchOptions(
         --open-concurrency N streams awaiting their first event at once (default 1000)
         --heap SIZE          the gateway's -Xmx (default 1g)
         --gateway-opt OPT    an extra JVM option for the gateway (repeatable)
-        --target HOST:PORT   use a running simulated gateway instead of starting one
+        --target HOST:PORT   use a running embedded-mode gateway (trusting the development
+                             issuer in OUT/dev-issuer) instead of starting one
         --out DIR            logs and results (default gateway/target/bench)
         --end cancel|disconnect
                              how the client ends its streams (default cancel: RST_STREAM

@@ -2,10 +2,12 @@ package dev.framecast.gateway.bench;
 
 import dev.framecast.api.v1.Job;
 import dev.framecast.devissuer.DevIssuer;
+import dev.framecast.gateway.OidcStub;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -20,7 +22,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The gateway's stream benchmark ({@code ./framecast bench gateway}): how many concurrent WatchJob
- * streams one gateway holds with a fast simulated backend, its heap and resident memory while it
+ * streams one gateway holds in front of a fast simulated scheduler ({@link SimulatedScheduler}, in
+ * this JVM; the gateway in distributed mode, as deployed), its heap and resident memory while it
  * holds them, and the lag from an event's timestamp to its arrival at the client.
  *
  * <p>Phases: start the gateway in its own JVM; submit the jobs; open the streams; warm up; measure
@@ -30,6 +33,9 @@ import org.HdrHistogram.Histogram;
  * competes with the gateway for CPU; the table says how much CPU each used.
  */
 public final class GatewayBench {
+  /** Threads of the simulated scheduler that drain event logs into its Watch streams. */
+  private static final int SCHEDULER_STREAM_THREADS = 2;
+
   private static final Pattern OPEN_STREAMS =
       Pattern.compile("framecast_gateway_open_streams\\{[^}]*transport=\"grpc\"[^}]*\\} (\\S+)");
   private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
@@ -51,27 +57,47 @@ public final class GatewayBench {
       return;
     }
     Files.createDirectories(options.out());
-    Path issuerDir = options.out().resolve("dev-issuer").toAbsolutePath();
-    DevIssuer issuer = DevIssuer.loadOrCreate(issuerDir);
     List<String> tenants = new ArrayList<>();
-    Map<String, String> tokens = new LinkedHashMap<>();
     for (int i = 0; i < options.tenants(); i++) {
-      String tenant = "bench-" + i;
-      tenants.add(tenant);
-      tokens.put(tenant, issuer.mint(DevIssuer.Claims.user(tenant)));
+      tenants.add("bench-" + i);
     }
+    Map<String, String> tokens = new LinkedHashMap<>();
     Report report = new Report(options);
     GatewayProcess gateway = null;
+    OidcStub oidc = null;
+    SimulatedScheduler scheduler = null;
     try {
       String host = "127.0.0.1";
       int port;
       if (options.target() == null) {
+        // The production gateway in distributed mode, in front of a simulated scheduler served
+        // from this JVM, with tokens from a stub OIDC provider: no fake code in the gateway.
+        oidc = OidcStub.start(options.out().resolve("oidc-keys").toAbsolutePath());
+        for (String tenant : tenants) {
+          tokens.put(tenant, oidc.token(tenant));
+        }
+        scheduler =
+            SimulatedScheduler.start(
+                new SimulatedBackend(
+                    new SimulatedBackend.Settings(
+                        options.stepInterval(),
+                        24,
+                        Math.max(10_000, options.stepsPerJob()),
+                        Math.max(5_000, options.jobs() * 2),
+                        Duration.ofMinutes(5),
+                        4096,
+                        16L << 20,
+                        false,
+                        SCHEDULER_STREAM_THREADS),
+                    Clock.systemUTC()));
         say(
-            "starting the gateway: -Xmx%s, simulated backend, events every %d ms; log in %s",
+            "starting the gateway: -Xmx%s, distributed mode, simulated scheduler at %s (events"
+                + " every %d ms); log in %s",
             options.heap(),
+            scheduler.address(),
             options.stepInterval().toMillis(),
             options.out().resolve("gateway.log"));
-        gateway = GatewayProcess.start(options, issuerDir, options.stepsPerJob());
+        gateway = GatewayProcess.start(options, oidc.issuer(), scheduler.address());
         GatewayProcess started = gateway;
         // Killed or interrupted (Ctrl-C), the benchmark still stops the gateway it started.
         Runtime.getRuntime().addShutdownHook(new Thread(started::destroy));
@@ -80,6 +106,12 @@ public final class GatewayBench {
         report.heapIdle = gateway.heapAfterFullGc();
         report.rssIdle = gateway.status("VmRSS");
       } else {
+        // A gateway started elsewhere in embedded mode, trusting this development issuer.
+        DevIssuer issuer =
+            DevIssuer.loadOrCreate(options.out().resolve("dev-issuer").toAbsolutePath());
+        for (String tenant : tenants) {
+          tokens.put(tenant, issuer.mint(DevIssuer.Claims.user(tenant)));
+        }
         host = options.target().substring(0, options.target().lastIndexOf(':'));
         port = Integer.parseInt(options.target().substring(options.target().lastIndexOf(':') + 1));
       }
@@ -89,6 +121,12 @@ public final class GatewayBench {
     } finally {
       if (gateway != null) {
         gateway.close();
+      }
+      if (scheduler != null) {
+        scheduler.close();
+      }
+      if (oidc != null) {
+        oidc.close();
       }
     }
     String table = report.table();
@@ -252,7 +290,8 @@ public final class GatewayBench {
           options.target() == null
               ? "-Xmx"
                   + options.heap()
-                  + ", framecast.mode=simulated, step interval "
+                  + ", distributed mode in front of a simulated scheduler in the client's JVM"
+                  + " (its CPU counts as the client's), step interval "
                   + options.stepInterval().toMillis()
                   + " ms"
               : options.target() + " (not started here: no heap or RSS)");

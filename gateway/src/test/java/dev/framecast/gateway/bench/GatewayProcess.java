@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The gateway under test as a separate JVM ({@code java -Xmx1g -Dframecast.mode=simulated -jar
- * quarkus-run.jar}), and what can be read about it from outside: readiness, heap after a full GC
- * (jcmd), resident memory, threads and CPU time (/proc).
+ * The gateway under test as a separate JVM ({@code java -Xmx1g -Dframecast.mode=distributed ...
+ * -jar quarkus-run.jar}), and what can be read about it from outside: readiness, heap after a full
+ * GC (jcmd), resident memory, threads and CPU time (/proc).
  */
 final class GatewayProcess implements AutoCloseable {
   // G1 "used 123456K", ZGC "used 123M", Shenandoah "123456K used": the first one in the output.
@@ -39,7 +39,11 @@ final class GatewayProcess implements AutoCloseable {
     this.port = port;
   }
 
-  static GatewayProcess start(BenchOptions options, Path issuerDir, int maxSteps)
+  /**
+   * Starts the production gateway in distributed mode: the scheduler at {@code scheduler}
+   * (host:port), tokens from the OIDC provider at {@code issuer}.
+   */
+  static GatewayProcess start(BenchOptions options, String issuer, String scheduler)
       throws IOException {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -51,12 +55,10 @@ final class GatewayProcess implements AutoCloseable {
     command.add("-Xmx" + options.heap());
     command.add("-Xlog:gc:file=" + options.out().resolve("gateway-gc.log") + ":uptime,time");
     command.addAll(options.gatewayOptions());
-    command.add("-Dframecast.mode=simulated");
-    command.add("-Dframecast.dev-issuer-dir=" + issuerDir);
-    command.add("-Dframecast.simulated.step-interval=" + options.stepInterval().toMillis() + "ms");
-    command.add("-Dframecast.simulated.max-steps=" + Math.max(10_000, maxSteps));
-    command.add("-Dframecast.simulated.max-jobs=" + Math.max(5_000, options.jobs() * 2));
-    command.add("-Dframecast.simulated.max-event-bytes=" + (16L << 20));
+    command.add("-Dframecast.mode=distributed");
+    command.add("-Dframecast.distributed.scheduler=" + scheduler);
+    command.add("-Dframecast.oidc.issuer=" + issuer);
+    command.add("-Dframecast.oidc.audience=" + dev.framecast.gateway.OidcStub.AUDIENCE);
     command.add("-Dquarkus.http.host=127.0.0.1");
     command.add("-Dquarkus.http.port=" + port);
     command.add("-jar");

@@ -1,4 +1,4 @@
-package dev.framecast.gateway.backend;
+package dev.framecast.gateway.bench;
 
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Job;
@@ -13,7 +13,7 @@ import dev.framecast.api.v1.Usage;
 import dev.framecast.common.Caller;
 import dev.framecast.common.errors.InvalidRequestException;
 import dev.framecast.common.events.EventLogPublisher;
-import dev.framecast.gateway.GatewayConfig;
+import dev.framecast.gateway.backend.Backend;
 import dev.framecast.media.PngEncoder;
 import io.grpc.Status;
 import io.vertx.core.Vertx;
@@ -37,12 +37,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
- * {@code framecast.mode=simulated}: a backend for load tests of the gateway, with no scheduler, no
- * models and no GPU. A job is a timer that appends fake events (queued, started, one progress per
- * step, a small clip that is not a video, completed) to a real scheduler {@code EventLog}, stamped
- * with the current time; streams read that log through the scheduler's {@link EventLogPublisher},
- * so everything from the event log to the client (flow control included) is the production path,
- * and event lag measured by a client is the gateway's own.
+ * The gateway stream benchmark's scheduler: no models and no GPU, served over {@code
+ * framecast.scheduler.v1} by {@link SimulatedScheduler} to a gateway in distributed mode (test code
+ * only; the production gateway has no such mode). A job is a timer that appends fake events
+ * (queued, started, one progress per step, a small clip that is not a video, completed) to a real
+ * {@code EventLog}, stamped with the current time; streams read that log through the {@link
+ * EventLogPublisher} the scheduler uses, so everything from the event log to the client (flow
+ * control included) is the production path, and event lag measured by a client is the gateway's
+ * own.
  *
  * <p>Threads: one timer thread advances every job (after submit, only it appends events), so a
  * job's events never race each other; callers read volatile state or send it a cancel. Event logs
@@ -65,7 +67,7 @@ public final class SimulatedBackend implements Backend {
   static final float GUIDANCE = 5;
   private static final Duration SWEEP = Duration.ofSeconds(1);
 
-  /** The knobs, from {@code framecast.simulated.*}. */
+  /** The knobs (the stream benchmark sets them from its options). */
   public record Settings(
       Duration stepInterval,
       int defaultSteps,
@@ -89,19 +91,6 @@ public final class SimulatedBackend implements Backend {
             "framecast.simulated: max-jobs, stream-threads, clip-bytes and max-event-bytes must"
                 + " be >= 1");
       }
-    }
-
-    public static Settings of(GatewayConfig.Simulated config) {
-      return new Settings(
-          config.stepInterval(),
-          config.defaultSteps(),
-          config.maxSteps(),
-          config.maxJobs(),
-          config.retention(),
-          config.clipBytes(),
-          config.maxEventBytes(),
-          config.streamExecutor() == GatewayConfig.Simulated.StreamExecutor.EVENT_LOOP,
-          config.streamThreads());
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.framecast.gateway.backend;
+package dev.framecast.gateway.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

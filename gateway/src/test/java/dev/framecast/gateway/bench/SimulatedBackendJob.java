@@ -1,4 +1,4 @@
-package dev.framecast.gateway.backend;
+package dev.framecast.gateway.bench;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;

@@ -1,4 +1,4 @@
-package dev.framecast.gateway.backend;
+package dev.framecast.gateway.bench;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,19 +10,23 @@ import dev.framecast.api.v1.GetJobRequest;
 import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.VideoGenerationGrpc;
 import dev.framecast.api.v1.WatchJobRequest;
-import dev.framecast.devissuer.DevIssuer;
+import dev.framecast.gateway.OidcStub;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,16 +37,66 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gateway with {@code framecast.mode=simulated}: development tokens, fake jobs streamed over
- * gRPC through the production streaming path, and the mode visible in readiness and metrics.
+ * What the stream benchmark runs: the production gateway in distributed mode in front of a {@link
+ * SimulatedScheduler}, with tokens from an {@link OidcStub}. Fake jobs stream through the gateway's
+ * relay of the scheduler's Watch, with tenancy kept.
  */
 @QuarkusTest
-@TestProfile(SimulatedModeTest.Simulated.class)
-class SimulatedModeTest {
-  public static class Simulated implements QuarkusTestProfile {
+@TestProfile(SimulatedSchedulerTest.Profile.class)
+class SimulatedSchedulerTest {
+  static volatile OidcStub oidc;
+
+  /** The stub provider and the simulated scheduler, started before the gateway. */
+  public static class Platform implements QuarkusTestResourceLifecycleManager {
+    private SimulatedScheduler scheduler;
+
     @Override
-    public Map<String, String> getConfigOverrides() {
-      return Map.of("framecast.mode", "simulated", "framecast.simulated.step-interval", "5ms");
+    public Map<String, String> start() {
+      try {
+        oidc = OidcStub.start(Path.of("target/simulated-scheduler-issuer"));
+        scheduler =
+            SimulatedScheduler.start(
+                new SimulatedBackend(
+                    new SimulatedBackend.Settings(
+                        Duration.ofMillis(5),
+                        24,
+                        10_000,
+                        100,
+                        Duration.ofMinutes(5),
+                        4096,
+                        1 << 20,
+                        false,
+                        2),
+                    Clock.systemUTC()));
+        return Map.of(
+            "framecast.mode",
+            "distributed",
+            "framecast.distributed.scheduler",
+            scheduler.address(),
+            "framecast.oidc.issuer",
+            oidc.issuer(),
+            "framecast.oidc.audience",
+            OidcStub.AUDIENCE);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot start the simulated scheduler", e);
+      }
+    }
+
+    @Override
+    public void stop() {
+      if (scheduler != null) {
+        scheduler.close();
+      }
+      if (oidc != null) {
+        oidc.close();
+      }
+    }
+  }
+
+  public static class Profile implements QuarkusTestProfile {
+    @Override
+    public List<TestResourceEntry> testResources() {
+      return List.of(new TestResourceEntry(Platform.class));
     }
   }
 
@@ -61,12 +115,11 @@ class SimulatedModeTest {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
-  VideoGenerationGrpc.VideoGenerationBlockingStub as(String tenant) throws Exception {
-    String token =
-        DevIssuer.loadOrCreate(Path.of("target/dev-issuer")).mint(DevIssuer.Claims.user(tenant));
+  VideoGenerationGrpc.VideoGenerationBlockingStub as(String tenant) {
     Metadata headers = new Metadata();
     headers.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + oidc.token(tenant));
     return VideoGenerationGrpc.newBlockingStub(channel)
         .withDeadlineAfter(30, TimeUnit.SECONDS)
         .withCallCredentials(
@@ -80,7 +133,7 @@ class SimulatedModeTest {
   }
 
   @Test
-  void streamsFakeJobsWithTenancyAndSaysItIsSimulated() throws Exception {
+  void fakeJobsStreamThroughTheDistributedGatewayWithTenancy() {
     List<JobEvent> events = new ArrayList<>();
     as("acme")
         .generate(GenerateRequest.newBuilder().setPrompt("anything").setSteps(3).build())
@@ -105,11 +158,11 @@ class SimulatedModeTest {
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
 
-    given().get("/q/health/ready").then().statusCode(200).body(containsString("SIMULATED"));
+    given().get("/q/health/ready").then().statusCode(200).body(containsString("scheduler at"));
     given()
         .get("/q/metrics")
         .then()
         .statusCode(200)
-        .body(containsString("framecast_gateway_backend{mode=\"simulated\"} 1.0"));
+        .body(containsString("framecast_gateway_backend{mode=\"distributed\"} 1.0"));
   }
 }

@@ -1,4 +1,4 @@
-package dev.framecast.gateway.backend;
+package dev.framecast.gateway.bench;
 
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Job;
