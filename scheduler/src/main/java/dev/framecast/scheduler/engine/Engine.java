@@ -10,8 +10,6 @@ import dev.framecast.scheduler.job.JobSpec;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import io.grpc.Status;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,12 +51,12 @@ public final class Engine implements AutoCloseable {
   private final Timeouts timeouts;
   private final UsageSink usage;
   private final Thread loop;
+  private final ThreadCpu loopCpu;
 
   /** Submits offered and not yet taken by the loop. */
   private final AtomicInteger submitsInInbox = new AtomicInteger();
 
   private volatile boolean running = true;
-  private volatile long lastLoopCpuNanos;
 
   /** Jobs not yet started, as of the loop's last look (for new jobs' places in line). */
   private volatile int waitingNow;
@@ -104,6 +102,7 @@ public final class Engine implements AutoCloseable {
             clock);
     this.lines = parts.lines();
     this.loop = new Thread(this::run, "framecast-scheduler-loop");
+    this.loopCpu = new ThreadCpu(loop);
     loop.setDaemon(true);
     LOG.info("scheduling policy: " + config.policy().describe());
     loop.start();
@@ -119,15 +118,7 @@ public final class Engine implements AutoCloseable {
    * the JVM cannot measure it). After the loop has stopped, its last reading.
    */
   public long loopCpuNanos() {
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
-      return -1;
-    }
-    long nanos = threads.getThreadCpuTime(loop.getId());
-    if (nanos >= 0) {
-      lastLoopCpuNanos = nanos;
-    }
-    return lastLoopCpuNanos;
+    return loopCpu.nanos();
   }
 
   /**
