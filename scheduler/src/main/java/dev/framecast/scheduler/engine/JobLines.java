@@ -341,10 +341,12 @@ final class JobLines implements Seats {
           }
         }
       }
-      case DECODING, ENCODING_VIDEO -> {
+      case DECODING -> {
         toDecode.remove(job);
         running.merge(job.tenant(), -1, Integer::sum);
       }
+      case ENCODING_VIDEO -> running.merge(job.tenant(), -1, Integer::sum); // in no line
+
       default -> {}
     }
     toPreview.removeIf(w -> w.job() == job);
