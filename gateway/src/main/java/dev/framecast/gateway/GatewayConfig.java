@@ -38,8 +38,27 @@ public interface GatewayConfig {
     /** tenants.yaml, watched and reloaded; unset: the bundled demo tenants. */
     Optional<Path> tenantsFile();
 
-    /** Where finished clips are kept; unset: a temporary directory. */
+    /** Where finished clips are kept; unset: {@code <data-dir>/clips}, or a temporary directory. */
     Optional<Path> clipDirectory();
+
+    /**
+     * Where the embedded scheduler keeps its state: the job store {@code jobs.db} (SQLite, no
+     * server) and, unless clip-directory is set, the clips. Jobs, their events, idempotency keys
+     * and usage survive a restart, and unfinished jobs run on. Unset (and no database): jobs are
+     * kept in memory only. {@code ./framecast serve} sets it to a per-user directory.
+     */
+    Optional<Path> dataDir();
+
+    /**
+     * A JDBC URL for the job store instead of {@code <data-dir>/jobs.db}: {@code
+     * jdbc:postgresql://HOST:PORT/DB} (with database-user and the password in
+     * FRAMECAST_EMBEDDED_DATABASE_PASSWORD) or {@code jdbc:sqlite:FILE}.
+     */
+    Optional<String> database();
+
+    Optional<String> databaseUser();
+
+    Optional<String> databasePassword();
 
     @WithDefault("2")
     int renderThreads();

@@ -34,7 +34,14 @@ public final class SchedulerMain {
                               (default localhost:8001)
         --tenants FILE        tenants.yaml, reloaded when it changes (default: bundled demo tenants)
         --clips DIR           where finished clips are kept (default .framecast/clips)
-        --clip-retention D    how long clips are kept, e.g. 7d, 12h (default 7d)
+        --clip-retention D    how long clips (and ended jobs in the job store) are kept,
+                              e.g. 7d, 12h (default 7d)
+        --database URL        the durable job store: jdbc:postgresql://HOST:PORT/DB, or
+                              jdbc:sqlite:FILE (embedded, no server); jobs, their events,
+                              idempotency keys and daily usage survive restarts, and unfinished
+                              jobs are taken back on start (default: none, jobs in memory only)
+        --database-user NAME  the PostgreSQL user; the password is read from the environment
+                              variable FRAMECAST_DATABASE_PASSWORD
         --render-threads N    threads encoding clips and previews (default 2)
         --pipelines FILE      pipelines.yaml (name -> text_encoder, dit, vae models; default: the
                               reference pipeline over text_encoder, dit, vae)
@@ -67,7 +74,8 @@ public final class SchedulerMain {
       int renderThreads,
       Path pipelines,
       Path stepProfile,
-      SchedulingPolicy policy) {}
+      SchedulingPolicy policy,
+      SchedulerServer.Database database) {}
 
   public static void main(String[] argv) throws Exception {
     configureLogging();
@@ -102,7 +110,8 @@ public final class SchedulerMain {
                                 : ProfileCsv.load(args.stepProfile()))
                         .policy(args.policy())
                         .build(),
-                    args.renderThreads()),
+                    args.renderThreads(),
+                    args.database()),
                 Renderers.standard())
             .serve(NettyServerBuilder.forAddress(new InetSocketAddress(args.port())));
     if (args.metricsPort() >= 0) {
@@ -128,6 +137,8 @@ public final class SchedulerMain {
     String policy = "continuous";
     Integer staticBatch = null;
     Integer staticDelayMs = null;
+    String database = null;
+    String databaseUser = null;
     for (int i = 0; i < argv.length; i++) {
       String arg = argv[i];
       if (arg.equals("-h") || arg.equals("--help")) {
@@ -149,6 +160,8 @@ public final class SchedulerMain {
         case "--pipelines" -> pipelines = Path.of(value);
         case "--step-profile" -> stepProfile = Path.of(value);
         case "--policy" -> policy = value.trim();
+        case "--database" -> database = value.trim();
+        case "--database-user" -> databaseUser = value.trim();
         case "--static-batch" -> staticBatch = atLeast(arg, value, 1);
         case "--static-delay-ms" -> staticDelayMs = atLeast(arg, value, 0);
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
@@ -164,7 +177,24 @@ public final class SchedulerMain {
         renderThreads,
         pipelines,
         stepProfile,
-        policy(policy, staticBatch, staticDelayMs));
+        policy(policy, staticBatch, staticDelayMs),
+        database(database, databaseUser, System.getenv("FRAMECAST_DATABASE_PASSWORD")));
+  }
+
+  static SchedulerServer.Database database(String url, String user, String password) {
+    if (url == null) {
+      if (user != null) {
+        throw new IllegalArgumentException("--database-user needs --database");
+      }
+      return null;
+    }
+    if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("jdbc:sqlite:")) {
+      throw new IllegalArgumentException(
+          "--database expects jdbc:postgresql://HOST:PORT/DB or jdbc:sqlite:FILE, got '"
+              + url
+              + "'");
+    }
+    return new SchedulerServer.Database(url, user, password);
   }
 
   private static SchedulingPolicy policy(String name, Integer staticBatch, Integer staticDelayMs) {

@@ -6,6 +6,7 @@ import dev.framecast.scheduler.admission.UsageLedger;
 import dev.framecast.scheduler.engine.ClipRenderer;
 import dev.framecast.scheduler.engine.Engine;
 import dev.framecast.scheduler.engine.EngineConfig;
+import dev.framecast.scheduler.engine.Journal;
 import dev.framecast.scheduler.engine.UsageSink;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.metrics.SchedulerMetrics;
@@ -20,6 +21,9 @@ import dev.framecast.scheduler.pipeline.Pipelines;
 import dev.framecast.scheduler.service.SchedulerCore;
 import dev.framecast.scheduler.service.SchedulerService;
 import dev.framecast.scheduler.store.DiskClipStore;
+import dev.framecast.scheduler.store.JobStore;
+import dev.framecast.scheduler.store.Recovery;
+import dev.framecast.scheduler.store.StoreWriter;
 import dev.framecast.scheduler.tenant.TenantPolicy;
 import dev.framecast.scheduler.tenant.TenantRegistry;
 import io.grpc.Server;
@@ -49,10 +53,14 @@ import java.util.logging.Logger;
 public final class SchedulerServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(SchedulerServer.class.getName());
 
+  /** The most jobs one job store commit carries. */
+  private static final int STORE_BATCH = 1024;
+
   /**
    * @param nodes node entries: host:port, or dns:name:port (every address of the name)
    * @param tenantsFile tenants.yaml to load and watch; null for the bundled demo tenants
    * @param clipDirectory where finished clips are stored
+   * @param database the durable job store, or null for none (jobs live in memory only)
    */
   public record Options(
       List<String> nodes,
@@ -61,7 +69,33 @@ public final class SchedulerServer implements AutoCloseable {
       Path clipDirectory,
       Duration clipRetention,
       EngineConfig engine,
-      int workerThreads) {}
+      int workerThreads,
+      Database database) {
+
+    /** Options without a job store. */
+    public Options(
+        List<String> nodes,
+        List<PipelineSpec> pipelines,
+        Path tenantsFile,
+        Path clipDirectory,
+        Duration clipRetention,
+        EngineConfig engine,
+        int workerThreads) {
+      this(
+          nodes, pipelines, tenantsFile, clipDirectory, clipRetention, engine, workerThreads, null);
+    }
+  }
+
+  /**
+   * Where the job store is: {@code jdbc:postgresql://host:port/db} (with a user and password) or
+   * {@code jdbc:sqlite:FILE}.
+   */
+  public record Database(String url, String user, String password) {
+    @Override
+    public String toString() {
+      return "Database[" + url + ", user " + user + "]"; // never the password
+    }
+  }
 
   private final NodePool pool;
   private final Engine engine;
@@ -71,6 +105,9 @@ public final class SchedulerServer implements AutoCloseable {
   private final ExecutorService workers;
   private final ExecutorService streams;
   private final SchedulerMetrics metrics;
+  private final JobStore jobStore;
+  private final StoreWriter writer;
+  private volatile double recoverySeconds;
   private Server server;
 
   public SchedulerServer(Options options, ClipRenderer renderer) throws IOException {
@@ -129,6 +166,26 @@ public final class SchedulerServer implements AutoCloseable {
             Math.max(1, options.workerThreads()), daemon("framecast-render"));
     streams = Executors.newCachedThreadPool(daemon("framecast-stream"));
     metrics = new SchedulerMetrics(new LedgerSink(ledger));
+    if (options.database() != null) {
+      jobStore =
+          JobStore.open(
+              options.database().url(), options.database().user(), options.database().password());
+      // The gauges read the writer, which needs their listener first.
+      java.util.concurrent.atomic.AtomicReference<StoreWriter> made =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      writer =
+          new StoreWriter(
+              jobStore,
+              clock,
+              STORE_BATCH,
+              metrics.bindStore(() -> made.get().backlog(), () -> recoverySeconds));
+      made.set(writer);
+      housekeeping.scheduleWithFixedDelay(
+          () -> prune(options.clipRetention(), clock), 1, 60, TimeUnit.MINUTES);
+    } else {
+      jobStore = null;
+      writer = null;
+    }
     engine =
         new Engine(
             options.engine(),
@@ -140,9 +197,19 @@ public final class SchedulerServer implements AutoCloseable {
             renderer,
             store,
             workers,
-            clock);
+            clock,
+            writer == null ? Journal.NONE : writer);
     metrics.bind(engine);
-    core = new SchedulerCore(engine, tenants, admission, ledger, store, streams, metrics);
+    if (jobStore != null) {
+      try {
+        recoverySeconds = Recovery.run(jobStore, engine, ledger, clock).took().toNanos() / 1e9;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        close();
+        throw new IOException("interrupted while taking back jobs from the job store", e);
+      }
+    }
+    core = new SchedulerCore(engine, tenants, admission, ledger, store, streams, metrics, jobStore);
     LOG.info("scheduler ready: pipelines " + pipelines.keySet() + " on nodes " + options.nodes());
   }
 
@@ -152,6 +219,20 @@ public final class SchedulerServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** Jobs ended longer ago than the clip retention, and keys past their window, leave the store. */
+  private void prune(Duration retention, Clock clock) {
+    try {
+      int pruned =
+          jobStore.prune(
+              clock.instant().minus(retention), clock.instant().minus(Duration.ofHours(24)));
+      if (pruned > 0) {
+        LOG.info("job store: forgot " + pruned + " jobs past their retention");
+      }
+    } catch (RuntimeException e) {
+      LOG.warning("job store retention sweep failed: " + e);
+    }
   }
 
   /** Reports GPU-seconds and outcomes to the usage ledger. */
@@ -217,7 +298,15 @@ public final class SchedulerServer implements AutoCloseable {
       }
       server.shutdownNow();
     }
-    engine.close();
+    if (engine != null) {
+      engine.close();
+    }
+    if (writer != null) {
+      writer.close(); // writes what the engine changed last, then stops
+    }
+    if (jobStore != null) {
+      jobStore.close();
+    }
     metrics.close();
     pool.close();
     housekeeping.shutdownNow();

@@ -37,6 +37,25 @@ class SchedulerMainTest {
   }
 
   @Test
+  void theJobStoreIsOptionalAndNamedByAJdbcUrl() {
+    assertThat(SchedulerMain.parse(new String[0]).database()).isNull();
+    SchedulerServer.Database database =
+        SchedulerMain.database("jdbc:postgresql://db:5432/framecast", "framecast", "secret");
+    assertThat(database.url()).isEqualTo("jdbc:postgresql://db:5432/framecast");
+    assertThat(database.toString()).doesNotContain("secret");
+    assertThat(
+            SchedulerMain.parse(new String[] {"--database", "jdbc:sqlite:/var/lib/jobs.db"})
+                .database()
+                .url())
+        .isEqualTo("jdbc:sqlite:/var/lib/jobs.db");
+    assertThatThrownBy(
+            () -> SchedulerMain.parse(new String[] {"--database", "postgres://db/framecast"}))
+        .hasMessageContaining("--database expects jdbc:postgresql://");
+    assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--database-user", "framecast"}))
+        .hasMessageContaining("--database-user needs --database");
+  }
+
+  @Test
   void schedulingPolicies() {
     assertThat(SchedulerMain.parse(new String[0]).policy())
         .isEqualTo(SchedulingPolicy.continuous());

@@ -13,19 +13,79 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the last seq they saw, at their own pace, so a slow reader never holds up the loop. Memory is
  * bounded: only the newest preview image is kept (older progress events keep their step numbers),
  * and the total size is capped.
+ *
+ * <p>A <em>gated</em> log (a scheduler with a durable job store) shows readers only the events the
+ * store has committed ({@link #release}): a client that resumes after a restart with the last seq
+ * it saw then finds exactly the events after it, never one that was lost with the process. The
+ * appending side ({@link #pending}, {@link #appendedSeq}, {@link #sealed}) sees everything.
  */
 public final class EventLog {
   private final String jobId;
   private final long maxBytes;
+  private final boolean gated;
   private final List<JobEvent> events = new ArrayList<>();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private long bytes;
   private int lastPreviewIndex = -1;
   private boolean closed;
 
+  /** Events readers may see: all of them when ungated, the committed prefix when gated. */
+  private long visible;
+
+  /** An ungated log: readers see each event as it is appended. */
   public EventLog(String jobId, long maxBytes) {
+    this(jobId, maxBytes, false);
+  }
+
+  private EventLog(String jobId, long maxBytes, boolean gated) {
     this.jobId = jobId;
     this.maxBytes = maxBytes;
+    this.gated = gated;
+  }
+
+  /** A log whose readers see events only once {@link #release}d (committed to a store). */
+  public static EventLog gated(String jobId, long maxBytes) {
+    return new EventLog(jobId, maxBytes, true);
+  }
+
+  /**
+   * A gated log that continues a stored history (seq 1..n, already committed): the next event
+   * appended is n + 1.
+   */
+  public static EventLog resumed(String jobId, long maxBytes, List<JobEvent> history) {
+    EventLog log = new EventLog(jobId, maxBytes, true);
+    for (JobEvent event : history) {
+      if (event.getSeq() != log.events.size() + 1L) {
+        throw new IllegalArgumentException(
+            "the stored events of job "
+                + jobId
+                + " skip from "
+                + log.events.size()
+                + " to "
+                + event.getSeq());
+      }
+      if (isTerminal(event)) {
+        throw new IllegalArgumentException("job " + jobId + " has ended: nothing to resume");
+      }
+      log.events.add(event);
+      log.bytes += event.getSerializedSize();
+    }
+    log.visible = log.events.size();
+    return log;
+  }
+
+  /**
+   * A log to read a stored history from (a job no longer held in memory): every event visible,
+   * closed if the history ends with a terminal event.
+   */
+  public static EventLog replay(String jobId, List<JobEvent> history) {
+    EventLog log = new EventLog(jobId, Long.MAX_VALUE, true);
+    for (JobEvent event : history) {
+      log.events.add(event);
+      log.closed |= isTerminal(event);
+    }
+    log.visible = log.events.size();
+    return log;
   }
 
   /** Appends an event (seq and time filled in) and wakes the readers. */
@@ -58,9 +118,47 @@ public final class EventLog {
       if (isTerminal(appended)) {
         closed = true;
       }
+      if (!gated) {
+        visible = events.size();
+      }
+    }
+    if (!gated) {
+      listeners.forEach(Runnable::run);
+    }
+    return appended;
+  }
+
+  /**
+   * Shows readers the events up to {@code seq} (a gated log's store committed them) and wakes them.
+   * Never moves back.
+   */
+  public void release(long seq) {
+    synchronized (this) {
+      if (seq > events.size()) {
+        throw new IllegalArgumentException(
+            "job " + jobId + ": cannot release seq " + seq + " of " + events.size());
+      }
+      if (seq <= visible) {
+        return;
+      }
+      visible = seq;
     }
     listeners.forEach(Runnable::run);
-    return appended;
+  }
+
+  /** Events appended with seq > afterSeq, released or not (the store's writer), at most max. */
+  public synchronized List<JobEvent> pending(long afterSeq, int max) {
+    return slice(afterSeq, max, events.size());
+  }
+
+  /** The seq of the last event appended, released or not. */
+  public synchronized long appendedSeq() {
+    return events.size();
+  }
+
+  /** True once a terminal event was appended (released or not): nothing more may be appended. */
+  public synchronized boolean sealed() {
+    return closed;
   }
 
   /** Drops the previous preview image: a reader that catches up only needs the newest one. */
@@ -75,20 +173,25 @@ public final class EventLog {
     events.set(lastPreviewIndex, replaced);
   }
 
-  /** Events with seq > afterSeq, at most {@code max} of them. */
+  /** Events readers may see with seq > afterSeq, at most {@code max} of them. */
   public synchronized List<JobEvent> after(long afterSeq, int max) {
-    int from = (int) Math.max(0, Math.min(afterSeq, events.size()));
-    int to = (int) Math.min(events.size(), (long) from + Math.max(0, max));
+    return slice(afterSeq, max, visible);
+  }
+
+  private List<JobEvent> slice(long afterSeq, int max, long end) {
+    int from = (int) Math.max(0, Math.min(afterSeq, end));
+    int to = (int) Math.min(end, (long) from + Math.max(0, max));
     return new ArrayList<>(events.subList(from, to));
   }
 
+  /** The seq of the last event readers may see. */
   public synchronized long lastSeq() {
-    return events.size();
+    return visible;
   }
 
-  /** True once a terminal event (completed, failed, cancelled) was appended. */
+  /** True once readers may see a terminal event (completed, failed, cancelled). */
   public synchronized boolean closed() {
-    return closed;
+    return closed && visible == events.size();
   }
 
   /** Called (on the appending thread; must not block) after every append. */

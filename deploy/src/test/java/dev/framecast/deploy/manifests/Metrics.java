@@ -46,6 +46,12 @@ final class Metrics {
           gauge(SCHEDULER, "framecast_scheduler_node_healthy", "node"),
           gauge(SCHEDULER, "framecast_scheduler_node_refused", "node"),
           counter(SCHEDULER, "framecast_scheduler_loop_cpu_seconds"),
+          // Only with a job store (--database).
+          histogram(SCHEDULER, "framecast_scheduler_store_commit_seconds"),
+          counter(SCHEDULER, "framecast_scheduler_store_job_writes"),
+          counter(SCHEDULER, "framecast_scheduler_store_commit_failures"),
+          gauge(SCHEDULER, "framecast_scheduler_store_backlog"),
+          gauge(SCHEDULER, "framecast_scheduler_store_recovery_seconds"),
           new Family(
               GATEWAY,
               "framecast.gateway.requests",

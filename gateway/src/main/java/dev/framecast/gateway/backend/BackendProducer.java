@@ -1,6 +1,7 @@
 package dev.framecast.gateway.backend;
 
 import dev.framecast.gateway.GatewayConfig;
+import dev.framecast.scheduler.SchedulerServer;
 import dev.framecast.scheduler.engine.EngineConfig;
 import dev.framecast.scheduler.engine.SchedulingPolicy;
 import io.micrometer.core.instrument.Gauge;
@@ -36,7 +37,9 @@ public class BackendProducer {
             Path clips =
                 embedded.clipDirectory().isPresent()
                     ? embedded.clipDirectory().get()
-                    : Files.createTempDirectory("framecast-clips");
+                    : embedded.dataDir().isPresent()
+                        ? embedded.dataDir().get().resolve("clips")
+                        : Files.createTempDirectory("framecast-clips");
             yield new EmbeddedBackend(
                 new EmbeddedBackend.Settings(
                     embedded.modelRepository(),
@@ -45,7 +48,8 @@ public class BackendProducer {
                     embedded.renderThreads(),
                     embedded.nodes().orElse(List.of()),
                     EngineConfig.builder().policy(policy(embedded)).build(),
-                    embedded.schedulerMetricsPort()));
+                    embedded.schedulerMetricsPort(),
+                    database(embedded)));
           }
           case DISTRIBUTED ->
               new RemoteBackend(
@@ -59,6 +63,22 @@ public class BackendProducer {
         .tag("mode", mode)
         .register(registry);
     return backend;
+  }
+
+  /** The embedded scheduler's job store: the database named, or jobs.db in the data directory. */
+  static SchedulerServer.Database database(GatewayConfig.Embedded embedded) {
+    if (embedded.database().isPresent()) {
+      return new SchedulerServer.Database(
+          embedded.database().get(),
+          embedded.databaseUser().orElse(null),
+          embedded.databasePassword().orElse(null));
+    }
+    return embedded
+        .dataDir()
+        .map(
+            dir ->
+                new SchedulerServer.Database("jdbc:sqlite:" + dir.resolve("jobs.db"), null, null))
+        .orElse(null);
   }
 
   /** framecast.embedded.policy and its static-batching settings, checked. */

@@ -51,9 +51,30 @@ public final class EmbeddedBackend implements Backend {
       int renderThreads,
       List<String> nodes,
       EngineConfig engine,
-      int metricsPort) {
+      int metricsPort,
+      SchedulerServer.Database database) {
     public Settings {
       nodes = List.copyOf(nodes);
+    }
+
+    /** Settings without a job store. */
+    public Settings(
+        Path modelRepository,
+        Path tenantsFile,
+        Path clipDirectory,
+        int renderThreads,
+        List<String> nodes,
+        EngineConfig engine,
+        int metricsPort) {
+      this(
+          modelRepository,
+          tenantsFile,
+          clipDirectory,
+          renderThreads,
+          nodes,
+          engine,
+          metricsPort,
+          null);
     }
 
     /** The in-process node over {@code modelRepository}, default engine, no metrics port. */
@@ -109,7 +130,8 @@ public final class EmbeddedBackend implements Backend {
                   settings.clipDirectory(),
                   Duration.ofHours(24),
                   settings.engine(),
-                  settings.renderThreads()),
+                  settings.renderThreads(),
+                  settings.database()),
               Renderers.standard());
       try {
         if (settings.metricsPort() >= 0) {

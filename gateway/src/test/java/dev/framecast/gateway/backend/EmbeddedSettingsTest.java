@@ -30,7 +30,32 @@ class EmbeddedSettingsTest {
   @TempDir Path dir;
 
   static GatewayConfig.Embedded embedded(String policy, int batch, Duration delay) {
+    return embedded(policy, batch, delay, null, null);
+  }
+
+  static GatewayConfig.Embedded embedded(
+      String policy, int batch, Duration delay, Path dataDir, String database) {
     return new GatewayConfig.Embedded() {
+      @Override
+      public Optional<Path> dataDir() {
+        return Optional.ofNullable(dataDir);
+      }
+
+      @Override
+      public Optional<String> database() {
+        return Optional.ofNullable(database);
+      }
+
+      @Override
+      public Optional<String> databaseUser() {
+        return Optional.of("framecast");
+      }
+
+      @Override
+      public Optional<String> databasePassword() {
+        return Optional.of("secret");
+      }
+
       @Override
       public Path modelRepository() {
         return MODELS;
@@ -86,6 +111,27 @@ class EmbeddedSettingsTest {
         .isInstanceOf(SchedulingPolicy.Fcfs.class);
     assertThat(BackendProducer.policy(embedded("static", 4, Duration.ofMillis(250))))
         .isEqualTo(new SchedulingPolicy.StaticBatching(4, Duration.ofMillis(250)));
+  }
+
+  @Test
+  void theJobStoreIsTheDataDirectorysSqliteFileOrTheDatabaseNamed() {
+    assertThat(BackendProducer.database(embedded("continuous", 8, Duration.ZERO))).isNull();
+    assertThat(
+            BackendProducer.database(
+                    embedded("continuous", 8, Duration.ZERO, Path.of("/data/framecast"), null))
+                .url())
+        .isEqualTo("jdbc:sqlite:/data/framecast/jobs.db");
+    var postgres =
+        BackendProducer.database(
+            embedded(
+                "continuous",
+                8,
+                Duration.ZERO,
+                Path.of("/data/framecast"),
+                "jdbc:postgresql://db:5432/framecast"));
+    assertThat(postgres.url()).isEqualTo("jdbc:postgresql://db:5432/framecast");
+    assertThat(postgres.user()).isEqualTo("framecast");
+    assertThat(postgres.password()).isEqualTo("secret");
   }
 
   @Test

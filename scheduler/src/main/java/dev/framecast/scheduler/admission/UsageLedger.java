@@ -63,6 +63,33 @@ public final class UsageLedger {
     account(tenant).charge(today(), gpuSeconds);
   }
 
+  /**
+   * Takes back a tenant's usage from the job store at start: {@code day}'s GPU-seconds and outcomes
+   * (counted only if {@code day} is today) and the GPU-seconds of every stored day.
+   */
+  public void restore(
+      String tenant,
+      LocalDate day,
+      double gpuSecondsOnDay,
+      long succeeded,
+      long failed,
+      long cancelled,
+      double gpuSecondsTotal) {
+    account(tenant)
+        .restore(today(), day, gpuSecondsOnDay, succeeded, failed, cancelled, gpuSecondsTotal);
+  }
+
+  /**
+   * Gives back GPU-seconds charged for work that was lost (a job rerun from its first step after a
+   * restart is charged again as it runs). Never below zero.
+   */
+  public void refund(String tenant, double gpuSeconds) {
+    if (!(gpuSeconds >= 0) || Double.isInfinite(gpuSeconds)) {
+      throw new IllegalArgumentException("gpuSeconds must be finite and >= 0: " + gpuSeconds);
+    }
+    account(tenant).refund(today(), gpuSeconds);
+  }
+
   public void recordOutcome(String tenant, Outcome outcome) {
     account(tenant).count(today(), Objects.requireNonNull(outcome, "outcome"));
   }
@@ -156,6 +183,30 @@ public final class UsageLedger {
       rollOver(today);
       gpuSecondsToday += gpuSeconds;
       gpuSecondsTotal += gpuSeconds;
+    }
+
+    synchronized void restore(
+        LocalDate today,
+        LocalDate day,
+        double gpuSecondsOnDay,
+        long succeeded,
+        long failed,
+        long cancelled,
+        double gpuSecondsTotal) {
+      rollOver(today);
+      if (day.equals(today)) {
+        gpuSecondsToday += gpuSecondsOnDay;
+      }
+      this.succeeded += succeeded;
+      this.failed += failed;
+      this.cancelled += cancelled;
+      this.gpuSecondsTotal += gpuSecondsTotal;
+    }
+
+    synchronized void refund(LocalDate today, double gpuSeconds) {
+      rollOver(today);
+      gpuSecondsToday = Math.max(0, gpuSecondsToday - gpuSeconds);
+      gpuSecondsTotal = Math.max(0, gpuSecondsTotal - gpuSeconds);
     }
 
     synchronized void reject(LocalDate today) {

@@ -1,6 +1,7 @@
 package dev.framecast.scheduler.engine;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 /** Where finished clips are kept for their tenant. Called on worker threads. */
@@ -8,4 +9,12 @@ public interface ClipStore {
   void put(String tenant, String jobId, byte[] clip) throws IOException;
 
   Optional<byte[]> get(String tenant, String jobId) throws IOException;
+
+  /** Keeps a finished job's frame PNGs beside its clip (for a replay from the job store). */
+  default void putFrames(String tenant, String jobId, List<byte[]> pngs) throws IOException {}
+
+  /** The frame PNGs kept for the job, in order. */
+  default Optional<List<byte[]>> frames(String tenant, String jobId) throws IOException {
+    return Optional.empty();
+  }
 }

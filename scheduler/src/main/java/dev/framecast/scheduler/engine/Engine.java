@@ -3,6 +3,7 @@ package dev.framecast.scheduler.engine;
 import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.Queued;
 import dev.framecast.common.errors.OverloadedException;
+import dev.framecast.common.events.EventLog;
 import dev.framecast.inference.v2.ModelInferResponse;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,6 +48,7 @@ public final class Engine implements AutoCloseable {
   private final Clock clock;
   private final Inbox inbox;
   private final JobTable table;
+  private final Journal journal;
   private final EngineParts parts;
   private final JobLines lines;
   private final Timeouts timeouts;
@@ -80,7 +83,37 @@ public final class Engine implements AutoCloseable {
       ClipStore store,
       ExecutorService workers,
       Clock clock) {
+    this(
+        config,
+        pipelines,
+        pool,
+        weights,
+        maxConcurrent,
+        usage,
+        renderer,
+        store,
+        workers,
+        clock,
+        Journal.NONE);
+  }
+
+  /**
+   * @param journal where jobs are reported for a durable job store ({@link Journal#NONE}: none)
+   */
+  public Engine(
+      EngineConfig config,
+      Map<String, Pipeline> pipelines,
+      NodePool pool,
+      ToDoubleFunction<String> weights,
+      ToIntFunction<String> maxConcurrent,
+      UsageSink usage,
+      ClipRenderer renderer,
+      ClipStore store,
+      ExecutorService workers,
+      Clock clock,
+      Journal journal) {
     this.config = config;
+    this.journal = journal;
     this.pipelines = Map.copyOf(pipelines);
     this.pool = pool;
     this.clock = clock;
@@ -99,7 +132,8 @@ public final class Engine implements AutoCloseable {
             store,
             workers,
             inbox::add,
-            clock);
+            clock,
+            journal);
     this.lines = parts.lines();
     this.loop = new Thread(this::run, "framecast-scheduler-loop");
     this.loopCpu = new ThreadCpu(loop);
@@ -157,18 +191,83 @@ public final class Engine implements AutoCloseable {
    * stopping or its command queue is full.
    */
   public Job submit(String tenant, JobSpec spec) {
+    return admit(tenant, spec, null).job();
+  }
+
+  /**
+   * A queued job and when its record is stored: the submission may be acknowledged once {@code
+   * stored} completes (at once without a job store).
+   */
+  public record Admitted(Job job, CompletableFuture<Void> stored) {}
+
+  /**
+   * Creates and queues a job for an admitted request's spec and hands it to the journal. Throws
+   * UNAVAILABLE when the engine is stopping or its command queue is full.
+   *
+   * @param keyedRequest what its idempotency key stands for (see {@link Journal#admitted}), or null
+   */
+  public Admitted admit(String tenant, JobSpec spec, byte[] keyedRequest) {
+    Pipeline pipeline = pipeline(spec);
+    String id = UUID.randomUUID().toString();
+    Job job = new Job(id, tenant, spec, pipeline, clock.instant(), newLog(id));
+    if (!queue(job)) {
+      throw new OverloadedException(
+          "the scheduler is not accepting jobs now (stopping, or its queue is full); retry",
+          RETRY_AFTER);
+    }
+    // After the loop may have seen it: the journal reads the job's state when it writes, so a
+    // change it was not told of before this is written anyway.
+    return new Admitted(job, journal.admitted(job, keyedRequest));
+  }
+
+  /**
+   * Takes back a job the store holds from before a restart: it keeps its id, creation time and
+   * events (the next seq continues them) and is queued again from its first step; its stored GPU
+   * time is not charged twice ({@link Journal#resumed}). Waits while the command queue is full, so
+   * call it before serving.
+   */
+  public Job resume(
+      String id,
+      String tenant,
+      JobSpec spec,
+      Instant created,
+      List<JobEvent> history,
+      double storedGpuSeconds)
+      throws InterruptedException {
+    Job job =
+        new Job(
+            id,
+            tenant,
+            spec,
+            pipeline(spec),
+            created,
+            EventLog.resumed(id, config.maxEventBytes(), history));
+    journal.resumed(job, storedGpuSeconds);
+    while (!queue(job)) {
+      if (!running) {
+        throw new OverloadedException("the scheduler is stopping", RETRY_AFTER);
+      }
+      Thread.sleep(1);
+    }
+    return job;
+  }
+
+  private Pipeline pipeline(JobSpec spec) {
     Pipeline pipeline = pipelines.get(spec.pipeline());
     if (pipeline == null) {
       throw new IllegalArgumentException("unknown pipeline '" + spec.pipeline() + "'");
     }
-    Job job =
-        new Job(
-            UUID.randomUUID().toString(),
-            tenant,
-            spec,
-            pipeline,
-            clock.instant(),
-            config.maxEventBytes());
+    return pipeline;
+  }
+
+  private EventLog newLog(String id) {
+    return journal.durable()
+        ? EventLog.gated(id, config.maxEventBytes())
+        : new EventLog(id, config.maxEventBytes());
+  }
+
+  /** Indexes the job and hands it to the loop; false when the loop is stopping or full. */
+  private boolean queue(Job job) {
     if (config.jobTimeout().toMillis() > 0) {
       job.setDeadline(job.created().plus(config.jobTimeout()));
     }
@@ -179,12 +278,10 @@ public final class Engine implements AutoCloseable {
     if (!running || !inbox.offerExternal(new Command.Submit(job))) {
       submitsInInbox.decrementAndGet();
       table.withdraw(job);
-      throw new OverloadedException(
-          "the scheduler is not accepting jobs now (stopping, or its queue is full); retry",
-          RETRY_AFTER);
+      return false;
     }
     table.forgetOld();
-    return job;
+    return true;
   }
 
   /** Asks the loop to cancel the job at its next step boundary. */

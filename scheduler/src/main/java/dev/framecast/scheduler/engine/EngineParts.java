@@ -35,6 +35,7 @@ record EngineParts(
    * @param maxConcurrent a tenant's max concurrent (running) jobs
    * @param workers where renders run (never the loop)
    * @param inbox where renders report back to the loop
+   * @param journal where job changes are reported for the job store
    */
   static EngineParts wire(
       EngineConfig config,
@@ -46,8 +47,9 @@ record EngineParts(
       ClipStore store,
       Executor workers,
       Consumer<Command> inbox,
-      Clock clock) {
-    Events events = new Events(clock);
+      Clock clock,
+      Journal journal) {
+    Events events = new Events(clock, journal);
     JobLines lines = new JobLines(ready, maxConcurrent);
     TextCache texts = new TextCache(TEXT_CACHE_SIZE);
     NodeStats stats = new NodeStats(config.stepProfile());

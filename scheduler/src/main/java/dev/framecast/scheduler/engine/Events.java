@@ -5,12 +5,17 @@ import dev.framecast.scheduler.job.Job;
 import java.time.Clock;
 import java.time.Instant;
 
-/** Appends events to jobs' logs with the engine's clock (loop thread). */
+/**
+ * Appends events to jobs' logs with the engine's clock and tells the journal (loop thread): every
+ * change a reader can see comes with an event, so the journal hears of each.
+ */
 final class Events {
   private final Clock clock;
+  private final Journal journal;
 
-  Events(Clock clock) {
+  Events(Clock clock, Journal journal) {
     this.clock = clock;
+    this.journal = journal;
   }
 
   Instant now() {
@@ -18,6 +23,8 @@ final class Events {
   }
 
   JobEvent append(Job job, JobEvent.Builder event) {
-    return job.events().append(event, clock.instant());
+    JobEvent appended = job.events().append(event, clock.instant());
+    journal.changed(job);
+    return appended;
   }
 }

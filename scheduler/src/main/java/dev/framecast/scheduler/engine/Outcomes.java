@@ -258,7 +258,7 @@ final class Outcomes {
   /** A rendered preview becomes a progress event, unless the job ended meanwhile. */
   void previewReady(Command.PreviewReady ready) {
     Job job = ready.job();
-    if (job.phase().isTerminal() || job.events().closed()) {
+    if (job.phase().isTerminal() || job.events().sealed()) {
       return;
     }
     events.append(

@@ -46,6 +46,9 @@ final class Renders {
               p.fps(),
               effect.framePngs());
       store.put(job.tenant(), job.id(), out.clip());
+      if (!out.framePngs().isEmpty()) {
+        store.putFrames(job.tenant(), job.id(), out.framePngs());
+      }
       inbox.accept(new Command.Rendered(job, out, null));
     } catch (Exception | Error e) {
       inbox.accept(new Command.Rendered(job, null, e));

@@ -3,7 +3,6 @@ package dev.framecast.scheduler.job;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.framecast.api.v1.ClipInfo;
-import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Priority;
 import dev.framecast.common.events.EventLog;
 import dev.framecast.scheduler.pipeline.Pipeline;
@@ -20,9 +19,6 @@ public final class Job {
   private final String id;
   private final String tenant;
   private final JobSpec spec;
-
-  /** The spec as the public API shows it, made once. */
-  private final GenerateRequest publicRequest;
 
   private final Pipeline pipeline;
   private final Instant created;
@@ -55,6 +51,15 @@ public final class Job {
       Pipeline pipeline,
       Instant created,
       long maxEventBytes) {
+    this(id, tenant, spec, pipeline, created, new EventLog(id, maxEventBytes));
+  }
+
+  /**
+   * A job whose events go to {@code events}: a gated log when a job store must commit them before
+   * readers see them, or one continuing a stored history when a job is resumed after a restart.
+   */
+  public Job(
+      String id, String tenant, JobSpec spec, Pipeline pipeline, Instant created, EventLog events) {
     if (pipeline != null && !pipeline.name().equals(spec.pipeline())) {
       throw new IllegalArgumentException(
           "job "
@@ -68,10 +73,9 @@ public final class Job {
     this.id = id;
     this.tenant = tenant;
     this.spec = spec;
-    this.publicRequest = spec.toRequest();
     this.pipeline = pipeline;
     this.created = created;
-    this.events = new EventLog(id, maxEventBytes);
+    this.events = events;
   }
 
   /** Text embeddings and mask of one prompt, as the text encoder returned them. */
@@ -322,39 +326,30 @@ public final class Job {
 
   /** The public view of this job. */
   public dev.framecast.api.v1.Job toProto() {
-    dev.framecast.api.v1.Job.Builder job =
-        dev.framecast.api.v1.Job.newBuilder()
-            .setId(id)
-            .setTenant(tenant)
-            .setState(phase.publicState())
-            .setRequest(publicRequest)
-            .setCreatedTime(timestamp(created))
-            .setStep(step)
-            .setTotalSteps(totalSteps())
-            .setGpuSeconds(gpuSeconds)
-            .setSeed(seed())
-            .setLastSeq(events.lastSeq())
-            .setQueuePosition(
-                phase.publicState() == dev.framecast.api.v1.JobState.QUEUED ? queuePosition : 0);
-    if (started != null) {
-      job.setStartedTime(timestamp(started));
-    }
-    if (finished != null) {
-      job.setFinishedTime(timestamp(finished));
-    }
-    if (error != null) {
-      job.setError(error);
-    }
-    if (clip != null) {
-      job.setClip(clip);
-    }
-    return job.build();
+    return record(phase, events.lastSeq()).toProto(queuePosition);
+  }
+
+  /**
+   * The job as a value, with the phase and last seq given (the store's writer records the phase
+   * whose events it has committed).
+   */
+  public JobRecord record(JobPhase phase, long lastSeq) {
+    return new JobRecord(
+        id,
+        tenant,
+        spec,
+        phase,
+        created,
+        started,
+        finished,
+        step,
+        gpuSeconds,
+        lastSeq,
+        error,
+        clip);
   }
 
   public static Timestamp timestamp(Instant instant) {
-    return Timestamp.newBuilder()
-        .setSeconds(instant.getEpochSecond())
-        .setNanos(instant.getNano())
-        .build();
+    return JobRecord.timestamp(instant);
   }
 }

@@ -4,6 +4,7 @@ import dev.framecast.scheduler.engine.Engine;
 import dev.framecast.scheduler.engine.UsageSink;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.node.Node;
+import dev.framecast.scheduler.store.StoreWriter;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -11,6 +12,8 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.util.function.DoubleSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * The scheduler's metrics: admissions and rejections per tenant and reason, queue depth, active
@@ -85,6 +88,51 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
             .labelNames("outcome")
             .classicUpperBounds(1, 5, 10, 30, 60, 120, 300, 600, 1800)
             .register(registry);
+  }
+
+  /**
+   * The job store's writer: commit latency (each a group of jobs), failed commits, the jobs waiting
+   * for a commit, and how long the last recovery took.
+   */
+  public StoreWriter.Listener bindStore(IntSupplier backlog, DoubleSupplier recoverySeconds) {
+    Histogram commits =
+        Histogram.builder()
+            .name("framecast_scheduler_store_commit_seconds")
+            .help("Latency of job store commits (each writes every job changed since the last)")
+            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+            .register(registry);
+    Counter jobsWritten =
+        Counter.builder()
+            .name("framecast_scheduler_store_job_writes")
+            .help("Job records written to the job store")
+            .register(registry);
+    Counter failures =
+        Counter.builder()
+            .name("framecast_scheduler_store_commit_failures")
+            .help("Job store commits that failed (retried)")
+            .register(registry);
+    GaugeWithCallback.builder()
+        .name("framecast_scheduler_store_backlog")
+        .help("Jobs with changes waiting for a job store commit")
+        .callback(cb -> cb.call(backlog.getAsInt()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("framecast_scheduler_store_recovery_seconds")
+        .help("How long taking back unfinished jobs from the job store took at start")
+        .callback(cb -> cb.call(recoverySeconds.getAsDouble()))
+        .register(registry);
+    return new StoreWriter.Listener() {
+      @Override
+      public void committed(int jobs, int events, long nanos) {
+        commits.observe(nanos / 1e9);
+        jobsWritten.inc(jobs);
+      }
+
+      @Override
+      public void failed(java.sql.SQLException error) {
+        failures.inc();
+      }
+    };
   }
 
   /** Registers the gauges read from the engine at scrape time. */

@@ -55,6 +55,14 @@ final class IdempotencyKeys {
     }
   }
 
+  /** Forgets the key if it still names {@code jobId} (a job whose record was never stored). */
+  void forget(String tenant, String key, String jobId) {
+    LinkedHashMap<String, Entry> keys = byTenant.get(tenant);
+    if (keys != null && keys.containsKey(key) && keys.get(key).jobId().equals(jobId)) {
+      keys.remove(key);
+    }
+  }
+
   /** The request as submitted, without its key: what "the same request" means. */
   static byte[] fingerprint(GenerateRequest request) {
     return request.toBuilder().clearIdempotencyKey().build().toByteArray();

@@ -12,16 +12,21 @@ import dev.framecast.common.errors.AdmissionException;
 import dev.framecast.common.errors.FailedPreconditionException;
 import dev.framecast.common.errors.InvalidRequestException;
 import dev.framecast.common.errors.NotFoundException;
+import dev.framecast.common.errors.OverloadedException;
 import dev.framecast.common.errors.PermissionDeniedException;
 import dev.framecast.common.errors.UnknownTenantException;
+import dev.framecast.common.events.EventLog;
 import dev.framecast.common.events.EventLogPublisher;
 import dev.framecast.scheduler.admission.Admission;
 import dev.framecast.scheduler.admission.UsageLedger;
 import dev.framecast.scheduler.engine.ClipStore;
 import dev.framecast.scheduler.engine.Engine;
 import dev.framecast.scheduler.job.Job;
+import dev.framecast.scheduler.job.JobRecord;
+import dev.framecast.scheduler.job.JobSpec;
 import dev.framecast.scheduler.metrics.SchedulerMetrics;
 import dev.framecast.scheduler.pipeline.Pipeline;
+import dev.framecast.scheduler.store.JobStore;
 import dev.framecast.scheduler.tenant.TenantPolicy;
 import dev.framecast.scheduler.tenant.TenantRegistry;
 import java.io.IOException;
@@ -33,8 +38,11 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * What the scheduler offers a caller whose identity the gateway verified: submit (validation,
@@ -50,6 +58,9 @@ public final class SchedulerCore {
   static final int MAX_PAGE = 500;
   static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
 
+  /** How long a submission waits for the job store to commit its record. */
+  static final Duration STORE_ACK_TIMEOUT = Duration.ofSeconds(10);
+
   private final Engine engine;
   private final TenantRegistry tenants;
   private final Admission admission;
@@ -61,6 +72,8 @@ public final class SchedulerCore {
   private final java.util.Map<String, Object> tenantLocks =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final IdempotencyKeys idempotency;
+  private final JobStore store;
+  private final Clock clock = Clock.systemUTC();
 
   public SchedulerCore(
       Engine engine,
@@ -70,6 +83,22 @@ public final class SchedulerCore {
       ClipStore clips,
       Executor streamExecutor,
       SchedulerMetrics metrics) {
+    this(engine, tenants, admission, ledger, clips, streamExecutor, metrics, null);
+  }
+
+  /**
+   * @param store the durable job store, or null: with one, a submission is acknowledged once its
+   *     record is committed, and jobs no longer held in memory are read from it
+   */
+  public SchedulerCore(
+      Engine engine,
+      TenantRegistry tenants,
+      Admission admission,
+      UsageLedger ledger,
+      ClipStore clips,
+      Executor streamExecutor,
+      SchedulerMetrics metrics,
+      JobStore store) {
     this(
         engine,
         tenants,
@@ -78,7 +107,8 @@ public final class SchedulerCore {
         clips,
         streamExecutor,
         metrics,
-        new IdempotencyKeys(Clock.systemUTC(), IDEMPOTENCY_WINDOW, engine.maxJobs()));
+        new IdempotencyKeys(Clock.systemUTC(), IDEMPOTENCY_WINDOW, engine.maxJobs()),
+        store);
   }
 
   SchedulerCore(
@@ -89,8 +119,10 @@ public final class SchedulerCore {
       ClipStore clips,
       Executor streamExecutor,
       SchedulerMetrics metrics,
-      IdempotencyKeys idempotency) {
+      IdempotencyKeys idempotency,
+      JobStore store) {
     this.idempotency = idempotency;
+    this.store = store;
     this.metrics = metrics;
     this.engine = engine;
     this.tenants = tenants;
@@ -109,27 +141,32 @@ public final class SchedulerCore {
    */
   public dev.framecast.api.v1.Job submit(Caller caller, GenerateRequest request) {
     String tenant = caller.tenant();
+    Engine.Admitted admitted;
+    String key = request.getIdempotencyKey();
     try {
       policy(tenant);
       GenerateRequest normalized = normalizer.normalize(request);
-      String key = request.getIdempotencyKey();
       // Admission and queueing are one step per tenant, so concurrent submissions cannot
       // overshoot max_queued_jobs, and two retries with one key cannot both create a job.
-      synchronized (tenantLocks.computeIfAbsent(tenant, t -> new Object())) {
+      synchronized (tenantLock(tenant)) {
         if (!key.isEmpty()) {
-          Optional<IdempotencyKeys.Entry> earlier = idempotency.find(tenant, key);
+          Optional<IdempotencyKeys.Entry> earlier =
+              idempotency.find(tenant, key).or(() -> storedKey(tenant, key));
           if (earlier.isPresent()) {
             return replay(earlier.get(), request);
           }
         }
         admission.admit(
             tenant, normalized.getModel(), normalized.getSteps(), engine.waiting(tenant));
-        Job job = engine.submit(tenant, dev.framecast.scheduler.job.JobSpec.of(normalized));
+        admitted =
+            engine.admit(
+                tenant,
+                JobSpec.of(normalized),
+                key.isEmpty() ? null : IdempotencyKeys.fingerprint(request));
         if (!key.isEmpty()) {
-          idempotency.remember(tenant, key, job.id(), request);
+          idempotency.remember(tenant, key, admitted.job().id(), request);
         }
         metrics.admitted(tenant);
-        return job.toProto();
       }
     } catch (AdmissionException e) {
       // A name no tenant has is counted under one label: callers choose it, and each new label
@@ -141,6 +178,55 @@ public final class SchedulerCore {
       metrics.rejected(label, e.getClass().getSimpleName().replace("Exception", ""));
       throw e;
     }
+    awaitStored(tenant, key, admitted);
+    return admitted.job().toProto();
+  }
+
+  private Object tenantLock(String tenant) {
+    return tenantLocks.computeIfAbsent(tenant, t -> new Object());
+  }
+
+  /**
+   * Waits (on the caller's thread, outside the tenant's lock, so commits of many submissions are
+   * grouped) until the job's record is committed. If it is not, the job is cancelled and its key
+   * forgotten, so a retry creates it afresh; the caller gets UNAVAILABLE.
+   */
+  private void awaitStored(String tenant, String key, Engine.Admitted admitted) {
+    Job job = admitted.job();
+    Throwable failure;
+    try {
+      admitted.stored().get(STORE_ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = e;
+    } catch (ExecutionException | TimeoutException e) {
+      failure = e;
+    }
+    if (!key.isEmpty()) {
+      synchronized (tenantLock(tenant)) {
+        idempotency.forget(tenant, key, job.id());
+      }
+    }
+    try {
+      engine.cancel(job.id(), "the job store did not confirm the job");
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+    throw new OverloadedException(
+        "the job store did not confirm the job within "
+            + STORE_ACK_TIMEOUT.toSeconds()
+            + " s; it was not created, retry",
+        Duration.ofSeconds(1));
+  }
+
+  private Optional<IdempotencyKeys.Entry> storedKey(String tenant, String key) {
+    if (store == null) {
+      return Optional.empty();
+    }
+    return store
+        .idempotencyKey(tenant, key, clock.instant().minus(IDEMPOTENCY_WINDOW))
+        .map(k -> new IdempotencyKeys.Entry(k.jobId(), k.request(), k.created()));
   }
 
   private dev.framecast.api.v1.Job replay(IdempotencyKeys.Entry earlier, GenerateRequest request) {
@@ -156,6 +242,7 @@ public final class SchedulerCore {
     return engine
         .job(earlier.jobId())
         .map(Job::toProto)
+        .or(() -> stored(earlier.jobId()).map(r -> r.toProto(0)))
         .orElseThrow(
             () ->
                 new FailedPreconditionException(
@@ -166,7 +253,11 @@ public final class SchedulerCore {
                         + ") has ended and is no longer retained"));
   }
 
-  /** The caller's job; NOT_FOUND for unknown ids and for other tenants' jobs alike. */
+  private Optional<JobRecord> stored(String jobId) {
+    return store == null ? Optional.empty() : store.job(jobId);
+  }
+
+  /** The caller's job held in memory; NOT_FOUND for unknown ids and other tenants' jobs alike. */
   public Job owned(Caller caller, String jobId) {
     policy(caller.tenant());
     return engine
@@ -175,22 +266,74 @@ public final class SchedulerCore {
         .orElseThrow(() -> NotFoundException.job(jobId));
   }
 
+  /**
+   * The caller's job: in memory, or else (with a job store) as stored; NOT_FOUND for unknown ids
+   * and other tenants' jobs alike.
+   */
+  private Either find(Caller caller, String jobId) {
+    policy(caller.tenant());
+    Optional<Job> live = engine.job(jobId);
+    if (live.isPresent()) {
+      if (!live.get().tenant().equals(caller.tenant())) {
+        throw NotFoundException.job(jobId);
+      }
+      return new Either(live.get(), null);
+    }
+    return stored(jobId)
+        .filter(r -> r.tenant().equals(caller.tenant()))
+        .map(r -> new Either(null, r))
+        .orElseThrow(() -> NotFoundException.job(jobId));
+  }
+
+  /** A job held in memory, or one read back from the store. */
+  private record Either(Job live, JobRecord stored) {
+    dev.framecast.api.v1.Job toProto() {
+      return live != null ? live.toProto() : stored.toProto(0);
+    }
+
+    String tenant() {
+      return live != null ? live.tenant() : stored.tenant();
+    }
+  }
+
   public dev.framecast.api.v1.Job get(Caller caller, String jobId) {
-    return owned(caller, jobId).toProto();
+    return find(caller, jobId).toProto();
   }
 
   /**
    * The job's events after {@code afterSeq}, then live until it ends, emitted only as fast as the
-   * subscriber asks. Unknown and foreign jobs fail here, before anything is streamed.
+   * subscriber asks. Unknown and foreign jobs fail here, before anything is streamed. A job no
+   * longer held in memory is replayed from the store, its frames and clip from the clip store.
    */
   public Flow.Publisher<JobEvent> events(Caller caller, String jobId, long afterSeq) {
-    Job job = owned(caller, jobId);
-    return new EventLogPublisher(job.events(), afterSeq, streamExecutor);
+    Either job = find(caller, jobId);
+    if (job.live() != null) {
+      return new EventLogPublisher(job.live().events(), afterSeq, streamExecutor);
+    }
+    List<JobEvent> history = store.events(jobId);
+    byte[] clip = null;
+    List<byte[]> frames = null;
+    boolean blobs = history.stream().anyMatch(e -> e.hasClipChunk() || e.hasFrame());
+    if (blobs) {
+      try {
+        clip = clips.get(job.tenant(), jobId).orElse(null);
+        frames = clips.frames(job.tenant(), jobId).orElse(null);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("reading the clip of job " + jobId, e);
+      }
+    }
+    return new EventLogPublisher(
+        EventLog.replay(jobId, JobStore.rehydrate(history, clip, frames)),
+        afterSeq,
+        streamExecutor);
   }
 
   public dev.framecast.api.v1.Job cancel(Caller caller, String jobId, String reason) {
-    Job job = owned(caller, jobId);
-    engine.cancel(job.id(), reason.isEmpty() ? "cancelled by " + caller.subject() : reason);
+    Either job = find(caller, jobId);
+    if (job.live() != null) {
+      engine.cancel(jobId, reason.isEmpty() ? "cancelled by " + caller.subject() : reason);
+    }
+    // One only in the store has ended: cancelling it changes nothing.
     return job.toProto();
   }
 
@@ -210,10 +353,32 @@ public final class SchedulerCore {
     }
     int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
     Set<JobState> states = Set.copyOf(request.getStatesList());
+    String after = request.getPageToken().isEmpty() ? null : decodeToken(request.getPageToken());
+    ListJobsResponse.Builder response = ListJobsResponse.newBuilder();
+    boolean more =
+        store == null
+            ? listHeld(caller, after, size, states, response)
+            : listStored(caller, after, size, states, response);
+    if (more && response.getJobsCount() > 0) {
+      String last = response.getJobs(response.getJobsCount() - 1).getId();
+      response.setNextPageToken(
+          Base64.getUrlEncoder()
+              .withoutPadding()
+              .encodeToString(last.getBytes(StandardCharsets.UTF_8)));
+    }
+    return response.build();
+  }
+
+  /** Lists from the jobs held in memory; true when jobs remain after the page. */
+  private boolean listHeld(
+      Caller caller,
+      String after,
+      int size,
+      Set<JobState> states,
+      ListJobsResponse.Builder response) {
     List<Job> jobs = engine.jobs(caller.tenant());
     int start = 0;
-    if (!request.getPageToken().isEmpty()) {
-      String after = decodeToken(request.getPageToken());
+    if (after != null) {
       start = -1;
       for (int i = 0; i < jobs.size(); i++) {
         if (jobs.get(i).id().equals(after)) {
@@ -225,7 +390,6 @@ public final class SchedulerCore {
         throw InvalidRequestException.of("page_token", "page_token is not valid");
       }
     }
-    ListJobsResponse.Builder response = ListJobsResponse.newBuilder();
     int i = start;
     for (; i < jobs.size() && response.getJobsCount() < size; i++) {
       dev.framecast.api.v1.Job job = jobs.get(i).toProto();
@@ -233,14 +397,41 @@ public final class SchedulerCore {
         response.addJobs(job);
       }
     }
-    if (i < jobs.size() && response.getJobsCount() > 0) {
-      String last = response.getJobs(response.getJobsCount() - 1).getId();
-      response.setNextPageToken(
-          Base64.getUrlEncoder()
-              .withoutPadding()
-              .encodeToString(last.getBytes(StandardCharsets.UTF_8)));
+    return i < jobs.size();
+  }
+
+  /**
+   * Lists from the store (every acknowledged job is there), each shown as held in memory when it is
+   * (its state is fresher); true when jobs remain after the page.
+   */
+  private boolean listStored(
+      Caller caller,
+      String after,
+      int size,
+      Set<JobState> states,
+      ListJobsResponse.Builder response) {
+    if (after != null && stored(after).filter(r -> r.tenant().equals(caller.tenant())).isEmpty()) {
+      throw InvalidRequestException.of("page_token", "page_token is not valid");
     }
-    return response.build();
+    String cursor = after;
+    while (true) {
+      List<JobRecord> page = store.page(caller.tenant(), cursor, size);
+      for (int i = 0; i < page.size(); i++) {
+        JobRecord record = page.get(i);
+        dev.framecast.api.v1.Job job =
+            engine.job(record.id()).map(Job::toProto).orElseGet(() -> record.toProto(0));
+        if (states.isEmpty() || states.contains(job.getState())) {
+          response.addJobs(job);
+          if (response.getJobsCount() == size) {
+            return i < page.size() - 1 || !store.page(caller.tenant(), record.id(), 1).isEmpty();
+          }
+        }
+      }
+      if (page.size() < size) {
+        return false;
+      }
+      cursor = page.get(page.size() - 1).id();
+    }
   }
 
   private static String decodeToken(String token) {
@@ -276,14 +467,13 @@ public final class SchedulerCore {
 
   /** The finished clip of the caller's job. */
   public Optional<byte[]> clip(Caller caller, String jobId) throws IOException {
-    Job job = owned(caller, jobId);
-    if (job.toProto().getState() != JobState.SUCCEEDED) {
+    Either job = find(caller, jobId);
+    JobState state = job.toProto().getState();
+    if (state != JobState.SUCCEEDED) {
       throw new FailedPreconditionException(
-          "JOB_STATE",
-          "job:" + jobId,
-          "job '" + jobId + "' has no clip: it is " + job.toProto().getState());
+          "JOB_STATE", "job:" + jobId, "job '" + jobId + "' has no clip: it is " + state);
     }
-    return clips.get(job.tenant(), job.id());
+    return clips.get(job.tenant(), jobId);
   }
 
   private TenantPolicy policy(String tenant) {

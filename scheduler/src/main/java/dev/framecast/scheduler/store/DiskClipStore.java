@@ -14,13 +14,16 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Clips on disk as {@code <root>/<tenant>/<job id>.mp4}, written to a temporary file and moved into
- * place, so a reader never sees half a clip and a crash leaves no partial file under the final
- * name. Clips older than the retention are deleted by {@link #sweep()}.
+ * Clips on disk as {@code <root>/<tenant>/<job id>.mp4} (and the frame PNGs of jobs that asked for
+ * them as {@code <job id>.frames}: each a 4-byte big-endian length and the PNG), written to a
+ * temporary file and moved into place, so a reader never sees half a clip and a crash leaves no
+ * partial file under the final name. Clips older than the retention are deleted by {@link
+ * #sweep()}.
  */
 public final class DiskClipStore implements ClipStore {
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   private static final String SUFFIX = ".mp4";
+  private static final String FRAMES = ".frames";
 
   private final Path root;
   private final Duration retention;
@@ -34,11 +37,50 @@ public final class DiskClipStore implements ClipStore {
 
   @Override
   public void put(String tenant, String jobId, byte[] clip) throws IOException {
+    write(tenant, jobId + SUFFIX, clip);
+  }
+
+  @Override
+  public void putFrames(String tenant, String jobId, java.util.List<byte[]> pngs)
+      throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    for (byte[] png : pngs) {
+      out.writeInt(png.length);
+      out.write(png);
+    }
+    write(tenant, jobId + FRAMES, bytes.toByteArray());
+  }
+
+  @Override
+  public java.util.Optional<java.util.List<byte[]>> frames(String tenant, String jobId)
+      throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(root.resolve(safe(tenant)).resolve(safe(jobId) + FRAMES));
+    } catch (NoSuchFileException e) {
+      return java.util.Optional.empty();
+    }
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+    java.util.List<byte[]> pngs = new java.util.ArrayList<>();
+    while (in.remaining() >= 4) {
+      int length = in.getInt();
+      if (length < 0 || length > in.remaining()) {
+        throw new IOException("the frames file of job " + jobId + " is truncated");
+      }
+      byte[] png = new byte[length];
+      in.get(png);
+      pngs.add(png);
+    }
+    return java.util.Optional.of(pngs);
+  }
+
+  private void write(String tenant, String name, byte[] data) throws IOException {
     Path dir = Files.createDirectories(root.resolve(safe(tenant)));
-    Path target = dir.resolve(safe(jobId) + SUFFIX);
+    Path target = dir.resolve(safe(name));
     Path temp = Files.createTempFile(dir, ".incoming-", ".tmp");
     try {
-      Files.write(temp, clip);
+      Files.write(temp, data);
       try {
         Files.move(
             temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

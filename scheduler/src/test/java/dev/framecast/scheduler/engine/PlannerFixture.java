@@ -97,7 +97,8 @@ final class PlannerFixture {
             TestParts.discardingStore(),
             Runnable::run,
             inbox::add,
-            clock);
+            clock,
+            Journal.NONE);
     lines = parts.lines();
     stats = parts.stats();
     sizing = parts.sizing();

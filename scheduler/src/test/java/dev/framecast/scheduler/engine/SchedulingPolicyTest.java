@@ -405,7 +405,8 @@ class SchedulingPolicyTest {
                     TestParts.discardingStore(),
                     Runnable::run,
                     c -> {},
-                    f.clock))
+                    f.clock,
+                    Journal.NONE))
         .hasMessageContaining("ArrivalQueue");
   }
 }

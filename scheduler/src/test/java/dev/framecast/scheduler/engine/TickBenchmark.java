@@ -84,7 +84,8 @@ public class TickBenchmark {
             TestParts.discardingStore(),
             Runnable::run,
             c -> {},
-            clock);
+            clock,
+            Journal.NONE);
     planner = parts.planner();
     Job.TextEmbedding text =
         new Job.TextEmbedding(
