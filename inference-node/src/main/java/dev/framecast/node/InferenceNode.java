@@ -42,6 +42,8 @@ public final class InferenceNode implements AutoCloseable {
   private final FaultInjector faults;
   private final Server server;
   private final HealthStatusManager health;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final ScheduledExecutorService healthUpdater;
   private final InferenceService service;
   private final int metricsPort;
@@ -230,9 +232,15 @@ public final class InferenceNode implements AutoCloseable {
     }
   }
 
-  /** Graceful stop: refuses new calls, lets running ones finish briefly, then frees the models. */
+  /**
+   * Graceful stop: refuses new calls, lets running ones finish briefly, then frees the models. Only
+   * the first call stops the node; later ones return at once.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     health.enterTerminalState();
     healthUpdater.shutdownNow();
     server.shutdown();

@@ -69,6 +69,9 @@ public final class NodeMain {
     }
     InferenceNode node = InferenceNode.start(options.build());
     apply(node.faults(), faults);
+    // Drained on SIGTERM/SIGINT before the JVM's shutdown hooks run (ShutdownSignals says why);
+    // the hook still closes a node stopped any other way (System.exit elsewhere).
+    ShutdownSignals.drainFirst("the node", node::close);
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "framecast-node-shutdown"));
     node.awaitTermination();
   }

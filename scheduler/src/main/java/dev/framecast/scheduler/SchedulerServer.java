@@ -108,6 +108,8 @@ public final class SchedulerServer implements AutoCloseable {
   private final JobStore jobStore;
   private final StoreWriter writer;
   private volatile double recoverySeconds;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private Server server;
 
   public SchedulerServer(Options options, ClipRenderer renderer) throws IOException {
@@ -287,8 +289,12 @@ public final class SchedulerServer implements AutoCloseable {
     server.awaitTermination();
   }
 
+  /** Stops serving, the engine, the job store's writer (after its last commit), and the rest. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     if (server != null) {
       server.shutdown();
       try {

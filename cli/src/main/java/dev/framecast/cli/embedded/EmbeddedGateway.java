@@ -139,6 +139,10 @@ public final class EmbeddedGateway implements AutoCloseable {
   static List<String> command(Options options) {
     List<String> command = new java.util.ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // A crash report goes to the temporary directory, not the working directory (the checkout).
+    command.add(
+        "-XX:ErrorFile="
+            + Path.of(System.getProperty("java.io.tmpdir"), "framecast-gateway-hs_err_pid%p.log"));
     command.addAll(options.jvmOptions());
     command.add("-jar");
     command.add(options.jar().toAbsolutePath().toString());

@@ -41,15 +41,16 @@ public class BackendProducer {
                         ? embedded.dataDir().get().resolve("clips")
                         : Files.createTempDirectory("framecast-clips");
             yield new EmbeddedBackend(
-                new EmbeddedBackend.Settings(
-                    embedded.modelRepository(),
-                    embedded.tenantsFile().orElse(null),
-                    clips,
-                    embedded.renderThreads(),
-                    embedded.nodes().orElse(List.of()),
-                    EngineConfig.builder().policy(policy(embedded)).build(),
-                    embedded.schedulerMetricsPort(),
-                    database(embedded)));
+                    new EmbeddedBackend.Settings(
+                        embedded.modelRepository(),
+                        embedded.tenantsFile().orElse(null),
+                        clips,
+                        embedded.renderThreads(),
+                        embedded.nodes().orElse(List.of()),
+                        EngineConfig.builder().policy(policy(embedded)).build(),
+                        embedded.schedulerMetricsPort(),
+                        database(embedded)))
+                .closeOnStopSignal();
           }
           case DISTRIBUTED ->
               new RemoteBackend(

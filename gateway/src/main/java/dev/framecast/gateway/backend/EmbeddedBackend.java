@@ -210,10 +210,24 @@ public final class EmbeddedBackend implements Backend {
   }
 
   @Override
+  /**
+   * Stops the scheduler (its job store writes what changed last), then the node: no request is
+   * running in the node when its sessions are freed. Only the first call does anything.
+   */
   public void close() {
     scheduler.close();
     if (node != null) {
       node.close();
     }
+  }
+
+  /**
+   * Closes this backend on SIGTERM/SIGINT before the JVM's shutdown hooks run: the in-process
+   * node's ONNX Runtime sessions must be freed before the binding's own hook frees its environment
+   * ({@code dev.framecast.node.ShutdownSignals}).
+   */
+  public EmbeddedBackend closeOnStopSignal() {
+    dev.framecast.node.ShutdownSignals.drainFirst("the embedded scheduler and node", this::close);
+    return this;
   }
 }

@@ -250,6 +250,14 @@ public final class ModelScheduler implements AutoCloseable {
   /** Stops accepting work, fails what is queued, and waits briefly for running batches. */
   @Override
   public void close() {
+    stop();
+  }
+
+  /**
+   * Stops: fails what is queued, lets running batches finish (up to 10 s), then interrupts. Returns
+   * whether every instance thread has stopped, so that the runner's native sessions may be freed.
+   */
+  public boolean stop() {
     List<PendingRequest> dropped;
     lock.lock();
     try {
@@ -268,10 +276,13 @@ public final class ModelScheduler implements AutoCloseable {
     try {
       if (!executors.awaitTermination(10, TimeUnit.SECONDS)) {
         executors.shutdownNow();
+        // A thread inside a native run cannot be interrupted: give it a little longer.
+        executors.awaitTermination(5, TimeUnit.SECONDS);
       }
       batcher.join(1000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    return executors.isTerminated();
   }
 }

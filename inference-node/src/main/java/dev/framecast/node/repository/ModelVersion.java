@@ -72,7 +72,12 @@ public final class ModelVersion implements AutoCloseable {
 
   @Override
   public void close() {
-    scheduler.close();
+    if (!scheduler.stop()) {
+      // Freeing a session while a thread still runs in it crashes the process; leaking it until
+      // the process exits does not.
+      LOG.warning(name() + " version " + version + ": instances still running; sessions left open");
+      return;
+    }
     for (OrtSession session : sessions) {
       try {
         session.close();
