@@ -200,7 +200,8 @@ public final class SchedulerServer implements AutoCloseable {
             store,
             workers,
             clock,
-            writer == null ? Journal.NONE : writer);
+            writer == null ? Journal.NONE : writer,
+            admission::dailyQuotaExceeded);
     metrics.bind(engine);
     if (jobStore != null) {
       try {

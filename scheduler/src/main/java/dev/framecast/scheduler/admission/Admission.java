@@ -114,13 +114,29 @@ public final class Admission {
           policy.requestsPerMinute(),
           nextToken.get());
     }
+    QuotaExceededException daily = dailyQuotaExceeded(tenant, policy);
+    if (daily != null) {
+      throw daily;
+    }
+  }
+
+  /**
+   * The refusal when the tenant has used its GPU-seconds for today, else null: checked at admission
+   * and, as GPU-seconds accrue, by the engine ({@code engine.DailyQuota}).
+   */
+  public QuotaExceededException dailyQuotaExceeded(String tenant) {
+    return tenants.policy(tenant).map(p -> dailyQuotaExceeded(tenant, p)).orElse(null);
+  }
+
+  private QuotaExceededException dailyQuotaExceeded(String tenant, TenantPolicy policy) {
     if (policy.hasDailyGpuLimit()
         && ledger.usage(tenant).gpuSecondsToday() >= policy.gpuSecondsPerDay()) {
-      throw new QuotaExceededException(
+      return new QuotaExceededException(
           QuotaExceededException.Limit.GPU_SECONDS_PER_DAY,
           tenant,
           policy.gpuSecondsPerDay(),
           ledger.untilWindowEnd());
     }
+    return null;
   }
 }

@@ -115,15 +115,20 @@ final class Endings {
 
   /** Ends a job as failed (from any phase with nothing in flight). */
   void fail(Job job, Status status) {
-    if (job.phase().isTerminal()) {
-      return;
-    }
-    com.google.rpc.Status error =
+    fail(
+        job,
         com.google.rpc.Status.newBuilder()
             .setCode(status.getCode().value())
             .setMessage(
                 status.getDescription() == null ? status.getCode().name() : status.getDescription())
-            .build();
+            .build());
+  }
+
+  /** Ends a job as failed with a status that may carry details (a quota's QuotaFailure). */
+  void fail(Job job, com.google.rpc.Status error) {
+    if (job.phase().isTerminal()) {
+      return;
+    }
     job.setError(error);
     lines.end(job, JobPhase.FAILED, events.now());
     events.append(job, JobEvent.newBuilder().setFailed(Failed.newBuilder().setStatus(error)));

@@ -49,6 +49,7 @@ public final class Engine implements AutoCloseable {
   private final Inbox inbox;
   private final JobTable table;
   private final Journal journal;
+  private final DailyQuota quota;
   private final EngineParts parts;
   private final JobLines lines;
   private final Timeouts timeouts;
@@ -112,8 +113,41 @@ public final class Engine implements AutoCloseable {
       ExecutorService workers,
       Clock clock,
       Journal journal) {
+    this(
+        config,
+        pipelines,
+        pool,
+        weights,
+        maxConcurrent,
+        usage,
+        renderer,
+        store,
+        workers,
+        clock,
+        journal,
+        DailyQuota.NONE);
+  }
+
+  /**
+   * @param journal where jobs are reported for a durable job store ({@link Journal#NONE}: none)
+   * @param quota whether a tenant has used its GPU-seconds for the day (its unstarted jobs fail)
+   */
+  public Engine(
+      EngineConfig config,
+      Map<String, Pipeline> pipelines,
+      NodePool pool,
+      ToDoubleFunction<String> weights,
+      ToIntFunction<String> maxConcurrent,
+      UsageSink usage,
+      ClipRenderer renderer,
+      ClipStore store,
+      ExecutorService workers,
+      Clock clock,
+      Journal journal,
+      DailyQuota quota) {
     this.config = config;
     this.journal = journal;
+    this.quota = quota;
     this.pipelines = Map.copyOf(pipelines);
     this.pool = pool;
     this.clock = clock;
@@ -210,6 +244,7 @@ public final class Engine implements AutoCloseable {
     Pipeline pipeline = pipeline(spec);
     String id = UUID.randomUUID().toString();
     Job job = new Job(id, tenant, spec, pipeline, clock.instant(), newLog(id));
+    announce(job);
     if (!queue(job)) {
       throw new OverloadedException(
           "the scheduler is not accepting jobs now (stopping, or its queue is full); retry",
@@ -243,6 +278,8 @@ public final class Engine implements AutoCloseable {
             created,
             EventLog.resumed(id, config.maxEventBytes(), history));
     journal.resumed(job, storedGpuSeconds);
+    announce(job);
+    journal.changed(job);
     while (!queue(job)) {
       if (!running) {
         throw new OverloadedException("the scheduler is stopping", RETRY_AFTER);
@@ -264,6 +301,20 @@ public final class Engine implements AutoCloseable {
     return journal.durable()
         ? EventLog.gated(id, config.maxEventBytes())
         : new EventLog(id, config.maxEventBytes());
+  }
+
+  /**
+   * Appends the job's queued event, on the submitting thread before the loop can see the job (so it
+   * is always the job's first event): with a job store it is committed with the job's record, so
+   * the acknowledgement and the first event cost one commit. Its position is the estimate a GetJob
+   * shows until the loop has placed the job.
+   */
+  private void announce(Job job) {
+    int position = waitingNow + submitsInInbox.get();
+    job.events()
+        .append(
+            JobEvent.newBuilder().setQueued(Queued.newBuilder().setPosition(position)),
+            clock.instant());
   }
 
   /** Indexes the job and hands it to the loop; false when the loop is stopping or full. */
@@ -334,6 +385,7 @@ public final class Engine implements AutoCloseable {
         waitingNow = Math.max(0, lines.notStarted());
         if (now.isAfter(positionsUpdated.plusSeconds(1))) {
           positionsUpdated = now;
+          stopOverQuota();
           updatePositions();
           parts.stats().retain(lines.retainNodes(pool.nodes()));
         }
@@ -368,9 +420,6 @@ public final class Engine implements AutoCloseable {
       job.setQueuePosition(position);
       waitingNow = lines.notStarted();
       submitsInInbox.decrementAndGet(); // after waitingNow counts it, so it is always counted
-      parts
-          .events()
-          .append(job, JobEvent.newBuilder().setQueued(Queued.newBuilder().setPosition(position)));
       usage.firstEvent(Duration.between(job.created(), clock.instant()).toNanos() / 1e9);
     } else if (command instanceof Command.Cancel cancel) {
       table.get(cancel.jobId()).ifPresent(job -> parts.endings().cancel(job, cancel.reason()));
@@ -380,6 +429,32 @@ public final class Engine implements AutoCloseable {
       parts.outcomes().previewReady(preview);
     } else if (command instanceof Command.Rendered rendered) {
       parts.endings().rendered(rendered);
+    }
+  }
+
+  /**
+   * Jobs not yet started of a tenant that has used its daily GPU-seconds fail with the quota's
+   * refusal; its running jobs finish ({@link DailyQuota}). One walk of the live jobs a second.
+   */
+  private void stopOverQuota() {
+    Map<String, Optional<com.google.rpc.Status>> refusals = new java.util.HashMap<>();
+    List<Job> stop = new java.util.ArrayList<>();
+    for (Job job : table.live()) {
+      if (job.started() != null || job.phase().isTerminal() || lines.inFlight(job)) {
+        continue;
+      }
+      if (refusals
+          .computeIfAbsent(
+              job.tenant(),
+              t ->
+                  Optional.ofNullable(quota.exhausted(t))
+                      .map(dev.framecast.common.errors.GrpcStatusMapper::toRpcStatus))
+          .isPresent()) {
+        stop.add(job);
+      }
+    }
+    for (Job job : stop) {
+      parts.endings().fail(job, refusals.get(job.tenant()).orElseThrow());
     }
   }
 

@@ -19,7 +19,10 @@ public interface UsageSink {
   /** A job ended; {@code seconds} from admission to its end. */
   default void jobEnded(JobPhase outcome, double seconds) {}
 
-  /** A job's first event (queued) was appended, {@code seconds} after admission. */
+  /**
+   * The loop took in a job, {@code seconds} after its admission: the wait before scheduling starts
+   * (its first event, queued, is appended at admission).
+   */
   default void firstEvent(double seconds) {}
 
   UsageSink NONE =

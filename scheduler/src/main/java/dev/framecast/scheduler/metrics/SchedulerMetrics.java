@@ -78,7 +78,8 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
     firstEvent =
         Histogram.builder()
             .name("framecast_scheduler_time_to_first_event_seconds")
-            .help("From admission to the job's first event")
+            .help(
+                "From admission to the scheduler loop taking the job in (the wait before scheduling)")
             .classicUpperBounds(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
             .register(registry);
     jobLatency =
