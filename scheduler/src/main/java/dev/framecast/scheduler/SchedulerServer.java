@@ -22,6 +22,7 @@ import dev.framecast.scheduler.service.SchedulerCore;
 import dev.framecast.scheduler.service.SchedulerService;
 import dev.framecast.scheduler.store.DiskClipStore;
 import dev.framecast.scheduler.store.JobStore;
+import dev.framecast.scheduler.store.Lease;
 import dev.framecast.scheduler.store.Recovery;
 import dev.framecast.scheduler.store.StoreWriter;
 import dev.framecast.scheduler.tenant.TenantPolicy;
@@ -52,6 +53,9 @@ import java.util.logging.Logger;
  */
 public final class SchedulerServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(SchedulerServer.class.getName());
+
+  /** How long the job store's lease lasts unrenewed: how soon a standby takes over. */
+  static final Duration LEASE_TTL = Duration.ofSeconds(4);
 
   /** The most jobs one job store commit carries. */
   private static final int STORE_BATCH = 1024;
@@ -107,6 +111,7 @@ public final class SchedulerServer implements AutoCloseable {
   private final SchedulerMetrics metrics;
   private final JobStore jobStore;
   private final StoreWriter writer;
+  private final Lease lease;
   private volatile double recoverySeconds;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
@@ -172,6 +177,17 @@ public final class SchedulerServer implements AutoCloseable {
       jobStore =
           JobStore.open(
               options.database().url(), options.database().user(), options.database().password());
+      // A standby waits here until the leader's lease expires (or it gives the lease up).
+      lease = new Lease(jobStore, clock, LEASE_TTL);
+      JobStore.Fence fence;
+      try {
+        fence = lease.acquire(this::deposed);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        jobStore.close();
+        pool.close();
+        throw new IOException("interrupted while waiting for the job store's lease", e);
+      }
       // The gauges read the writer, which needs their listener first.
       java.util.concurrent.atomic.AtomicReference<StoreWriter> made =
           new java.util.concurrent.atomic.AtomicReference<>();
@@ -180,13 +196,16 @@ public final class SchedulerServer implements AutoCloseable {
               jobStore,
               clock,
               STORE_BATCH,
-              metrics.bindStore(() -> made.get().backlog(), () -> recoverySeconds));
+              metrics.bindStore(() -> made.get().backlog(), () -> recoverySeconds),
+              fence,
+              () -> lease.deposed(this::deposed, "a job store commit was refused"));
       made.set(writer);
       housekeeping.scheduleWithFixedDelay(
           () -> prune(options.clipRetention(), clock), 1, 60, TimeUnit.MINUTES);
     } else {
       jobStore = null;
       writer = null;
+      lease = null;
     }
     engine =
         new Engine(
@@ -222,6 +241,17 @@ public final class SchedulerServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /**
+   * Another scheduler took the lease: stop at once (on a thread of our own: this is called from the
+   * lease's or the writer's thread, which close() waits for). A process whose main waits on {@link
+   * #awaitTermination} then exits and is restarted as a standby.
+   */
+  private void deposed() {
+    Thread stop = new Thread(this::close, "framecast-deposed");
+    stop.setDaemon(false);
+    stop.start();
   }
 
   /** Jobs ended longer ago than the clip retention, and keys past their window, leave the store. */
@@ -310,6 +340,9 @@ public final class SchedulerServer implements AutoCloseable {
     }
     if (writer != null) {
       writer.close(); // writes what the engine changed last, then stops
+    }
+    if (lease != null) {
+      lease.close(); // a standby takes over at once
     }
     if (jobStore != null) {
       jobStore.close();

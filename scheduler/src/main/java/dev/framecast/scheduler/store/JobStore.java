@@ -130,11 +130,43 @@ public final class JobStore implements AutoCloseable {
     return sqlite;
   }
 
-  /** Writes one group of jobs' changes in one transaction. */
+  /**
+   * What a commit carries to show its scheduler still leads: the lease's holder and the epoch it
+   * was taken under ({@link Lease}).
+   */
+  public record Fence(String holder, long epoch) {}
+
+  /** A commit refused because another scheduler took the lease. */
+  public static final class FencedException extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    FencedException(Fence fence) {
+      super(
+          "the job store's lease is no longer held by "
+              + fence.holder()
+              + " at epoch "
+              + fence.epoch()
+              + ": another scheduler leads");
+    }
+  }
+
+  /** Writes one group of jobs' changes in one transaction (no lease: a test, a benchmark). */
   void write(List<JobWrite> writes) throws SQLException {
+    write(writes, null);
+  }
+
+  /**
+   * Writes one group of jobs' changes in one transaction, first checking that {@code fence} still
+   * holds the lease (on PostgreSQL the lease row stays locked until the commit, so a takeover waits
+   * for it or this commit sees the new epoch and is refused).
+   */
+  void write(List<JobWrite> writes, Fence fence) throws SQLException {
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try {
+        if (fence != null) {
+          checkFence(c, fence);
+        }
         writeJobs(c, writes);
         writeEvents(c, writes);
         writeKeys(c, writes);
@@ -144,6 +176,84 @@ public final class JobStore implements AutoCloseable {
         c.rollback();
         throw e;
       }
+    }
+  }
+
+  private static void checkFence(Connection c, Fence fence) throws SQLException {
+    try (PreparedStatement check =
+        c.prepareStatement(
+            "UPDATE scheduler_lease SET expires_ms = expires_ms"
+                + " WHERE id = 1 AND holder = ? AND epoch = ?")) {
+      check.setString(1, fence.holder());
+      check.setLong(2, fence.epoch());
+      if (check.executeUpdate() != 1) {
+        throw new FencedException(fence);
+      }
+    }
+  }
+
+  /**
+   * Takes the lease if it is free or expired at {@code nowMillis}: the new epoch's fence, or null
+   * while another scheduler holds it.
+   */
+  Fence tryLease(String holder, long nowMillis, long ttlMillis) {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement take =
+              c.prepareStatement(
+                  "UPDATE scheduler_lease SET holder = ?, epoch = epoch + 1, expires_ms = ?"
+                      + " WHERE id = 1 AND (holder = '' OR expires_ms < ?)");
+          PreparedStatement read =
+              c.prepareStatement("SELECT epoch FROM scheduler_lease WHERE id = 1")) {
+        take.setString(1, holder);
+        take.setLong(2, nowMillis + ttlMillis);
+        take.setLong(3, nowMillis);
+        if (take.executeUpdate() != 1) {
+          c.rollback();
+          return null;
+        }
+        long epoch;
+        try (ResultSet rs = read.executeQuery()) {
+          rs.next();
+          epoch = rs.getLong(1);
+        }
+        c.commit();
+        return new Fence(holder, epoch);
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("taking the lease", e);
+    }
+  }
+
+  /** Extends the lease; false when it is no longer this fence's (another scheduler took it). */
+  boolean renewLease(Fence fence, long nowMillis, long ttlMillis) {
+    return updateLease(
+        "UPDATE scheduler_lease SET expires_ms = ? WHERE id = 1 AND holder = ? AND epoch = ?",
+        nowMillis + ttlMillis,
+        fence);
+  }
+
+  /** Gives the lease up (a clean stop), so a standby need not wait for it to expire. */
+  void releaseLease(Fence fence) {
+    updateLease(
+        "UPDATE scheduler_lease SET holder = '', expires_ms = ? WHERE id = 1 AND holder = ?"
+            + " AND epoch = ?",
+        0,
+        fence);
+  }
+
+  private boolean updateLease(String sql, long expires, Fence fence) {
+    try (Connection c = pool.getConnection();
+        PreparedStatement update = c.prepareStatement(sql)) {
+      update.setLong(1, expires);
+      update.setString(2, fence.holder());
+      update.setLong(3, fence.epoch());
+      return update.executeUpdate() == 1;
+    } catch (SQLException e) {
+      throw new StoreException("updating the lease", e);
     }
   }
 

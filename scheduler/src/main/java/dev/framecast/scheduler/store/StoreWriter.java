@@ -81,12 +81,33 @@ public final class StoreWriter implements Journal, AutoCloseable {
   private final Clock clock;
   private final int maxBatch;
   private final Listener listener;
+  private final JobStore.Fence fence;
+  private final Runnable onFenced;
+  private volatile boolean fenced;
   private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
   private final BlockingQueue<Tracked> marked = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean running = true;
 
+  /** A writer with no lease to check (one scheduler on its store: tests, benchmarks). */
   public StoreWriter(JobStore store, Clock clock, int maxBatch, Listener listener) {
+    this(store, clock, maxBatch, listener, null, () -> {});
+  }
+
+  /**
+   * @param fence the lease every commit checks, or null for none
+   * @param onFenced called (once, on the writer's thread) when a commit is refused because another
+   *     scheduler took the lease; the writer then stops and writes nothing more
+   */
+  public StoreWriter(
+      JobStore store,
+      Clock clock,
+      int maxBatch,
+      Listener listener,
+      JobStore.Fence fence,
+      Runnable onFenced) {
+    this.fence = fence;
+    this.onFenced = onFenced;
     this.store = store;
     this.clock = clock;
     this.maxBatch = maxBatch;
@@ -153,7 +174,7 @@ public final class StoreWriter implements Journal, AutoCloseable {
   private void run() {
     List<Tracked> batch = new ArrayList<>();
     long backoffMillis = 0;
-    while (running || !marked.isEmpty()) {
+    while ((running || !marked.isEmpty()) && !fenced) {
       try {
         Tracked first = marked.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {
@@ -191,7 +212,15 @@ public final class StoreWriter implements Journal, AutoCloseable {
     }
     long start = System.nanoTime();
     try {
-      store.write(writes);
+      store.write(writes, fence);
+    } catch (JobStore.FencedException e) {
+      // Another scheduler leads and has taken these jobs back from the store: nothing more may
+      // be written or shown from here.
+      LOG.severe("job store commit refused: " + e.getMessage());
+      listener.failed(e);
+      fenced = true;
+      onFenced.run();
+      return false;
     } catch (SQLException | JobStore.StoreException e) {
       SQLException cause =
           e instanceof SQLException sql ? sql : new SQLException(e.getMessage(), e);
