@@ -320,7 +320,12 @@ public final class SchedulerServer implements AutoCloseable {
     server.awaitTermination();
   }
 
-  /** Stops serving, the engine, the job store's writer (after its last commit), and the rest. */
+  /**
+   * Stops in the order a successor needs: no new calls; the engine (its jobs stay in the store);
+   * the writer's last commit (readers see those events); the lease given up (a standby takes over
+   * now, not when the lease expires); then the open streams, given two seconds to deliver what was
+   * committed before they are ended (their clients reconnect to the new leader); then the rest.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -328,12 +333,6 @@ public final class SchedulerServer implements AutoCloseable {
     }
     if (server != null) {
       server.shutdown();
-      try {
-        server.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      server.shutdownNow();
     }
     if (engine != null) {
       engine.close();
@@ -342,7 +341,15 @@ public final class SchedulerServer implements AutoCloseable {
       writer.close(); // writes what the engine changed last, then stops
     }
     if (lease != null) {
-      lease.close(); // a standby takes over at once
+      lease.close();
+    }
+    if (server != null) {
+      try {
+        server.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      server.shutdownNow();
     }
     if (jobStore != null) {
       jobStore.close();

@@ -20,12 +20,17 @@ import dev.framecast.scheduler.v1.WatchRequest;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,6 +41,39 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RemoteBackend implements Backend {
   private static final int MAX_CLIP_BYTES = 512 << 20;
+
+  /** The most tries of a call the scheduler answered UNAVAILABLE (within the call's deadline). */
+  static final int MAX_ATTEMPTS = 8;
+
+  private static final String SERVICE = "framecast.scheduler.v1.Scheduler";
+
+  /**
+   * Calls that are safe to repeat are retried on UNAVAILABLE, with exponential backoff: the
+   * scheduler restarting, or a standby taking the job store's lease (seconds). Submit is not here:
+   * a submission the scheduler took before it went away would be made twice; {@link #submit}
+   * retries it only when it carries an idempotency key. Watch is not either: the gateway's client
+   * reconnects with the last seq it saw.
+   */
+  static Map<String, Object> serviceConfig() {
+    List<Map<String, Object>> names = new ArrayList<>();
+    for (String method :
+        List.of("GetJob", "ListJobs", "Cancel", "GetUsage", "ListPipelines", "GetClip")) {
+      names.add(Map.of("service", SERVICE, "method", method));
+    }
+    Map<String, Object> retry =
+        Map.of(
+            "maxAttempts",
+            (double) MAX_ATTEMPTS,
+            "initialBackoff",
+            "0.2s",
+            "maxBackoff",
+            "2s",
+            "backoffMultiplier",
+            2.0,
+            "retryableStatusCodes",
+            List.of("UNAVAILABLE"));
+    return Map.of("methodConfig", List.of(Map.of("name", names, "retryPolicy", retry)));
+  }
 
   private final String target;
   private final ManagedChannel channel;
@@ -49,6 +87,9 @@ public final class RemoteBackend implements Backend {
             .usePlaintext()
             .maxInboundMessageSize(16 << 20)
             .keepAliveTime(30, TimeUnit.SECONDS)
+            .defaultServiceConfig(serviceConfig())
+            .enableRetry()
+            .maxRetryAttempts(MAX_ATTEMPTS)
             .build();
   }
 
@@ -65,10 +106,41 @@ public final class RemoteBackend implements Backend {
         .build();
   }
 
+  /**
+   * Submits. On UNAVAILABLE a request with an idempotency key is tried again with backoff, within
+   * the deadline (the key makes a repeat return the job the first try created); one without a key
+   * is not, since the scheduler may have created the job before it went away.
+   */
   @Override
   public Job submit(Caller caller, GenerateRequest request) {
-    return stub()
-        .submit(SubmitRequest.newBuilder().setCaller(wire(caller)).setRequest(request).build());
+    SubmitRequest submit =
+        SubmitRequest.newBuilder().setCaller(wire(caller)).setRequest(request).build();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
+    long backoffMillis = 200;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return stub().submit(submit);
+      } catch (StatusRuntimeException e) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE
+            || request.getIdempotencyKey().isEmpty()
+            || attempt >= MAX_ATTEMPTS
+            || left <= backoffMillis) {
+          throw e;
+        }
+        sleep(ThreadLocalRandom.current().nextLong(backoffMillis / 2, backoffMillis + 1));
+        backoffMillis = Math.min(2_000, backoffMillis * 2);
+      }
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+    }
   }
 
   @Override

@@ -126,6 +126,77 @@ class StandbyTest {
     }
   }
 
+  @Test
+  void sigtermStopsTheLeaderCleanlyAndHandsTheLeadOverAtOnce() throws Exception {
+    SchedulerServer.Database database = TestDatabases.postgresql();
+    SchedulerProcesses.tenants(dir);
+    Path models = Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
+    List<Process> processes = new ArrayList<>();
+    try (InferenceNode node =
+        InferenceNode.start(
+            NodeOptions.builder(models).host("127.0.0.1").port(0).metricsPort(-1).build())) {
+      int portA = freePort();
+      int portB = freePort();
+      ManagedChannel a =
+          ManagedChannelBuilder.forAddress("127.0.0.1", portA).usePlaintext().build();
+      ManagedChannel b =
+          ManagedChannelBuilder.forAddress("127.0.0.1", portB).usePlaintext().build();
+      try {
+        Process leader = start(dir, "a", portA, node.port(), database);
+        processes.add(leader);
+        awaitServing(a, leader, Duration.ofSeconds(60));
+        Process standby = start(dir, "b", portB, node.port(), database);
+        processes.add(standby);
+        awaitLog(dir, "b", "standby");
+        List<Job> jobs = new ArrayList<>();
+        List<SchedulerProcesses.Watcher> watchers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          Job job =
+              stub(a)
+                  .submit(
+                      SubmitRequest.newBuilder()
+                          .setCaller(caller(i))
+                          .setRequest(
+                              GenerateRequest.newBuilder()
+                                  .setPrompt("a green dot moving up")
+                                  .setSeed(i)
+                                  .setSteps(20))
+                          .build());
+          jobs.add(job);
+          SchedulerProcesses.Watcher watcher =
+              new SchedulerProcesses.Watcher(List.of(a, b), caller(i), job.getId());
+          watchers.add(watcher);
+          watcher.start();
+        }
+        awaitAny(a, jobs, j -> j.getState() == JobState.RUNNING && j.getStep() >= 1);
+        leader.destroy(); // SIGTERM with the jobs running
+        long stopped = System.nanoTime();
+        assertThat(leader.waitFor(30, TimeUnit.SECONDS)).as("exits within the grace").isTrue();
+        assertThat(leader.exitValue()).isIn(0, 143);
+        awaitServing(b, standby, Duration.ofSeconds(30));
+        double takeover = (System.nanoTime() - stopped) / 1e9;
+        for (int i = 0; i < jobs.size(); i++) {
+          watchers.get(i).join(SchedulerProcesses.TIMEOUT.toMillis());
+          watchers.get(i).assertCompleteAndInOrder("job " + i);
+        }
+        assertThat(Files.readString(log(dir, "a"))).doesNotContain("SIGSEGV", "fatal error");
+        try (var files = Files.list(dir)) {
+          assertThat(files.map(f -> f.getFileName().toString()))
+              .noneMatch(n -> n.startsWith("hs_err"));
+        }
+        System.out.printf("after SIGTERM the standby served %.1f s later%n", takeover);
+        // The lease was given up, not left to expire.
+        assertThat(takeover).isLessThan(4);
+      } finally {
+        a.shutdownNow();
+        b.shutdownNow();
+        for (Process p : processes) {
+          p.destroyForcibly().waitFor();
+        }
+      }
+    }
+  }
+
   private static void signal(Process process, String signal) throws Exception {
     assertThat(
             new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
