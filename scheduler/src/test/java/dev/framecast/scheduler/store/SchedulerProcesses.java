@@ -107,6 +107,9 @@ final class SchedulerProcesses {
   }
 
   static boolean serving(ManagedChannel channel) {
+    // Ask now, not when the channel's reconnect backoff (up to minutes) next allows: what is
+    // measured is when the scheduler serves.
+    channel.resetConnectBackoff();
     try {
       stub(channel)
           .withDeadlineAfter(2, TimeUnit.SECONDS)
