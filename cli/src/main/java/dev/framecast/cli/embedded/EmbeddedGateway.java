@@ -46,6 +46,9 @@ public final class EmbeddedGateway implements AutoCloseable {
    * @param settings more gateway settings, as environment variables (e.g. FRAMECAST_EMBEDDED_NODES
    *     for the load test's simulated fleet); they override the defaults above
    * @param jvmOptions options for the gateway's JVM (e.g. -Xmx)
+   * @param jobStore whether the embedded scheduler keeps its jobs in a job store (SQLite, in this
+   *     gateway's temporary directory, gone when it stops) as {@code ./framecast serve} does, or in
+   *     memory only (the load test, whose figures compare schedulers, not stores)
    */
   public record Options(
       Path jar,
@@ -53,10 +56,22 @@ public final class EmbeddedGateway implements AutoCloseable {
       boolean verbose,
       Duration readyTimeout,
       Map<String, String> settings,
-      List<String> jvmOptions) {
+      List<String> jvmOptions,
+      boolean jobStore) {
     public Options {
       settings = Map.copyOf(settings);
       jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    /** Options without a job store. */
+    public Options(
+        Path jar,
+        Path modelRepository,
+        boolean verbose,
+        Duration readyTimeout,
+        Map<String, String> settings,
+        List<String> jvmOptions) {
+      this(jar, modelRepository, verbose, readyTimeout, settings, jvmOptions, false);
     }
 
     public Options(Path jar, Path modelRepository, boolean verbose, Duration readyTimeout) {
@@ -81,13 +96,16 @@ public final class EmbeddedGateway implements AutoCloseable {
   /** Starts the gateway and returns once it is ready; fails with its log tail if it is not. */
   /**
    * What demo and eval do: says so on {@code err}, then starts the gateway with the default
-   * readiness timeout.
+   * readiness timeout and its job store in its temporary directory.
    */
   public static EmbeddedGateway start(
       Path jar, Path modelRepository, boolean verbose, PrintStream err)
       throws CliException, InterruptedException {
     err.println("Starting the embedded gateway (inference node + scheduler) ...");
-    return start(new Options(jar, modelRepository, verbose, DEFAULT_READY_TIMEOUT), err);
+    return start(
+        new Options(
+            jar, modelRepository, verbose, DEFAULT_READY_TIMEOUT, Map.of(), List.of(), true),
+        err);
   }
 
   public static EmbeddedGateway start(Options options, PrintStream err)
@@ -165,6 +183,11 @@ public final class EmbeddedGateway implements AutoCloseable {
         "FRAMECAST_EMBEDDED_MODEL_REPOSITORY",
         options.modelRepository().toAbsolutePath().toString());
     env.put("FRAMECAST_DEV_ISSUER_DIR", issuerDir.toAbsolutePath().toString());
+    if (options.jobStore()) {
+      // The same embedded store as ./framecast serve's, in the temporary directory that goes
+      // when this gateway stops: a one-shot run keeps nothing, but runs the path users run.
+      env.put("FRAMECAST_EMBEDDED_DATA_DIR", issuerDir.resolve("data").toAbsolutePath().toString());
+    }
     env.putAll(options.settings());
     return env;
   }
