@@ -95,36 +95,7 @@ public final class Engine implements AutoCloseable {
         store,
         workers,
         clock,
-        Journal.NONE);
-  }
-
-  /**
-   * @param journal where jobs are reported for a durable job store ({@link Journal#NONE}: none)
-   */
-  public Engine(
-      EngineConfig config,
-      Map<String, Pipeline> pipelines,
-      NodePool pool,
-      ToDoubleFunction<String> weights,
-      ToIntFunction<String> maxConcurrent,
-      UsageSink usage,
-      ClipRenderer renderer,
-      ClipStore store,
-      ExecutorService workers,
-      Clock clock,
-      Journal journal) {
-    this(
-        config,
-        pipelines,
-        pool,
-        weights,
-        maxConcurrent,
-        usage,
-        renderer,
-        store,
-        workers,
-        clock,
-        journal,
+        Journal.NONE,
         DailyQuota.NONE);
   }
 

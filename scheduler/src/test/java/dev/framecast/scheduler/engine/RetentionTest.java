@@ -46,7 +46,11 @@ class RetentionTest {
         assertThat(harness.engine.job(live.id())).isPresent();
       }
       assertThat(harness.engine.unfinished()).isEqualTo(4);
-      assertThat(harness.engine.waiting("acme") + harness.engine.running("acme")).isEqualTo(4);
+      // Read one after the other, while the jobs run: one that starts in between is counted by
+      // both (it was seen as 5 once). Fewer than 4 would be a job lost.
+      int waiting = harness.engine.waiting("acme");
+      int running = harness.engine.running("acme");
+      assertThat(waiting + running).isBetween(4, 5);
       for (Job live : List.of(d1, e, f, g)) {
         harness.engine.cancel(live.id(), "test over");
       }

@@ -106,7 +106,8 @@ public final class StoreBenchmark {
             TestParts.discardingStore(),
             workers,
             clock,
-            writer == null ? Journal.NONE : writer);
+            writer == null ? Journal.NONE : writer,
+            DailyQuota.NONE);
     TenantRegistry tenants = new TenantRegistry(tenantsFile);
     UsageLedger ledger = new UsageLedger(clock);
     SchedulerCore core =
