@@ -257,34 +257,69 @@ public final class JobStore implements AutoCloseable {
     }
   }
 
+  /**
+   * A job's first write inserts its record, spec included (an upsert: a retried commit whose first
+   * try did land writes the same row); later writes update only what changes, so the spec is
+   * serialized once per job, not once per commit.
+   */
   private static void writeJobs(Connection c, List<JobWrite> writes) throws SQLException {
-    try (PreparedStatement upsert =
-        c.prepareStatement(
-            "INSERT INTO jobs ("
-                + JOB_COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                + " phase = excluded.phase, started_ms = excluded.started_ms, finished_ms ="
-                + " excluded.finished_ms, step = excluded.step, gpu_seconds ="
-                + " excluded.gpu_seconds, last_seq = excluded.last_seq, error = excluded.error,"
-                + " clip = excluded.clip")) {
+    try (PreparedStatement insert =
+            c.prepareStatement(
+                "INSERT INTO jobs ("
+                    + JOB_COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                    + " phase = excluded.phase, started_ms = excluded.started_ms, finished_ms ="
+                    + " excluded.finished_ms, step = excluded.step, gpu_seconds ="
+                    + " excluded.gpu_seconds, last_seq = excluded.last_seq, error = excluded.error,"
+                    + " clip = excluded.clip");
+        PreparedStatement update =
+            c.prepareStatement(
+                "UPDATE jobs SET phase = ?, started_ms = ?, finished_ms = ?, step = ?,"
+                    + " gpu_seconds = ?, last_seq = ?, error = ?, clip = ? WHERE id = ?")) {
+      int inserts = 0;
+      int updates = 0;
       for (JobWrite w : writes) {
         JobRecord r = w.record();
-        upsert.setString(1, r.id());
-        upsert.setString(2, r.tenant());
-        upsert.setBytes(3, r.spec().toRequest().toByteArray());
-        upsert.setString(4, r.phase().name());
-        upsert.setLong(5, r.created().toEpochMilli());
-        setMillis(upsert, 6, r.started());
-        setMillis(upsert, 7, r.phase().isTerminal() ? r.finished() : null);
-        upsert.setInt(8, r.step());
-        upsert.setDouble(9, r.gpuSeconds());
-        upsert.setLong(10, r.lastSeq());
-        upsert.setBytes(11, r.error() == null ? null : r.error().toByteArray());
-        upsert.setBytes(12, r.clip() == null ? null : r.clip().toByteArray());
-        upsert.addBatch();
+        if (w.insert()) {
+          insert.setString(1, r.id());
+          insert.setString(2, r.tenant());
+          insert.setBytes(3, r.spec().toRequest().toByteArray());
+          bindState(insert, 4, r);
+          insert.addBatch();
+          inserts++;
+        } else {
+          bindState(update, 1, r);
+          update.setString(9, r.id());
+          update.addBatch();
+          updates++;
+        }
       }
-      upsert.executeBatch();
+      if (inserts > 0) {
+        insert.executeBatch();
+      }
+      if (updates > 0) {
+        update.executeBatch();
+      }
     }
+  }
+
+  /**
+   * Binds what changes as a job runs, from {@code first} on: phase, (created, for an insert),
+   * started, finished, step, GPU-seconds, last seq, error, clip.
+   */
+  private static void bindState(PreparedStatement s, int first, JobRecord r) throws SQLException {
+    int i = first;
+    s.setString(i++, r.phase().name());
+    if (first > 1) {
+      s.setLong(i++, r.created().toEpochMilli());
+    }
+    setMillis(s, i++, r.started());
+    setMillis(s, i++, r.phase().isTerminal() ? r.finished() : null);
+    s.setInt(i++, r.step());
+    s.setDouble(i++, r.gpuSeconds());
+    s.setLong(i++, r.lastSeq());
+    s.setBytes(i++, r.error() == null ? null : r.error().toByteArray());
+    s.setBytes(i, r.clip() == null ? null : r.clip().toByteArray());
   }
 
   private static void writeEvents(Connection c, List<JobWrite> writes) throws SQLException {
