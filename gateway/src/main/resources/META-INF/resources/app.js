@@ -633,6 +633,11 @@ function dispatch(sse, job) {
 }
 
 const HANDLERS = {
+  // The gateway is stopping (a restart, a rolling update): it ends the stream after this event and
+  // follow() reconnects with Last-Event-ID, reaching another replica or the restarted one.
+  reconnect() {
+    setStatus("The server is restarting; reconnecting…");
+  },
   queued(e, job) {
     job.state = "QUEUED";
     setQueuePosition(e.position || 0);

@@ -28,7 +28,9 @@ public final class SchedulerMain {
       --policy picks a simpler baseline scheduler instead, for load-test comparisons.
 
         --port N              gRPC port (default 8090; 0 = any free port)
-        --metrics-port N      Prometheus /metrics port (default 8091; -1 = off)
+        --metrics-port N      Prometheus /metrics and the probes /livez, /readyz (leader
+                              or standby), /leader (default 8091; -1 = off); open from
+                              the start, also while standing by
         --nodes A,B,...       nodes: host:port, or dns:NAME:PORT for every address of NAME
                               (a Kubernetes headless service), re-resolved every second
                               (default localhost:8001)
@@ -43,6 +45,10 @@ public final class SchedulerMain {
         --database-user NAME  the PostgreSQL user; the password is read from the environment
                               variable FRAMECAST_DATABASE_PASSWORD
         --render-threads N    threads encoding clips and previews (default 2)
+        --checkpoint-every N  with --database: every N denoising steps, and when stopping,
+                              keep each running job's latents with the clips, so that a
+                              restart resumes it there, not at its first step (default 8;
+                              0 = never)
         --pipelines FILE      pipelines.yaml (name -> text_encoder, dit, vae models; default: the
                               reference pipeline over text_encoder, dit, vae)
         --step-profile FILE   CSV of batch,latency_ms seeding every node's DiT step profile
@@ -75,7 +81,8 @@ public final class SchedulerMain {
       Path pipelines,
       Path stepProfile,
       SchedulingPolicy policy,
-      SchedulerServer.Database database) {}
+      SchedulerServer.Database database,
+      int checkpointEvery) {}
 
   public static void main(String[] argv) throws Exception {
     configureLogging();
@@ -109,16 +116,13 @@ public final class SchedulerMain {
                                 ? Map.of()
                                 : ProfileCsv.load(args.stepProfile()))
                         .policy(args.policy())
+                        .checkpointEvery(args.checkpointEvery())
                         .build(),
                     args.renderThreads(),
-                    args.database()),
+                    args.database(),
+                    args.metricsPort()),
                 Renderers.standard())
             .serve(NettyServerBuilder.forAddress(new InetSocketAddress(args.port())));
-    if (args.metricsPort() >= 0) {
-      int port = server.metrics().serve(args.metricsPort());
-      Logger.getLogger(SchedulerMain.class.getName())
-          .info("metrics on port " + port + " (/metrics)");
-    }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "framecast-scheduler-shutdown"));
     server.awaitTermination();
   }
@@ -139,6 +143,7 @@ public final class SchedulerMain {
     Integer staticDelayMs = null;
     String database = null;
     String databaseUser = null;
+    int checkpointEvery = 8;
     for (int i = 0; i < argv.length; i++) {
       String arg = argv[i];
       if (arg.equals("-h") || arg.equals("--help")) {
@@ -164,6 +169,7 @@ public final class SchedulerMain {
         case "--database-user" -> databaseUser = value.trim();
         case "--static-batch" -> staticBatch = atLeast(arg, value, 1);
         case "--static-delay-ms" -> staticDelayMs = atLeast(arg, value, 0);
+        case "--checkpoint-every" -> checkpointEvery = atLeast(arg, value, 0);
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
       }
     }
@@ -178,7 +184,8 @@ public final class SchedulerMain {
         pipelines,
         stepProfile,
         policy(policy, staticBatch, staticDelayMs),
-        database(database, databaseUser, System.getenv("FRAMECAST_DATABASE_PASSWORD")));
+        database(database, databaseUser, System.getenv("FRAMECAST_DATABASE_PASSWORD")),
+        checkpointEvery);
   }
 
   static SchedulerServer.Database database(String url, String user, String password) {

@@ -74,7 +74,30 @@ public final class SchedulerServer implements AutoCloseable {
       Duration clipRetention,
       EngineConfig engine,
       int workerThreads,
-      Database database) {
+      Database database,
+      int metricsPort) {
+
+    /** Options without a metrics port (serve it later with {@code metrics().serve(port)}). */
+    public Options(
+        List<String> nodes,
+        List<PipelineSpec> pipelines,
+        Path tenantsFile,
+        Path clipDirectory,
+        Duration clipRetention,
+        EngineConfig engine,
+        int workerThreads,
+        Database database) {
+      this(
+          nodes,
+          pipelines,
+          tenantsFile,
+          clipDirectory,
+          clipRetention,
+          engine,
+          workerThreads,
+          database,
+          -1);
+    }
 
     /** Options without a job store. */
     public Options(
@@ -108,6 +131,7 @@ public final class SchedulerServer implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final ExecutorService workers;
   private final ExecutorService streams;
+  private SchedulerService service;
   private final SchedulerMetrics metrics;
   private final JobStore jobStore;
   private final StoreWriter writer;
@@ -173,6 +197,11 @@ public final class SchedulerServer implements AutoCloseable {
             Math.max(1, options.workerThreads()), daemon("framecast-render"));
     streams = Executors.newCachedThreadPool(daemon("framecast-stream"));
     metrics = new SchedulerMetrics(new LedgerSink(ledger));
+    if (options.metricsPort() >= 0) {
+      // Before the lease: a standby answers its probes and reports leader 0.
+      int port = metrics.serve(options.metricsPort());
+      LOG.info("metrics and probes on port " + port + " (/metrics, /livez, /readyz, /leader)");
+    }
     if (options.database() != null) {
       jobStore =
           JobStore.open(
@@ -181,7 +210,9 @@ public final class SchedulerServer implements AutoCloseable {
       lease = new Lease(jobStore, clock, LEASE_TTL);
       JobStore.Fence fence;
       try {
+        metrics.role(SchedulerMetrics.Role.STANDBY);
         fence = lease.acquire(this::deposed);
+        metrics.role(SchedulerMetrics.Role.RECOVERING);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         jobStore.close();
@@ -224,7 +255,8 @@ public final class SchedulerServer implements AutoCloseable {
     metrics.bind(engine);
     if (jobStore != null) {
       try {
-        recoverySeconds = Recovery.run(jobStore, engine, ledger, clock).took().toNanos() / 1e9;
+        recoverySeconds =
+            Recovery.run(jobStore, store, engine, ledger, clock).took().toNanos() / 1e9;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         close();
@@ -232,6 +264,9 @@ public final class SchedulerServer implements AutoCloseable {
       }
     }
     core = new SchedulerCore(engine, tenants, admission, ledger, store, streams, metrics, jobStore);
+    if (!closed.get()) {
+      metrics.role(SchedulerMetrics.Role.LEADER);
+    }
     LOG.info("scheduler ready: pipelines " + pipelines.keySet() + " on nodes " + options.nodes());
   }
 
@@ -302,7 +337,7 @@ public final class SchedulerServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     server =
         builder
-            .addService(new SchedulerService(core))
+            .addService(service = new SchedulerService(core))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .maxInboundMessageSize(16 << 20)
@@ -323,14 +358,16 @@ public final class SchedulerServer implements AutoCloseable {
   /**
    * Stops in the order a successor needs: no new calls; the engine (its jobs stay in the store);
    * the writer's last commit (readers see those events); the lease given up (a standby takes over
-   * now, not when the lease expires); then the open streams, given two seconds to deliver what was
-   * committed before they are ended (their clients reconnect to the new leader); then the rest.
+   * now, not when the lease expires); then the open streams, ended with UNAVAILABLE naming the seq
+   * to resume after (their clients reconnect to the new leader, which has every committed event);
+   * then the rest.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    metrics.role(SchedulerMetrics.Role.STOPPING);
     if (server != null) {
       server.shutdown();
     }
@@ -342,6 +379,12 @@ public final class SchedulerServer implements AutoCloseable {
     }
     if (lease != null) {
       lease.close();
+    }
+    if (service != null) {
+      int ended = service.endStreams();
+      if (ended > 0) {
+        LOG.info("asked " + ended + " event stream(s) to reconnect");
+      }
     }
     if (server != null) {
       try {

@@ -46,6 +46,11 @@ final class GatewayClient implements AutoCloseable {
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** The channel, for the calls a test makes itself. */
+  ManagedChannel channel() {
+    return channel;
+  }
+
   /** Generate, read to the end of the stream. */
   List<JobEvent> generate(String token, String prompt, int steps) {
     Iterator<JobEvent> stream =

@@ -89,6 +89,20 @@ final class ManagedProcess implements AutoCloseable {
     return log;
   }
 
+  /** SIGTERM to the process itself (not its descendants): what Kubernetes sends to stop a pod. */
+  void signalTerm() {
+    process.toHandle().destroy();
+  }
+
+  /** The whole log. */
+  String logText() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + log, e);
+    }
+  }
+
   /** The last {@code lines} lines of the log, for failure messages. */
   String logTail(int lines) {
     try {

@@ -99,8 +99,8 @@ final class Platform implements AutoCloseable {
     require(
         gatewayJar,
         "./mvnw -B -q -pl gateway -am install -DskipTests (the gateway's Quarkus fast-jar)");
-    String nodeClasspath = moduleClasspath("inference-node");
-    String schedulerClasspath = moduleClasspath("scheduler");
+    String nodeClasspath = moduleClasspath(root, "inference-node");
+    String schedulerClasspath = moduleClasspath(root, "scheduler");
     Path keycloakHome =
         Path.of(
             System.getProperty("keycloak.home", root + "/deploy/target/keycloak/keycloak-26.7.3"));
@@ -116,7 +116,7 @@ final class Platform implements AutoCloseable {
                 logs));
     ManagedProcess node = track(startNode(nodeClasspath));
     // The scheduler reads the pipelines' shapes from the node's model configs when it starts.
-    await(node, "ServerReady", this::nodeReady);
+    await(node, "ServerReady", () -> nodeReady(nodePort));
     ManagedProcess scheduler = track(startScheduler(schedulerClasspath));
     await(
         scheduler,
@@ -206,9 +206,10 @@ final class Platform implements AutoCloseable {
     return process;
   }
 
-  private boolean nodeReady() {
+  /** The inference node on {@code port} answers ServerReady with ready. */
+  static boolean nodeReady(int port) {
     ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", nodePort).usePlaintext().build();
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     try {
       return GRPCInferenceServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(2, TimeUnit.SECONDS)
@@ -221,7 +222,7 @@ final class Platform implements AutoCloseable {
     }
   }
 
-  private static boolean listening(int port) {
+  static boolean listening(int port) {
     try (Socket socket = new Socket()) {
       socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
       return true;
@@ -264,8 +265,7 @@ final class Platform implements AutoCloseable {
     }
   }
 
-  private static void await(
-      ManagedProcess process, String what, java.util.function.BooleanSupplier ready) {
+  static void await(ManagedProcess process, String what, java.util.function.BooleanSupplier ready) {
     boolean ok =
         Waits.until(
             PROCESS_READY,
@@ -286,7 +286,7 @@ final class Platform implements AutoCloseable {
   }
 
   /** A module's jar and its runtime class path, as {@code ./framecast} runs it. */
-  private String moduleClasspath(String module) {
+  static String moduleClasspath(Path root, String module) {
     Path target = root.resolve(module).resolve("target");
     Path classpath = target.resolve("classpath.txt");
     String build = "./mvnw -B -q -pl " + module + " -am install -DskipTests";
@@ -308,18 +308,18 @@ final class Platform implements AutoCloseable {
     }
   }
 
-  private static void require(Path file, String build) {
+  static void require(Path file, String build) {
     if (!Files.isRegularFile(file)) {
       throw new IllegalStateException(file + " is missing; build it first: " + build);
     }
   }
 
-  private static String java() {
+  static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   /** Distinct free ports: every socket is held until all are chosen. */
-  private static int[] freePorts(int count) {
+  static int[] freePorts(int count) {
     List<ServerSocket> sockets = new ArrayList<>();
     try {
       int[] ports = new int[count];

@@ -29,6 +29,7 @@ final class Apps {
     TRITON,
     MODELS,
     KEYCLOAK,
+    POSTGRES,
     PROMETHEUS,
     GRAFANA
   }
@@ -51,6 +52,7 @@ final class Apps {
       case Images.OURS + "triton-models" -> App.MODELS;
       case "nvcr.io/nvidia/tritonserver" -> App.TRITON;
       case "quay.io/keycloak/keycloak" -> App.KEYCLOAK;
+      case "docker.io/library/postgres" -> App.POSTGRES;
       case "prom/prometheus" -> App.PROMETHEUS;
       case "grafana/grafana" -> App.GRAFANA;
       default -> throw new AssertionError("no known application runs image " + image);
@@ -84,6 +86,10 @@ final class Apps {
                   "KC_HOSTNAME_BACKCHANNEL_DYNAMIC",
                   "KC_HEALTH_ENABLED",
                   "KC_METRICS_ENABLED"));
+      // The official image's entrypoint (https://hub.docker.com/_/postgres, "Environment
+      // Variables").
+      case POSTGRES ->
+          env.addAll(Set.of("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "PGDATA"));
       // Grafana reads GF_<SECTION>_<KEY> for its ini settings (security.admin_user, ...).
       case GRAFANA ->
           env.addAll(

@@ -28,10 +28,10 @@ class ComposeTest {
   private final Compose compose = new Compose();
 
   @Test
-  void servicesAreTheSixOfASingleGpuHost() {
+  void servicesAreTheSevenOfASingleGpuHost() {
     assertThat(compose.services().keySet())
         .containsExactlyInAnyOrder(
-            "triton", "scheduler", "gateway", "keycloak", "prometheus", "grafana");
+            "triton", "scheduler", "postgres", "gateway", "keycloak", "prometheus", "grafana");
     assertThat(compose.root().get("name")).isEqualTo("framecast");
     for (String service : compose.services().keySet()) {
       for (Object dependency : dependsOn(service).keySet()) {

@@ -134,13 +134,18 @@ class KubernetesContainersTest {
                 "(?m)^quarkus\\.http\\.port=(\\d+)");
     assertThat(gateway.portNumber("http")).isEqualTo(Integer.parseInt(port));
 
-    String[] address = env(c, "FRAMECAST_DISTRIBUTED_SCHEDULER").split(":");
+    // dns:///SERVICE:PORT: every address of the headless Service (the leader and its standby).
+    String target = env(c, "FRAMECAST_DISTRIBUTED_SCHEDULER");
+    assertThat(target).matches("dns:///[a-z0-9-]+:\\d+");
+    String[] address = target.substring("dns:///".length()).split(":");
     Map<String, Object> service = k8s.find("Service", address[0]).orElseThrow();
+    assertThat(Tree.str(service, "spec.clusterIP")).isEqualTo("None");
     Map<String, Object> servicePort = servicePort(service, Integer.parseInt(address[1]));
     Workload scheduler = k8s.workload("framecast-scheduler");
     assertThat(k8s.backends(service)).containsExactly(scheduler);
-    int target = scheduler.portNumber(servicePort.get("targetPort"));
-    assertThat(Apps.options(args(scheduler)).get("--port")).containsExactly(String.valueOf(target));
+    int targetPort = scheduler.portNumber(servicePort.get("targetPort"));
+    assertThat(Apps.options(args(scheduler)).get("--port"))
+        .containsExactly(String.valueOf(targetPort));
   }
 
   @ParameterizedTest
@@ -179,12 +184,45 @@ class KubernetesContainersTest {
         .as("a directory mount, so updates reach the pod")
         .doesNotContainKey("subPath");
 
+    // The job store: the PostgreSQL Service's port, the password from a Secret.
+    String database = options.get("--database").get(0);
+    java.util.regex.Matcher url =
+        java.util.regex.Pattern.compile("jdbc:postgresql://([a-z0-9-]+):(\\d+)/(\\w+)")
+            .matcher(database);
+    assertThat(url.matches()).as("--database %s", database).isTrue();
+    Map<String, Object> dbService = k8s.find("Service", url.group(1)).orElseThrow();
+    Map<String, Object> dbPort = servicePort(dbService, Integer.parseInt(url.group(2)));
+    Workload postgres = k8s.workload("framecast-postgres");
+    assertThat(k8s.backends(dbService)).containsExactly(postgres);
+    assertThat(postgres.portNumber(dbPort.get("targetPort"))).isEqualTo(5432);
+    Map<String, Object> pg = postgres.containers().get(0);
+    assertThat(env(pg, "POSTGRES_DB")).isEqualTo(url.group(3));
+    assertThat(options.get("--database-user")).containsExactly(env(pg, "POSTGRES_USER"));
+    Map<String, Object> schedulerContainer = scheduler.containers().get(0);
+    assertThat(envNames(schedulerContainer)).contains("FRAMECAST_DATABASE_PASSWORD");
+    assertThat(secretOf(schedulerContainer, "FRAMECAST_DATABASE_PASSWORD"))
+        .as("the scheduler's and PostgreSQL's password are one Secret's key")
+        .isEqualTo(secretOf(pg, "POSTGRES_PASSWORD"))
+        .isNotNull();
+
     // Clips: on the persistent volume.
     Map<String, Object> clips = mountOf(scheduler, options.get("--clips").get(0));
     assertThat(
             Tree.str(
                 volume(scheduler, (String) clips.get("name")), "persistentVolumeClaim.claimName"))
         .isNotNull();
+  }
+
+  /** "SECRET/KEY" of the environment variable {@code name}'s secretKeyRef, or null. */
+  private static String secretOf(Map<String, Object> container, String name) {
+    for (Map<String, Object> env : Tree.maps(container, "env")) {
+      if (name.equals(env.get("name")) && Tree.at(env, "valueFrom.secretKeyRef") != null) {
+        return Tree.str(env, "valueFrom.secretKeyRef.name")
+            + "/"
+            + Tree.str(env, "valueFrom.secretKeyRef.key");
+      }
+    }
+    return null;
   }
 
   @ParameterizedTest

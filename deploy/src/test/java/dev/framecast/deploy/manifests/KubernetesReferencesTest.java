@@ -97,6 +97,9 @@ class KubernetesReferencesTest {
               "pod:framecast-scheduler:" + node.portNumber("grpc"),
               "prometheus:" + node.portNumber("metrics"));
     }
+    Workload postgres = k8s.workload("framecast-postgres");
+    assertThat(sources(k8s, postgres))
+        .containsExactly("pod:framecast-scheduler:" + postgres.portNumber("postgres"));
   }
 
   /**
@@ -181,7 +184,7 @@ class KubernetesReferencesTest {
 
   @ParameterizedTest
   @FieldSource("OVERLAYS")
-  void gatewayScalesWithAnHpaAndAPdbAndTheSchedulerIsASingleRecreatedReplica(String overlay) {
+  void gatewayScalesWithAnHpaAndAPdbAndTheSchedulerRunsALeaderAndAStandby(String overlay) {
     K8s k8s = Rendered.overlay(overlay);
     Map<String, Object> hpa = k8s.ofKind("HorizontalPodAutoscaler").get(0);
     assertThat(hpa.get("apiVersion")).isEqualTo("autoscaling/v2");
@@ -196,14 +199,56 @@ class KubernetesReferencesTest {
       assertThat(Tree.str(c, "resources.requests.cpu")).isNotNull();
     }
     int minReplicas = Integer.parseInt(Tree.str(hpa, "spec.minReplicas"));
-    Map<String, Object> pdb = k8s.ofKind("PodDisruptionBudget").get(0);
-    assertThat(k8s.selected(Tree.labels(pdb, "spec.selector.matchLabels")))
-        .containsExactly(gateway);
-    assertThat(Integer.parseInt(Tree.str(pdb, "spec.minAvailable"))).isLessThan(minReplicas);
+    assertThat(Integer.parseInt(Tree.str(pdbOf(k8s, gateway), "spec.minAvailable")))
+        .isLessThan(minReplicas);
 
+    // The scheduler: a leader and a standby on one job store, replaced one at a time (a new pod
+    // joins as a standby before an old one leaves), and a drain takes one at a time.
     Workload scheduler = k8s.workload("framecast-scheduler");
-    assertThat(Tree.str(scheduler.object(), "spec.replicas")).isEqualTo("1");
-    assertThat(Tree.str(scheduler.object(), "spec.strategy.type")).isEqualTo("Recreate");
+    int replicas = Integer.parseInt(Tree.str(scheduler.object(), "spec.replicas"));
+    assertThat(replicas).isEqualTo(2);
+    assertThat(Tree.str(scheduler.object(), "spec.strategy.type")).isEqualTo("RollingUpdate");
+    assertThat(Tree.str(scheduler.object(), "spec.strategy.rollingUpdate.maxUnavailable"))
+        .isEqualTo("0");
+    assertThat(Integer.parseInt(Tree.str(pdbOf(k8s, scheduler), "spec.minAvailable")))
+        .isBetween(1, replicas - 1);
+    // Both mount the clips, on different machines.
+    for (Map<String, Object> volume : Tree.maps(scheduler.podSpec(), "volumes")) {
+      String claim = Tree.str(volume, "persistentVolumeClaim.claimName");
+      if (claim != null) {
+        assertThat(
+                Tree.list(
+                    k8s.find("PersistentVolumeClaim", claim).orElseThrow(), "spec.accessModes"))
+            .as("PVC %s", claim)
+            .containsExactly("ReadWriteMany");
+      }
+    }
+    // Readiness is membership, not leadership (a standby must be ready, or no rollout could
+    // finish): the probes ask the scheduler's /readyz and /livez on its metrics port.
+    Map<String, Object> c = scheduler.containers().get(0);
+    assertThat(Tree.str(c, "readinessProbe.httpGet.path")).isEqualTo("/readyz");
+    assertThat(Tree.str(c, "startupProbe.httpGet.path")).isEqualTo("/readyz");
+    assertThat(Tree.str(c, "livenessProbe.httpGet.path")).isEqualTo("/livez");
+    for (String probe : List.of("readinessProbe", "startupProbe", "livenessProbe")) {
+      assertThat(scheduler.portNumber(Tree.at(c, probe + ".httpGet.port")))
+          .isEqualTo(scheduler.portNumber("metrics"));
+    }
+    String metricsSource =
+        Repo.read("scheduler/src/main/java/dev/framecast/scheduler/metrics/SchedulerMetrics.java");
+    assertThat(metricsSource).contains("\"/readyz\"", "\"/livez\"");
+  }
+
+  /** The one PodDisruptionBudget that selects exactly {@code workload}'s pods. */
+  private static Map<String, Object> pdbOf(K8s k8s, Workload workload) {
+    List<Map<String, Object>> pdbs =
+        k8s.ofKind("PodDisruptionBudget").stream()
+            .filter(
+                pdb ->
+                    k8s.selected(Tree.labels(pdb, "spec.selector.matchLabels"))
+                        .equals(List.of(workload)))
+            .toList();
+    assertThat(pdbs).as("PodDisruptionBudgets of %s", workload).hasSize(1);
+    return pdbs.get(0);
   }
 
   @ParameterizedTest
@@ -224,10 +269,15 @@ class KubernetesReferencesTest {
         assertThat(volume).as("no hostPath volumes").doesNotContainKey("hostPath");
       }
       for (Map<String, Object> c : w.allContainers()) {
+        // A pod's volumes, and a StatefulSet's per-pod claims.
+        List<Object> volumes = new ArrayList<>();
+        Tree.maps(w.podSpec(), "volumes").forEach(v -> volumes.add(v.get("name")));
+        Tree.maps(w.object(), "spec.volumeClaimTemplates")
+            .forEach(t -> volumes.add(Tree.str(t, "metadata.name")));
         for (Map<String, Object> mount : Tree.maps(c, "volumeMounts")) {
-          assertThat(Tree.maps(w.podSpec(), "volumes"))
+          assertThat(volumes)
               .as("%s: volume of mount %s", w, mount.get("name"))
-              .anyMatch(v -> mount.get("name").equals(v.get("name")));
+              .contains(mount.get("name"));
         }
         for (Map<String, Object> env : Tree.maps(c, "env")) {
           String cm = Tree.str(env, "valueFrom.configMapKeyRef.name");

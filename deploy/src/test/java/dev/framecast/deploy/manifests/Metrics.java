@@ -52,6 +52,7 @@ final class Metrics {
           counter(SCHEDULER, "framecast_scheduler_store_commit_failures"),
           gauge(SCHEDULER, "framecast_scheduler_store_backlog"),
           gauge(SCHEDULER, "framecast_scheduler_store_recovery_seconds"),
+          gauge(SCHEDULER, "framecast_scheduler_leader"),
           new Family(
               GATEWAY,
               "framecast.gateway.requests",

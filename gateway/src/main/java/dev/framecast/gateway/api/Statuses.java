@@ -2,6 +2,7 @@ package dev.framecast.gateway.api;
 
 import dev.framecast.common.errors.AdmissionException;
 import dev.framecast.common.errors.GrpcStatusMapper;
+import dev.framecast.gateway.drain.GatewayStoppingException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.security.AuthenticationFailedException;
@@ -26,6 +27,9 @@ public final class Statuses {
     }
     if (failure instanceof io.grpc.StatusException status) {
       return new StatusRuntimeException(status.getStatus(), status.getTrailers());
+    }
+    if (failure instanceof GatewayStoppingException stopping) {
+      return stopping.toStatus();
     }
     if (failure instanceof AdmissionException) {
       return GrpcStatusMapper.toStatus(failure);

@@ -17,6 +17,7 @@ import dev.framecast.common.Caller;
 import dev.framecast.common.events.FlowControlledWriter;
 import dev.framecast.gateway.auth.Callers;
 import dev.framecast.gateway.backend.Backend;
+import dev.framecast.gateway.drain.Drain;
 import dev.framecast.gateway.metrics.GatewayMetrics;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -32,10 +33,11 @@ import java.util.function.Function;
 /**
  * {@code framecast.v1.VideoGeneration}: the verified caller, the gateway's size limits, then the
  * scheduler (the {@link Backend}). Event streams use gRPC flow control end to end; a client that
- * disconnects from Generate stops only its stream, and the job runs on (WatchJob resumes it).
- * Blocking because a distributed backend makes blocking calls with deadlines. Authorization is
- * {@link Callers}' (the same for gRPC and REST), so an anonymous call is UNAUTHENTICATED and a
- * token without the role PERMISSION_DENIED.
+ * disconnects from Generate stops only its stream, and the job runs on (WatchJob resumes it). A
+ * stopping gateway ends its streams with UNAVAILABLE naming the seq to resume after ({@link
+ * Drain}). Blocking because a distributed backend makes blocking calls with deadlines.
+ * Authorization is {@link Callers}' (the same for gRPC and REST), so an anonymous call is
+ * UNAUTHENTICATED and a token without the role PERMISSION_DENIED.
  */
 @GrpcService
 @Blocking
@@ -47,6 +49,7 @@ public class VideoGenerationService extends VideoGenerationGrpc.VideoGenerationI
   @Inject SecurityIdentity identity;
   @Inject RequestLimits limits;
   @Inject GatewayMetrics metrics;
+  @Inject Drain drain;
 
   @Override
   public void generate(GenerateRequest request, StreamObserver<JobEvent> response) {
@@ -168,7 +171,7 @@ public class VideoGenerationService extends VideoGenerationGrpc.VideoGenerationI
     String streamTenant = tenant;
     metrics.streamOpened(GRPC);
     FlowControlledWriter.pipe(
-        OnCallContext.of(events),
+        OnCallContext.of(drain.track(events)),
         (ServerCallStreamObserver<JobEvent>) response,
         Statuses::of,
         new FlowControlledWriter.Listener<>() {

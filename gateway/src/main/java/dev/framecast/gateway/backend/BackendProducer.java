@@ -1,6 +1,7 @@
 package dev.framecast.gateway.backend;
 
 import dev.framecast.gateway.GatewayConfig;
+import dev.framecast.gateway.drain.Drain;
 import dev.framecast.scheduler.SchedulerServer;
 import dev.framecast.scheduler.engine.EngineConfig;
 import dev.framecast.scheduler.engine.SchedulingPolicy;
@@ -29,7 +30,7 @@ public class BackendProducer {
   @Produces
   @Singleton
   @Startup
-  Backend backend(GatewayConfig config, MeterRegistry registry) throws IOException {
+  Backend backend(GatewayConfig config, MeterRegistry registry, Drain drain) throws IOException {
     backend =
         switch (config.mode()) {
           case EMBEDDED -> {
@@ -50,7 +51,7 @@ public class BackendProducer {
                         EngineConfig.builder().policy(policy(embedded)).build(),
                         embedded.schedulerMetricsPort(),
                         database(embedded)))
-                .closeOnStopSignal();
+                .closeOnStopSignal(drain::stop);
           }
           case DISTRIBUTED ->
               new RemoteBackend(

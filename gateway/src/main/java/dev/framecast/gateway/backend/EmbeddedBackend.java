@@ -225,9 +225,16 @@ public final class EmbeddedBackend implements Backend {
    * Closes this backend on SIGTERM/SIGINT before the JVM's shutdown hooks run: the in-process
    * node's ONNX Runtime sessions must be freed before the binding's own hook frees its environment
    * ({@code dev.framecast.node.ShutdownSignals}).
+   *
+   * @param first runs before: the gateway ends its event streams, asking clients to reconnect
    */
-  public EmbeddedBackend closeOnStopSignal() {
-    dev.framecast.node.ShutdownSignals.drainFirst("the embedded scheduler and node", this::close);
+  public EmbeddedBackend closeOnStopSignal(Runnable first) {
+    dev.framecast.node.ShutdownSignals.drainFirst(
+        "the embedded scheduler and node",
+        () -> {
+          first.run();
+          close();
+        });
     return this;
   }
 }

@@ -72,11 +72,28 @@ public final class RemoteBackend implements Backend {
             2.0,
             "retryableStatusCodes",
             List.of("UNAVAILABLE"));
-    return Map.of("methodConfig", List.of(Map.of("name", names, "retryPolicy", retry)));
+    // Round robin over every address the target resolves to (dns:///NAME:PORT, a headless
+    // Service of the leader and its standby): only a subchannel that connected takes calls, and
+    // a standby opens its port only when it leads, so calls reach the leader.
+    return Map.of(
+        "methodConfig",
+        List.of(Map.of("name", names, "retryPolicy", retry)),
+        "loadBalancingConfig",
+        List.of(Map.of("round_robin", Map.of())));
   }
 
   private final String target;
   private final ManagedChannel channel;
+
+  static final long RECONNECT_CHECK_MS = 500;
+
+  private final java.util.concurrent.ScheduledExecutorService reconnects =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "framecast-scheduler-reconnect");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final long deadlineMillis;
 
   public RemoteBackend(String target, long deadlineMillis) {
@@ -91,6 +108,25 @@ public final class RemoteBackend implements Backend {
             .enableRetry()
             .maxRetryAttempts(MAX_ATTEMPTS)
             .build();
+    reconnects.scheduleWithFixedDelay(
+        this::reconnectWhileDisconnected,
+        RECONNECT_CHECK_MS,
+        RECONNECT_CHECK_MS,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Every {@value #RECONNECT_CHECK_MS} ms while no scheduler is connected: reconnect at once
+   * instead of after the channel's backoff (and look the name up again). A standby's address
+   * refuses connections for as long as it stands by, so its reconnect backoff has grown to the
+   * maximum (two minutes) by the time it leads; without this the gateway would find the new leader
+   * minutes late. Nothing happens while a scheduler is connected.
+   */
+  private void reconnectWhileDisconnected() {
+    ConnectivityState state = channel.getState(false);
+    if (state == ConnectivityState.TRANSIENT_FAILURE) {
+      channel.resetConnectBackoff();
+    }
   }
 
   private SchedulerGrpc.SchedulerBlockingStub stub() {
@@ -200,6 +236,7 @@ public final class RemoteBackend implements Backend {
       implements ClientResponseObserver<WatchRequest, JobEvent>, Flow.Subscription {
     private final Flow.Subscriber<? super JobEvent> subscriber;
     private volatile ClientCallStreamObserver<WatchRequest> call;
+    private volatile boolean cancelled;
 
     Relay(Flow.Subscriber<? super JobEvent> subscriber) {
       this.subscriber = subscriber;
@@ -218,6 +255,7 @@ public final class RemoteBackend implements Backend {
 
     @Override
     public void cancel() {
+      cancelled = true;
       call.cancel("the client went away", null);
     }
 
@@ -226,8 +264,24 @@ public final class RemoteBackend implements Backend {
       subscriber.onNext(value);
     }
 
+    /**
+     * A stream the scheduler reset (CANCELLED that this gateway did not ask for: a scheduler that
+     * stopped without ending its streams) is UNAVAILABLE to the client, which reconnects and
+     * resumes; CANCELLED would tell it the call was given up on purpose.
+     */
     @Override
     public void onError(Throwable t) {
+      Status status = Status.fromThrowable(t);
+      if (!cancelled && status.getCode() == Status.Code.CANCELLED) {
+        subscriber.onError(
+            Status.UNAVAILABLE
+                .withDescription(
+                    "the scheduler ended the stream (it is stopping or moved); reconnect and"
+                        + " resume with WatchJob after_seq")
+                .withCause(t)
+                .asRuntimeException());
+        return;
+      }
       subscriber.onError(t);
     }
 
@@ -268,6 +322,7 @@ public final class RemoteBackend implements Backend {
 
   @Override
   public void close() {
+    reconnects.shutdownNow();
     channel.shutdown();
     try {
       if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {

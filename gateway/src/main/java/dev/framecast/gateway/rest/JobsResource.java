@@ -1,6 +1,8 @@
 package dev.framecast.gateway.rest;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Job;
 import dev.framecast.api.v1.JobEvent;
@@ -11,6 +13,8 @@ import dev.framecast.common.errors.InvalidRequestException;
 import dev.framecast.gateway.api.RequestLimits;
 import dev.framecast.gateway.auth.Callers;
 import dev.framecast.gateway.backend.Backend;
+import dev.framecast.gateway.drain.Drain;
+import dev.framecast.gateway.drain.GatewayStoppingException;
 import dev.framecast.gateway.metrics.GatewayMetrics;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
@@ -38,7 +42,8 @@ import java.util.List;
  * The REST API for browsers and scripts: the same calls, auth, errors and events as the gRPC API,
  * as JSON (protobuf's canonical mapping) and server-sent events. Event ids are the events' seq, so
  * a reconnecting EventSource (Last-Event-ID) or fetch reader resumes where it stopped. SSE streams
- * honour back-pressure: Quarkus REST asks for the next event when the previous one is written.
+ * honour back-pressure: Quarkus REST asks for the next event when the previous one is written. A
+ * stopping gateway ends its streams with a {@code reconnect} event ({@link Drain}).
  */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -51,6 +56,7 @@ public class JobsResource {
   @Inject SecurityIdentity identity;
   @Inject RequestLimits limits;
   @Inject GatewayMetrics metrics;
+  @Inject Drain drain;
 
   private Caller caller() {
     return callers.of(identity);
@@ -177,14 +183,39 @@ public class JobsResource {
     var publisher = record("WatchJob", caller, () -> backend.events(caller, id, from));
     metrics.streamOpened(SSE);
     return Multi.createFrom()
-        .publisher(publisher)
+        .publisher(drain.track(publisher))
         .select()
         .where(event -> clip || !event.hasClipChunk())
         .onItem()
         .invoke(event -> metrics.eventWritten(event.getTime()))
         .map(event -> toSse(sse, event))
+        .onFailure(GatewayStoppingException.class)
+        .recoverWithItem(stopping -> reconnect(sse, (GatewayStoppingException) stopping))
         .onTermination()
         .invoke(() -> metrics.streamClosed(SSE));
+  }
+
+  /**
+   * The last event of a stream that a stopping gateway ends: {@code event: reconnect}, no id (the
+   * client's Last-Event-ID stays the last job event's seq), {@code retry:} in milliseconds, and
+   * {@code data: {"reconnect":{"reason":..., "afterSeq":"12"}}}. An EventSource reconnects by
+   * itself when the stream ends; the web page does too.
+   */
+  static OutboundSseEvent reconnect(Sse sse, GatewayStoppingException stopping) {
+    long retryMs = stopping.retryAfter().toMillis();
+    Struct reconnect =
+        Struct.newBuilder()
+            .putFields("reason", Value.newBuilder().setStringValue(stopping.getMessage()).build())
+            .putFields(
+                "afterSeq",
+                Value.newBuilder().setStringValue(Long.toString(stopping.afterSeq())).build())
+            .build();
+    String data =
+        Json.print(
+            Struct.newBuilder()
+                .putFields("reconnect", Value.newBuilder().setStructValue(reconnect).build())
+                .build());
+    return sse.newEventBuilder().name("reconnect").reconnectDelay(retryMs).data(data).build();
   }
 
   static OutboundSseEvent toSse(Sse sse, JobEvent event) {

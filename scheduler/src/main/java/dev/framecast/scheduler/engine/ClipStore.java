@@ -1,5 +1,6 @@
 package dev.framecast.scheduler.engine;
 
+import dev.framecast.scheduler.job.LatentCheckpoint;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -17,4 +18,16 @@ public interface ClipStore {
   default Optional<List<byte[]>> frames(String tenant, String jobId) throws IOException {
     return Optional.empty();
   }
+
+  /** Keeps a running job's latest latent checkpoint (replacing the one before). */
+  default void putCheckpoint(String tenant, String jobId, LatentCheckpoint checkpoint)
+      throws IOException {}
+
+  /** The job's latest checkpoint; empty when there is none (or a damaged one). */
+  default Optional<LatentCheckpoint> checkpoint(String tenant, String jobId) throws IOException {
+    return Optional.empty();
+  }
+
+  /** Forgets the job's checkpoint (it ended). */
+  default void deleteCheckpoint(String tenant, String jobId) throws IOException {}
 }

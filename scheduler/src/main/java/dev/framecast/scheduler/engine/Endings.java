@@ -27,12 +27,15 @@ final class Endings {
   private final Events events;
   private final UsageSink usage;
   private final int clipChunkBytes;
+  private final Checkpoints checkpoints;
 
-  Endings(JobLines lines, Events events, UsageSink usage, int clipChunkBytes) {
+  Endings(
+      JobLines lines, Events events, UsageSink usage, int clipChunkBytes, Checkpoints checkpoints) {
     this.lines = lines;
     this.events = events;
     this.usage = usage;
     this.clipChunkBytes = clipChunkBytes;
+    this.checkpoints = checkpoints;
   }
 
   /** A job's clip was rendered and stored (or failed to): it succeeds, or fails saying why. */
@@ -166,6 +169,7 @@ final class Endings {
   }
 
   private void counted(Job job, JobPhase terminal) {
+    checkpoints.ended(job);
     usage.finished(job.tenant(), terminal);
     usage.jobEnded(terminal, Duration.between(job.created(), job.finished()).toNanos() / 1e9);
   }

@@ -8,6 +8,7 @@ import dev.framecast.inference.v2.ModelInferResponse;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.job.JobSpec;
+import dev.framecast.scheduler.job.LatentCheckpoint;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import io.grpc.Status;
@@ -228,9 +229,10 @@ public final class Engine implements AutoCloseable {
 
   /**
    * Takes back a job the store holds from before a restart: it keeps its id, creation time and
-   * events (the next seq continues them) and is queued again from its first step; its stored GPU
-   * time is not charged twice ({@link Journal#resumed}). Waits while the command queue is full, so
-   * call it before serving.
+   * events (the next seq continues them) and is queued again, from {@code checkpoint}'s step when
+   * one is given (which must {@link LatentCheckpoint#fits fit} it), else from its first step; its
+   * stored GPU time is not charged twice ({@link Journal#resumed}). Waits while the command queue
+   * is full, so call it before serving.
    */
   public Job resume(
       String id,
@@ -238,7 +240,8 @@ public final class Engine implements AutoCloseable {
       JobSpec spec,
       Instant created,
       List<JobEvent> history,
-      double storedGpuSeconds)
+      double storedGpuSeconds,
+      LatentCheckpoint checkpoint)
       throws InterruptedException {
     Job job =
         new Job(
@@ -248,6 +251,11 @@ public final class Engine implements AutoCloseable {
             pipeline(spec),
             created,
             EventLog.resumed(id, config.maxEventBytes(), history));
+    if (checkpoint != null) {
+      // On from the checkpoint's step, keeping what the steps before it were charged.
+      job.setResumeFrom(checkpoint);
+      job.addGpuSeconds(Math.min(checkpoint.gpuSeconds(), storedGpuSeconds));
+    }
     journal.resumed(job, storedGpuSeconds);
     announce(job);
     journal.changed(job);
@@ -339,6 +347,10 @@ public final class Engine implements AutoCloseable {
         Command command = inbox.poll(idleWaitNanos(wakeAt));
         while (command != null) {
           if (command instanceof Command.Stop) {
+            int written = parts.checkpoints().stopping(table.live());
+            if (written > 0) {
+              LOG.info("stopping: checkpointed " + written + " running job(s)");
+            }
             return;
           }
           handle(command);
@@ -483,9 +495,10 @@ public final class Engine implements AutoCloseable {
     running = false;
     inbox.add(new Command.Stop());
     try {
-      loop.join(5000);
+      loop.join(15_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    parts.checkpoints().close();
   }
 }

@@ -21,6 +21,9 @@ import java.time.Duration;
  *     learned profile (empty: learn from scratch)
  * @param policy how ready jobs get onto nodes (default continuous batching with fair share; the
  *     others are load-test baselines)
+ * @param checkpointEvery DiT steps between latent checkpoints of a running job, kept with the clip
+ *     store (and one of each running job when the engine stops), so a restart resumes it there
+ *     instead of at its first step; 0 writes none
  */
 public record EngineConfig(
     int maxJobs,
@@ -36,7 +39,8 @@ public record EngineConfig(
     int clipChunkBytes,
     Duration jobTimeout,
     java.util.Map<Integer, Double> stepProfile,
-    SchedulingPolicy policy) {
+    SchedulingPolicy policy,
+    int checkpointEvery) {
 
   public EngineConfig {
     if (clipChunkBytes <= 0 || clipChunkBytes > (1 << 20)) {
@@ -46,6 +50,10 @@ public record EngineConfig(
     java.util.Objects.requireNonNull(policy, "policy");
     if (maxJobs < 1 || maxCommands < 1 || maxAttempts < 1 || maxInFlightPerNode < 1) {
       throw new IllegalArgumentException("bounds must be >= 1");
+    }
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException(
+          "checkpointEvery must be >= 0 (0: no checkpoints), got " + checkpointEvery);
     }
   }
 
@@ -76,6 +84,7 @@ public record EngineConfig(
     b.jobTimeout = jobTimeout;
     b.stepProfile = stepProfile;
     b.policy = policy;
+    b.checkpointEvery = checkpointEvery;
     return b;
   }
 
@@ -98,6 +107,7 @@ public record EngineConfig(
     private Duration jobTimeout = Duration.ofHours(1);
     private java.util.Map<Integer, Double> stepProfile = java.util.Map.of();
     private SchedulingPolicy policy = SchedulingPolicy.continuous();
+    private int checkpointEvery = 8;
 
     private Builder() {}
 
@@ -171,6 +181,11 @@ public record EngineConfig(
       return this;
     }
 
+    public Builder checkpointEvery(int checkpointEvery) {
+      this.checkpointEvery = checkpointEvery;
+      return this;
+    }
+
     public EngineConfig build() {
       return new EngineConfig(
           maxJobs,
@@ -186,7 +201,8 @@ public record EngineConfig(
           clipChunkBytes,
           jobTimeout,
           stepProfile,
-          policy);
+          policy,
+          checkpointEvery);
     }
   }
 }

@@ -25,7 +25,8 @@ record EngineParts(
     Outcomes outcomes,
     Endings endings,
     Renders renders,
-    Events events) {
+    Events events,
+    Checkpoints checkpoints) {
 
   /** Text embeddings kept per engine. */
   static final int TEXT_CACHE_SIZE = 4096;
@@ -60,9 +61,14 @@ record EngineParts(
             config.maxInFlightPerNode());
     ActiveSetRule rule = ActiveSetRule.of(config.policy(), lines, ready, sizing, pool);
     Planner planner = new Planner(lines, texts, stats, sizing, rule, pool, config, events);
-    Endings endings = new Endings(lines, events, usage, config.clipChunkBytes());
+    // Only a job store can take a job back after a restart: without one a checkpoint is dead
+    // weight.
+    Checkpoints checkpoints =
+        new Checkpoints(store, journal.durable() ? config.checkpointEvery() : 0);
+    Endings endings = new Endings(lines, events, usage, config.clipChunkBytes(), checkpoints);
     Outcomes outcomes =
-        new Outcomes(lines, texts, stats, endings, events, usage, config.maxAttempts());
+        new Outcomes(
+            lines, texts, stats, endings, events, usage, config.maxAttempts(), checkpoints);
     return new EngineParts(
         lines,
         texts,
@@ -72,7 +78,8 @@ record EngineParts(
         outcomes,
         endings,
         new Renders(renderer, store, workers, inbox),
-        events);
+        events,
+        checkpoints);
   }
 
   /**

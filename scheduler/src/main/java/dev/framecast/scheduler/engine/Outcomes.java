@@ -30,6 +30,7 @@ final class Outcomes {
   private final Events events;
   private final UsageSink usage;
   private final int maxAttempts;
+  private final Checkpoints checkpoints;
 
   /** Each pipeline's contract, made once (loop thread). */
   private final Map<Pipeline, ModelContract> contracts = new IdentityHashMap<>();
@@ -44,7 +45,8 @@ final class Outcomes {
       Endings endings,
       Events events,
       UsageSink usage,
-      int maxAttempts) {
+      int maxAttempts,
+      Checkpoints checkpoints) {
     this.lines = lines;
     this.texts = texts;
     this.stats = stats;
@@ -52,6 +54,7 @@ final class Outcomes {
     this.events = events;
     this.usage = usage;
     this.maxAttempts = maxAttempts;
+    this.checkpoints = checkpoints;
   }
 
   /** Applies one finished request; returns the renders it starts. */
@@ -125,6 +128,33 @@ final class Outcomes {
         + " of "
         + batch.jobs().size()
         + " job(s)";
+  }
+
+  /**
+   * Messages with which a Triton-protocol node refuses a request before running it (Triton's own
+   * wording, which the inference node mirrors): it is stopping, its queue is full, or the model
+   * version is not ready.
+   */
+  private static final List<String> REFUSALS =
+      List.of("Server is stopping", "Exceeds maximum queue size", "is not at ready state");
+
+  /**
+   * True when the request never ran on the node: the connection was refused (the node is gone or
+   * restarting), or the node refused it with UNAVAILABLE before running it. Such a failure says
+   * nothing about the request, so it is not counted against the job's attempts; a node stopped for
+   * a rolling update must not fail the jobs it was serving.
+   */
+  static boolean neverRan(Status status) {
+    if (status.getCode() != Status.Code.UNAVAILABLE) {
+      return false;
+    }
+    for (Throwable cause = status.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.net.ConnectException) {
+        return true;
+      }
+    }
+    String description = status.getDescription();
+    return description != null && REFUSALS.stream().anyMatch(description::contains);
   }
 
   /** Failures a retry on another node can fix: the node, not the request, is at fault. */
@@ -212,6 +242,7 @@ final class Outcomes {
       lines.charge(job.tenant(), share);
       usage.gpuSeconds(job.tenant(), share);
       job.advance(Tensors.slice(next, i, jobs.size()));
+      checkpoints.stepped(job);
       events.append(
           job,
           JobEvent.newBuilder()
@@ -283,6 +314,12 @@ final class Outcomes {
       return false;
     }
     Status status = Status.fromThrowable(error);
+    if (neverRan(status)) {
+      // Not an attempt: the request did not run, so it cannot be what fails. The node is out
+      // (its breaker heard the failure, its health check follows); the job waits for a ready
+      // node, at most noNodeTimeout.
+      return true;
+    }
     job.countFailedAttempt();
     if (!isNodeFailure(status) || job.failedAttempts() >= maxAttempts) {
       endings.fail(

@@ -5,6 +5,7 @@ import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.Started;
 import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
+import dev.framecast.scheduler.job.LatentCheckpoint;
 import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.pipeline.PhiloxNormal;
@@ -173,8 +174,13 @@ final class Planner {
     Instant wake = rule.fill(now);
     for (JobLines.Start start : lines.drainStarted()) {
       Job job = start.job();
-      job.setLatents(
-          ByteString.copyFrom(PhiloxNormal.noise(job.seed(), job.pipeline().latentSize())));
+      LatentCheckpoint checkpoint = job.takeResumeFrom();
+      if (checkpoint != null) {
+        job.restore(checkpoint); // taken back after a restart: on from its checkpoint's step
+      } else {
+        job.setLatents(
+            ByteString.copyFrom(PhiloxNormal.noise(job.seed(), job.pipeline().latentSize())));
+      }
       job.timings().entered(JobPhase.DENOISING, now);
       events.append(
           job, JobEvent.newBuilder().setStarted(Started.newBuilder().setNode(start.node().name())));

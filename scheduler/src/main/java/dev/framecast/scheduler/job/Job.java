@@ -35,6 +35,8 @@ public final class Job {
 
   // Loop-thread state.
   private ByteString latents;
+  private LatentCheckpoint resumeFrom;
+  private boolean checkpointed;
   private TextEmbedding text;
   private TextEmbedding negativeText;
   private boolean cancelRequested;
@@ -189,6 +191,42 @@ public final class Job {
   public void advance(ByteString nextLatents) {
     this.latents = nextLatents;
     this.step++;
+  }
+
+  /**
+   * Resumes the job at its checkpoint's step (loop thread, when it first joins a node after a
+   * restart): its latents instead of the seed's noise.
+   */
+  public void restore(LatentCheckpoint checkpoint) {
+    this.latents = ByteString.copyFrom(checkpoint.latents());
+    this.step = checkpoint.step();
+    this.checkpointed = true;
+  }
+
+  /** The checkpoint to resume at when it starts (taken back after a restart), or null. */
+  public LatentCheckpoint resumeFrom() {
+    return resumeFrom;
+  }
+
+  /** Resume at {@code checkpoint} instead of the first step (before the loop sees the job). */
+  public void setResumeFrom(LatentCheckpoint checkpoint) {
+    this.resumeFrom = checkpoint;
+  }
+
+  /** Takes the checkpoint to resume at, once (loop thread). */
+  public LatentCheckpoint takeResumeFrom() {
+    LatentCheckpoint checkpoint = resumeFrom;
+    resumeFrom = null;
+    return checkpoint;
+  }
+
+  /** Whether a checkpoint of this job may exist (one was taken or resumed from). */
+  public boolean checkpointed() {
+    return checkpointed;
+  }
+
+  public void markCheckpointed() {
+    this.checkpointed = true;
   }
 
   /**

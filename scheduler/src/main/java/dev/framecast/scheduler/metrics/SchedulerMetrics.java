@@ -1,5 +1,6 @@
 package dev.framecast.scheduler.metrics;
 
+import com.sun.net.httpserver.HttpExchange;
 import dev.framecast.scheduler.engine.Engine;
 import dev.framecast.scheduler.engine.UsageSink;
 import dev.framecast.scheduler.job.JobPhase;
@@ -12,6 +13,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 
@@ -34,9 +36,39 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
   private final Histogram firstEvent;
   private final Histogram jobLatency;
   private HTTPServer server;
+  private volatile Role role = Role.STARTING;
+
+  /**
+   * Where this scheduler stands: what {@code /readyz} and {@code framecast_scheduler_leader}
+   * report.
+   */
+  public enum Role {
+    /** Connecting to the job store, before waiting for its lease. */
+    STARTING,
+    /** Waiting for the job store's lease: a healthy standby, serving no API. */
+    STANDBY,
+    /** Holds the lease and is taking the jobs back. */
+    RECOVERING,
+    /** Runs the jobs (holds the lease, when there is a job store). */
+    LEADER,
+    /** Stopping (SIGTERM, or deposed). */
+    STOPPING;
+
+    /** A healthy member of the pair: the leader, or a standby ready to take over. */
+    public boolean ready() {
+      return this == STANDBY || this == LEADER;
+    }
+  }
 
   public SchedulerMetrics(UsageSink delegate) {
     this.delegate = delegate;
+    GaugeWithCallback.builder()
+        .name("framecast_scheduler_leader")
+        .help(
+            "1 while this scheduler holds the job store's lease and serves; 0 on a standby,"
+                + " while starting or stopping")
+        .callback(cb -> cb.call(role == Role.LEADER ? 1 : 0))
+        .register(registry);
     admitted =
         Counter.builder()
             .name("framecast_scheduler_jobs_admitted")
@@ -203,9 +235,52 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
     return registry;
   }
 
+  public void role(Role role) {
+    this.role = role;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  /**
+   * Serves {@code /metrics} and the probes on {@code port}: {@code /livez} (200 while the process
+   * runs), {@code /readyz} (200 for the leader and for a standby waiting for the lease, 503 while
+   * starting, taking jobs back or stopping), {@code /leader} (200 only for the leader). A standby
+   * serves them too, so Kubernetes can tell a healthy standby from a stuck one. Idempotent.
+   */
   public synchronized int serve(int port) throws IOException {
-    server = HTTPServer.builder().port(port).registry(registry).buildAndStart();
+    if (server == null) {
+      server =
+          HTTPServer.builder()
+              .port(port)
+              .registry(registry)
+              .defaultHandler(this::probe)
+              .buildAndStart();
+    }
     return server.getPort();
+  }
+
+  private void probe(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      Role now = role;
+      String path = exchange.getRequestURI().getPath();
+      int status =
+          switch (path) {
+            case "/livez" -> 200;
+            case "/readyz" -> now.ready() ? 200 : 503;
+            case "/leader" -> now == Role.LEADER ? 200 : 503;
+            default -> 404;
+          };
+      byte[] body =
+          (status == 404
+                  ? "not found: /metrics, /livez, /readyz, /leader\n"
+                  : now.name().toLowerCase(java.util.Locale.ROOT) + "\n")
+              .getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+      exchange.sendResponseHeaders(status, body.length);
+      exchange.getResponseBody().write(body);
+    }
   }
 
   public void admitted(String tenant) {

@@ -9,8 +9,10 @@ import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.common.errors.GrpcStatusMapper;
 import dev.framecast.common.errors.NotFoundException;
+import dev.framecast.common.errors.OverloadedException;
 import dev.framecast.common.errors.UnauthenticatedException;
 import dev.framecast.common.events.FlowControlledWriter;
+import dev.framecast.common.events.OpenStreams;
 import dev.framecast.scheduler.v1.CancelRequest;
 import dev.framecast.scheduler.v1.JobRequest;
 import dev.framecast.scheduler.v1.ListJobsRequest;
@@ -22,6 +24,7 @@ import dev.framecast.scheduler.v1.WatchRequest;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /**
@@ -30,10 +33,31 @@ import java.util.concurrent.Callable;
  */
 public final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
   private static final int CHUNK = 1 << 20;
+
+  /** How soon a client should reconnect to a stopping scheduler's successor. */
+  static final Duration RECONNECT_AFTER = Duration.ofSeconds(1);
+
   private final SchedulerCore core;
+  private final OpenStreams<JobEvent> streams = new OpenStreams<>();
 
   public SchedulerService(SchedulerCore core) {
     this.core = core;
+  }
+
+  /**
+   * Ends every Watch stream, and every one opened from now on, with UNAVAILABLE and RetryInfo
+   * naming the seq to resume after: the clients (gateways) reconnect to the new leader. Events
+   * already committed are in the store, so resuming from that seq loses nothing.
+   *
+   * @return how many streams were open
+   */
+  public int endStreams() {
+    return streams.close(
+        last ->
+            new OverloadedException(
+                "the scheduler is stopping: reconnect and resume after event "
+                    + (last == null ? 0 : last.getSeq()),
+                RECONNECT_AFTER));
   }
 
   private static dev.framecast.common.Caller caller(dev.framecast.scheduler.v1.Caller caller) {
@@ -81,8 +105,11 @@ public final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
   public void watch(WatchRequest request, StreamObserver<JobEvent> response) {
     try {
       FlowControlledWriter.pipe(
-          core.events(caller(request.getCaller()), request.getJobId(), request.getAfterSeq()),
-          (ServerCallStreamObserver<JobEvent>) response);
+          streams.track(
+              core.events(caller(request.getCaller()), request.getJobId(), request.getAfterSeq())),
+          (ServerCallStreamObserver<JobEvent>) response,
+          SchedulerService::toStatus,
+          new FlowControlledWriter.Listener<>() {});
     } catch (RuntimeException e) {
       response.onError(toStatus(e));
     }

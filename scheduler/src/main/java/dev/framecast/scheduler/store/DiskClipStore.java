@@ -1,6 +1,7 @@
 package dev.framecast.scheduler.store;
 
 import dev.framecast.scheduler.engine.ClipStore;
+import dev.framecast.scheduler.job.LatentCheckpoint;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -15,15 +16,19 @@ import java.util.stream.Stream;
 
 /**
  * Clips on disk as {@code <root>/<tenant>/<job id>.mp4} (and the frame PNGs of jobs that asked for
- * them as {@code <job id>.frames}: each a 4-byte big-endian length and the PNG), written to a
- * temporary file and moved into place, so a reader never sees half a clip and a crash leaves no
- * partial file under the final name. Clips older than the retention are deleted by {@link
- * #sweep()}.
+ * them as {@code <job id>.frames}: each a 4-byte big-endian length and the PNG; and a running job's
+ * latest latent checkpoint as {@code <job id>.latents}), written to a temporary file and moved into
+ * place, so a reader never sees half a clip and a crash leaves no partial file under the final
+ * name. Clips older than the retention are deleted by {@link #sweep()}.
  */
 public final class DiskClipStore implements ClipStore {
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   private static final String SUFFIX = ".mp4";
   private static final String FRAMES = ".frames";
+  private static final String CHECKPOINT = ".latents";
+
+  /** "FCK1": a checkpoint file of this layout. */
+  private static final int CHECKPOINT_MAGIC = 0x46434B31;
 
   private final Path root;
   private final Duration retention;
@@ -73,6 +78,70 @@ public final class DiskClipStore implements ClipStore {
       pngs.add(png);
     }
     return java.util.Optional.of(pngs);
+  }
+
+  /**
+   * {@code <job id>.latents}: magic, step, GPU-seconds, length, CRC-32 of the latents, the latents;
+   * replaced atomically, so a reader sees the previous checkpoint or this one, whole.
+   */
+  @Override
+  public void putCheckpoint(String tenant, String jobId, LatentCheckpoint checkpoint)
+      throws IOException {
+    byte[] latents = checkpoint.latents();
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(latents);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(latents.length + 28);
+    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    out.writeInt(CHECKPOINT_MAGIC);
+    out.writeInt(checkpoint.step());
+    out.writeDouble(checkpoint.gpuSeconds());
+    out.writeInt(latents.length);
+    out.writeLong(crc.getValue());
+    out.write(latents);
+    write(tenant, jobId + CHECKPOINT, bytes.toByteArray());
+  }
+
+  /**
+   * The checkpoint, or empty when there is none or it does not check out (then it is a loss of
+   * progress, not an error: the job runs from its first step).
+   */
+  @Override
+  public java.util.Optional<LatentCheckpoint> checkpoint(String tenant, String jobId)
+      throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(root.resolve(safe(tenant)).resolve(safe(jobId) + CHECKPOINT));
+    } catch (NoSuchFileException e) {
+      return java.util.Optional.empty();
+    }
+    try {
+      java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+      if (in.getInt() != CHECKPOINT_MAGIC) {
+        return java.util.Optional.empty();
+      }
+      int step = in.getInt();
+      double gpuSeconds = in.getDouble();
+      int length = in.getInt();
+      long expected = in.getLong();
+      if (length < 0 || length != in.remaining()) {
+        return java.util.Optional.empty();
+      }
+      byte[] latents = new byte[length];
+      in.get(latents);
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(latents);
+      if (crc.getValue() != expected) {
+        return java.util.Optional.empty();
+      }
+      return java.util.Optional.of(new LatentCheckpoint(step, gpuSeconds, latents));
+    } catch (java.nio.BufferUnderflowException | IllegalArgumentException damaged) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  @Override
+  public void deleteCheckpoint(String tenant, String jobId) throws IOException {
+    Files.deleteIfExists(root.resolve(safe(tenant)).resolve(safe(jobId) + CHECKPOINT));
   }
 
   private void write(String tenant, String name, byte[] data) throws IOException {

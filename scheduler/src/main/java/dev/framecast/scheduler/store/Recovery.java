@@ -1,22 +1,28 @@
 package dev.framecast.scheduler.store;
 
 import dev.framecast.scheduler.admission.UsageLedger;
+import dev.framecast.scheduler.engine.ClipStore;
 import dev.framecast.scheduler.engine.Engine;
 import dev.framecast.scheduler.job.JobRecord;
+import dev.framecast.scheduler.job.LatentCheckpoint;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
  * What a scheduler does on start with a job store: takes back each tenant's usage (so a restart
  * does not reset quotas) and every job that had not ended, in the order they were admitted (the
- * fair queue orders them from there). A job that was running starts again from its first step; its
- * seed makes the clip the same, and what the lost run was charged is given back, so the rerun is
- * charged once.
+ * fair queue orders them from there). A job that was running goes on from its latest latent
+ * checkpoint (kept with the clips every few steps, and at a clean stop), or else from its first
+ * step; either way its clip is the one an undisturbed run makes (a step is a pure function of its
+ * inputs, the first noise one of the seed), and what the lost steps were charged is given back, so
+ * every step is charged once.
  */
 public final class Recovery {
   private static final Logger LOG = Logger.getLogger(Recovery.class.getName());
@@ -26,7 +32,39 @@ public final class Recovery {
 
   private Recovery() {}
 
-  public static Result run(JobStore store, Engine engine, UsageLedger ledger, Clock clock)
+  /**
+   * The job's latest latent checkpoint if it has one that fits its pipeline and steps, else null
+   * (it runs from its first step: a missing or damaged checkpoint costs time, never the job).
+   */
+  private static LatentCheckpoint checkpoint(ClipStore clips, Engine engine, JobRecord job) {
+    Optional<LatentCheckpoint> found;
+    try {
+      found = clips.checkpoint(job.tenant(), job.id());
+    } catch (IOException | RuntimeException e) {
+      LOG.warning("job " + job.id() + ": its checkpoint cannot be read (" + e + "); from step 0");
+      return null;
+    }
+    if (found.isEmpty()) {
+      return null;
+    }
+    LatentCheckpoint checkpoint = found.get();
+    int latentBytes = engine.pipelines().get(job.spec().pipeline()).latentSize() * Float.BYTES;
+    if (checkpoint.step() >= job.spec().steps() || checkpoint.latents().length != latentBytes) {
+      LOG.warning(
+          "job "
+              + job.id()
+              + ": its checkpoint (step "
+              + checkpoint.step()
+              + ", "
+              + checkpoint.latents().length
+              + " bytes) does not fit the job; from step 0");
+      return null;
+    }
+    return checkpoint;
+  }
+
+  public static Result run(
+      JobStore store, ClipStore clips, Engine engine, UsageLedger ledger, Clock clock)
       throws InterruptedException {
     long start = System.nanoTime();
     LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
@@ -46,6 +84,7 @@ public final class Recovery {
     }
     List<JobRecord> unfinished = store.unfinished();
     int resumed = 0;
+    int fromCheckpoint = 0;
     for (JobRecord job : unfinished) {
       if (!engine.pipelines().containsKey(job.spec().pipeline())) {
         // Kept as it is: it runs again once a scheduler serves its pipeline again.
@@ -58,22 +97,30 @@ public final class Recovery {
         continue;
       }
       resumed++;
+      LatentCheckpoint checkpoint = checkpoint(clips, engine, job);
+      double kept = checkpoint == null ? 0 : Math.min(checkpoint.gpuSeconds(), job.gpuSeconds());
+      if (checkpoint != null) {
+        fromCheckpoint++;
+      }
       engine.resume(
           job.id(),
           job.tenant(),
           job.spec(),
           job.created(),
           store.events(job.id()),
-          job.gpuSeconds());
-      if (job.gpuSeconds() > 0) {
-        ledger.refund(job.tenant(), job.gpuSeconds());
+          job.gpuSeconds(),
+          checkpoint);
+      if (job.gpuSeconds() - kept > 0) {
+        ledger.refund(job.tenant(), job.gpuSeconds() - kept);
       }
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     LOG.info(
         "job store: took back "
             + resumed
-            + " unfinished jobs and the usage of "
+            + " unfinished jobs ("
+            + fromCheckpoint
+            + " from a latent checkpoint) and the usage of "
             + todays.size()
             + " tenants today in "
             + took.toMillis()

@@ -58,6 +58,38 @@ final class PlannerFixture {
   Planner planner;
   Outcomes outcomes;
   private int ids;
+  private ClipStore store = TestParts.discardingStore();
+  private Journal journal = Journal.NONE;
+  private int checkpointEvery;
+
+  /**
+   * Before {@link #start}: jobs are checkpointed into {@code store} every {@code every} steps, as
+   * with a job store (whose journal here acknowledges everything and writes nothing).
+   */
+  PlannerFixture checkpointing(ClipStore store, int every) {
+    this.store = store;
+    this.checkpointEvery = every;
+    this.journal =
+        new Journal() {
+          @Override
+          public boolean durable() {
+            return true;
+          }
+
+          @Override
+          public java.util.concurrent.CompletableFuture<Void> admitted(
+              Job job, byte[] keyedRequest) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+          }
+
+          @Override
+          public void resumed(Job job, double storedGpuSeconds) {}
+
+          @Override
+          public void changed(Job job) {}
+        };
+    return this;
+  }
 
   PlannerFixture(int maxBatch) {
     this.pipeline = tiny(maxBatch);
@@ -72,7 +104,8 @@ final class PlannerFixture {
   PlannerFixture start(SchedulingPolicy policy, int maxConcurrent, Node... nodes) {
     NodePool pool =
         new NodePool(List.of(nodes), Set.of("text_encoder", "dit", "vae"), Duration.ofSeconds(1));
-    EngineConfig config = EngineConfig.builder().policy(policy).build();
+    EngineConfig config =
+        EngineConfig.builder().policy(policy).checkpointEvery(checkpointEvery).build();
     ClipRenderer renderer =
         new ClipRenderer() {
           @Override
@@ -94,11 +127,11 @@ final class PlannerFixture {
             t -> maxConcurrent,
             UsageSink.NONE,
             renderer,
-            TestParts.discardingStore(),
+            store,
             Runnable::run,
             inbox::add,
             clock,
-            Journal.NONE);
+            journal);
     lines = parts.lines();
     stats = parts.stats();
     sizing = parts.sizing();
@@ -173,14 +206,23 @@ final class PlannerFixture {
 
   /** Plans a tick and answers each request with {@code answers} (null: it fails UNAVAILABLE). */
   Plan tickAnswering(java.util.function.Function<Plan.Batch, ModelInferResponse> answers) {
+    return tickAnswering(answers, Status.UNAVAILABLE);
+  }
+
+  /** Plans a tick; DiT steps fail with {@code failure}, every other request is answered. */
+  Plan tickFailingSteps(Status failure) {
+    return tickAnswering(batch -> batch instanceof Plan.Step ? null : answer(batch), failure);
+  }
+
+  private Plan tickAnswering(
+      java.util.function.Function<Plan.Batch, ModelInferResponse> answers, Status failure) {
     Plan plan = planner.schedule(clock.instant());
     for (Plan.Batch batch : plan.batches()) {
       batch.node().addInFlight(1);
       nanos.addAndGet(1_000_000);
       ModelInferResponse response = answers.apply(batch);
       if (response == null) {
-        parts.apply(
-            new Command.Done(batch, null, Status.UNAVAILABLE.asRuntimeException(), 1_000_000));
+        parts.apply(new Command.Done(batch, null, failure.asRuntimeException(), 1_000_000));
       } else {
         parts.apply(new Command.Done(batch, response, null, 10_000_000L * batch.jobs().size()));
       }

@@ -200,6 +200,40 @@ class PlannerTest {
   }
 
   /**
+   * A node that is stopping (a rolling update), full, or unreachable never ran the request: that
+   * costs the job none of its attempts, however often it happens, and the job goes on once a node
+   * takes it. The same failures from a node that ran the request would have failed the job.
+   */
+  @Test
+  void aRequestThatNeverRanCostsTheJobNoAttempt() {
+    setUp(List.of(nodeA), 8);
+    Job job = submit("acme", 3, Priority.PRIORITY_INTERACTIVE);
+    tick(false); // encode
+    List<Status> refusals =
+        List.of(
+            Status.UNAVAILABLE.withDescription(
+                "[request id: 7] Server is stopping, scheduler for model has stopped accepting new"
+                    + " inference requests"),
+            Status.UNAVAILABLE.withDescription("Exceeds maximum queue size"),
+            Status.UNAVAILABLE
+                .withDescription("io exception")
+                .withCause(new java.net.ConnectException("Connection refused")),
+            Status.UNAVAILABLE.withDescription(
+                "Request for unknown model: 'dit' version 1 is not at ready state"));
+    for (int round = 0; round < 2; round++) {
+      for (Status refusal : refusals) {
+        nanos.addAndGet(Duration.ofSeconds(30).toNanos()); // let the breaker probe again
+        f.tickFailingSteps(refusal);
+        assertThat(job.phase()).as("after %s", refusal).isNotEqualTo(JobPhase.FAILED);
+      }
+    }
+    assertThat(job.failedAttempts()).isZero();
+    nanos.addAndGet(Duration.ofSeconds(30).toNanos());
+    tick(false);
+    assertThat(job.step()).isEqualTo(1);
+  }
+
+  /**
    * Node a, up to 8 jobs a batch: every batch size takes {@code roundTrip} seconds from the loop's
    * side, of which the node reports {@code compute} seconds as its own.
    */

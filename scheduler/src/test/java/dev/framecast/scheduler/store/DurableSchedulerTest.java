@@ -18,6 +18,7 @@ import dev.framecast.scheduler.service.SchedulerCore;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -29,9 +30,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A scheduler over a job store, stopped with jobs queued, running and done, and started again over
- * the same store and clips: every job ends once, the running one from its first step again with the
- * same clip as an undisturbed run, its event stream continues where the client left off, keys and
- * usage are kept, and ended jobs are read back from the store.
+ * the same store and clips: every job ends once, the running one from the latent checkpoint written
+ * as the first scheduler stopped, with the same clip as an undisturbed run, its event stream
+ * continues where the client left off, keys and usage are kept, and ended jobs are read back from
+ * the store.
  */
 class DurableSchedulerTest {
   private static final Caller ACME = new Caller("acme", "test", false);
@@ -112,6 +114,31 @@ class DurableSchedulerTest {
           assertThat(rest.get(i).getSeq()).isEqualTo(rest.get(i - 1).getSeq() + 1);
         }
         assertThat(rest.get(rest.size() - 1).hasCompleted()).isTrue();
+        // b went on from the checkpoint its scheduler wrote as it stopped: the step after the
+        // last one the first run made, not step 1 again.
+        List<JobEvent> all = new ArrayList<>(before.events);
+        all.addAll(rest);
+        int restart = -1;
+        for (int i = 0; i < all.size(); i++) {
+          if (all.get(i).hasStarted()) {
+            restart = i; // the last start: the second scheduler's
+          }
+        }
+        int lastBefore = 0;
+        for (JobEvent e : all.subList(0, restart)) {
+          if (e.hasProgress()) {
+            lastBefore = e.getProgress().getStep();
+          }
+        }
+        int firstAfter =
+            all.subList(restart, all.size()).stream()
+                .filter(JobEvent::hasProgress)
+                .findFirst()
+                .orElseThrow()
+                .getProgress()
+                .getStep();
+        assertThat(lastBefore).isGreaterThanOrEqualTo(2);
+        assertThat(firstAfter).as("resumed at its checkpoint").isEqualTo(lastBefore + 1);
         assertThat(Recorder.of(core, ACME, c.getId(), 0).await())
             .last()
             .matches(JobEvent::hasCompleted);

@@ -1,0 +1,55 @@
+package dev.framecast.scheduler.job;
+
+import java.util.Arrays;
+
+/**
+ * A running job's latents after {@code step} of its denoising steps, and the GPU-seconds it had
+ * been charged by then: enough to resume it at that step after a restart (the schedule and the
+ * guidance follow from its spec, its text is encoded again), with the same clip as an undisturbed
+ * run, since a step is a pure function of its inputs.
+ */
+public record LatentCheckpoint(int step, double gpuSeconds, byte[] latents) {
+  public LatentCheckpoint {
+    if (step < 1) {
+      throw new IllegalArgumentException("a checkpoint follows at least one step, got " + step);
+    }
+    if (!(gpuSeconds >= 0) || Double.isInfinite(gpuSeconds)) {
+      throw new IllegalArgumentException("GPU-seconds must be finite and >= 0, got " + gpuSeconds);
+    }
+    latents = latents.clone();
+  }
+
+  @Override
+  public byte[] latents() {
+    return latents.clone();
+  }
+
+  /** Whether it can resume {@code job}: a step before its last, latents of its pipeline's size. */
+  public boolean fits(Job job) {
+    return step < job.totalSteps() && latents.length == job.pipeline().latentSize() * Float.BYTES;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LatentCheckpoint c
+        && c.step == step
+        && Double.compare(c.gpuSeconds, gpuSeconds) == 0
+        && Arrays.equals(c.latents, latents);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * (31 * step + Double.hashCode(gpuSeconds)) + Arrays.hashCode(latents);
+  }
+
+  @Override
+  public String toString() {
+    return "LatentCheckpoint[step="
+        + step
+        + ", gpuSeconds="
+        + gpuSeconds
+        + ", "
+        + latents.length
+        + " bytes]";
+  }
+}
