@@ -49,6 +49,9 @@ public final class SchedulerMain {
                               keep each running job's latents with the clips, so that a
                               restart resumes it there, not at its first step (default 8;
                               0 = never)
+        --stop-grace D        on SIGTERM, how long to wait for the node requests in flight
+                              (their steps are kept) before checkpointing and exiting, e.g.
+                              10s (default 10s; keep it below the pod's termination grace)
         --pipelines FILE      pipelines.yaml (name -> text_encoder, dit, vae models; default: the
                               reference pipeline over text_encoder, dit, vae)
         --step-profile FILE   CSV of batch,latency_ms seeding every node's DiT step profile
@@ -82,7 +85,8 @@ public final class SchedulerMain {
       Path stepProfile,
       SchedulingPolicy policy,
       SchedulerServer.Database database,
-      int checkpointEvery) {}
+      int checkpointEvery,
+      Duration stopGrace) {}
 
   public static void main(String[] argv) throws Exception {
     configureLogging();
@@ -117,6 +121,7 @@ public final class SchedulerMain {
                                 : ProfileCsv.load(args.stepProfile()))
                         .policy(args.policy())
                         .checkpointEvery(args.checkpointEvery())
+                        .stopGrace(args.stopGrace())
                         .build(),
                     args.renderThreads(),
                     args.database(),
@@ -144,6 +149,7 @@ public final class SchedulerMain {
     String database = null;
     String databaseUser = null;
     int checkpointEvery = 8;
+    Duration stopGrace = Duration.ofSeconds(10);
     for (int i = 0; i < argv.length; i++) {
       String arg = argv[i];
       if (arg.equals("-h") || arg.equals("--help")) {
@@ -170,6 +176,7 @@ public final class SchedulerMain {
         case "--static-batch" -> staticBatch = atLeast(arg, value, 1);
         case "--static-delay-ms" -> staticDelayMs = atLeast(arg, value, 0);
         case "--checkpoint-every" -> checkpointEvery = atLeast(arg, value, 0);
+        case "--stop-grace" -> stopGrace = duration(arg, value);
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
       }
     }
@@ -185,7 +192,8 @@ public final class SchedulerMain {
         stepProfile,
         policy(policy, staticBatch, staticDelayMs),
         database(database, databaseUser, System.getenv("FRAMECAST_DATABASE_PASSWORD")),
-        checkpointEvery);
+        checkpointEvery,
+        stopGrace);
   }
 
   static SchedulerServer.Database database(String url, String user, String password) {

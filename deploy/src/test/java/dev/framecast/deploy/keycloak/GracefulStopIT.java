@@ -263,20 +263,7 @@ class GracefulStopIT {
     ManagedProcess node =
         start(
             "node-" + generation,
-            List.of(
-                Platform.java(),
-                "-Xmx1g",
-                "-cp",
-                nodeClasspath,
-                "dev.framecast.node.NodeMain",
-                "--model-repository",
-                root.resolve("triton-models").toString(),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(nodePort),
-                "--metrics-port",
-                Integer.toString(nodeMetricsPort)));
+            Platform.nodeCommand(root, nodeClasspath, nodePort, nodeMetricsPort));
     Platform.await(node, "ServerReady", () -> Platform.nodeReady(nodePort));
     return node;
   }
@@ -285,18 +272,11 @@ class GracefulStopIT {
     ManagedProcess scheduler =
         start(
             "scheduler-" + generation,
-            List.of(
-                Platform.java(),
-                "-Xmx1g",
-                "-cp",
+            Platform.schedulerCommand(
                 schedulerClasspath,
-                "dev.framecast.scheduler.SchedulerMain",
-                "--port",
-                Integer.toString(schedulerPort),
-                "--metrics-port",
-                Integer.toString(schedulerMetricsPort),
-                "--nodes",
-                "127.0.0.1:" + nodePort,
+                schedulerPort,
+                schedulerMetricsPort,
+                nodePort,
                 "--clips",
                 work.resolve("clips").toString(),
                 "--database",

@@ -137,20 +137,11 @@ final class Platform implements AutoCloseable {
   private ManagedProcess startNode(String classpath) {
     return ManagedProcess.start(
         "inference-node",
-        List.of(
-            java(),
-            "-Xmx1g",
-            "-cp",
+        nodeCommand(
+            root,
             classpath,
-            "dev.framecast.node.NodeMain",
-            "--model-repository",
-            root.resolve("triton-models").toString(),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(nodePort),
-            "--metrics-port",
-            Integer.toString(nodeMetricsPort),
+            nodePort,
+            nodeMetricsPort,
             // One failed DiT step, which the scheduler retries: the failure series exist for
             // ExportedMetricsIT, and every test runs on a platform that has recovered from one.
             "--fault-fail",
@@ -163,23 +154,60 @@ final class Platform implements AutoCloseable {
   private ManagedProcess startScheduler(String classpath) {
     return ManagedProcess.start(
         "scheduler",
-        List.of(
-            java(),
-            "-Xmx1g",
-            "-cp",
+        schedulerCommand(
             classpath,
-            "dev.framecast.scheduler.SchedulerMain",
-            "--port",
-            Integer.toString(schedulerPort),
-            "--metrics-port",
-            Integer.toString(schedulerMetricsPort),
-            "--nodes",
-            "127.0.0.1:" + nodePort,
+            schedulerPort,
+            schedulerMetricsPort,
+            nodePort,
             "--clips",
             root.resolve("deploy/target/it-clips").toString()),
         root,
         Map.of(),
         logs);
+  }
+
+  /** An inference node serving {@code triton-models/} on 127.0.0.1, as ./framecast runs it. */
+  static List<String> nodeCommand(
+      Path root, String classpath, int port, int metricsPort, String... more) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java(),
+                "-Xmx1g",
+                "-cp",
+                classpath,
+                "dev.framecast.node.NodeMain",
+                "--model-repository",
+                root.resolve("triton-models").toString(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--metrics-port",
+                Integer.toString(metricsPort)));
+    command.addAll(List.of(more));
+    return command;
+  }
+
+  /** A scheduler over the node on {@code nodePort}, as ./framecast runs it. */
+  static List<String> schedulerCommand(
+      String classpath, int port, int metricsPort, int nodePort, String... more) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java(),
+                "-Xmx1g",
+                "-cp",
+                classpath,
+                "dev.framecast.scheduler.SchedulerMain",
+                "--port",
+                Integer.toString(port),
+                "--metrics-port",
+                Integer.toString(metricsPort),
+                "--nodes",
+                "127.0.0.1:" + nodePort));
+    command.addAll(List.of(more));
+    return command;
   }
 
   /** The gateway as deployed: distributed mode, the realm as issuer, the default audience. */

@@ -342,21 +342,41 @@ public final class Engine implements AutoCloseable {
 
   private void run() {
     Instant wakeAt = null;
+    Instant stopBy = null; // set when told to stop: in-flight requests are waited for until then
     while (true) {
       try {
         Command command = inbox.poll(idleWaitNanos(wakeAt));
         while (command != null) {
           if (command instanceof Command.Stop) {
+            if (stopBy == null) {
+              stopBy = clock.instant().plus(config.stopGrace());
+            }
+          } else {
+            handle(command);
+          }
+          command = inbox.poll();
+        }
+        Instant now = clock.instant();
+        if (stopBy != null) {
+          // Stopping: results of requests in flight are applied (their steps count), nothing new
+          // is sent; then every job between steps is checkpointed for the next scheduler.
+          int inFlight = inFlight();
+          if (inFlight == 0 || !now.isBefore(stopBy)) {
+            if (inFlight > 0) {
+              LOG.warning(
+                  "stopping: "
+                      + inFlight
+                      + " job(s) still had a request in flight after the grace");
+            }
             int written = parts.checkpoints().stopping(table.live());
             if (written > 0) {
               LOG.info("stopping: checkpointed " + written + " running job(s)");
             }
             return;
           }
-          handle(command);
-          command = inbox.poll();
+          wakeAt = now.plusMillis(IDLE_WAKE_MILLIS);
+          continue;
         }
-        Instant now = clock.instant();
         for (Timeouts.Expired expired : timeouts.due(now, table.live(), lines::inFlight)) {
           parts.endings().fail(expired.job(), expired.status());
         }
@@ -380,6 +400,17 @@ public final class Engine implements AutoCloseable {
         LOG.log(Level.SEVERE, "scheduler loop error", e);
       }
     }
+  }
+
+  /** Live jobs with a node request in flight (loop thread). */
+  private int inFlight() {
+    int count = 0;
+    for (Job job : table.live()) {
+      if (lines.inFlight(job)) {
+        count++;
+      }
+    }
+    return count;
   }
 
   /**
@@ -495,7 +526,7 @@ public final class Engine implements AutoCloseable {
     running = false;
     inbox.add(new Command.Stop());
     try {
-      loop.join(15_000);
+      loop.join(config.stopGrace().toMillis() + 15_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

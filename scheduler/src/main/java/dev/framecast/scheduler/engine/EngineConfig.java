@@ -24,6 +24,8 @@ import java.time.Duration;
  * @param checkpointEvery DiT steps between latent checkpoints of a running job, kept with the clip
  *     store (and one of each running job when the engine stops), so a restart resumes it there
  *     instead of at its first step; 0 writes none
+ * @param stopGrace how long a stopping engine waits for the node requests in flight, applying their
+ *     results (and starting none), before it checkpoints its running jobs and stops
  */
 public record EngineConfig(
     int maxJobs,
@@ -40,7 +42,8 @@ public record EngineConfig(
     Duration jobTimeout,
     java.util.Map<Integer, Double> stepProfile,
     SchedulingPolicy policy,
-    int checkpointEvery) {
+    int checkpointEvery,
+    Duration stopGrace) {
 
   public EngineConfig {
     if (clipChunkBytes <= 0 || clipChunkBytes > (1 << 20)) {
@@ -50,6 +53,9 @@ public record EngineConfig(
     java.util.Objects.requireNonNull(policy, "policy");
     if (maxJobs < 1 || maxCommands < 1 || maxAttempts < 1 || maxInFlightPerNode < 1) {
       throw new IllegalArgumentException("bounds must be >= 1");
+    }
+    if (stopGrace.isNegative()) {
+      throw new IllegalArgumentException("stopGrace must not be negative, got " + stopGrace);
     }
     if (checkpointEvery < 0) {
       throw new IllegalArgumentException(
@@ -85,6 +91,7 @@ public record EngineConfig(
     b.stepProfile = stepProfile;
     b.policy = policy;
     b.checkpointEvery = checkpointEvery;
+    b.stopGrace = stopGrace;
     return b;
   }
 
@@ -108,6 +115,7 @@ public record EngineConfig(
     private java.util.Map<Integer, Double> stepProfile = java.util.Map.of();
     private SchedulingPolicy policy = SchedulingPolicy.continuous();
     private int checkpointEvery = 8;
+    private Duration stopGrace = Duration.ofSeconds(10);
 
     private Builder() {}
 
@@ -186,6 +194,11 @@ public record EngineConfig(
       return this;
     }
 
+    public Builder stopGrace(Duration stopGrace) {
+      this.stopGrace = stopGrace;
+      return this;
+    }
+
     public EngineConfig build() {
       return new EngineConfig(
           maxJobs,
@@ -202,7 +215,8 @@ public record EngineConfig(
           jobTimeout,
           stepProfile,
           policy,
-          checkpointEvery);
+          checkpointEvery,
+          stopGrace);
     }
   }
 }

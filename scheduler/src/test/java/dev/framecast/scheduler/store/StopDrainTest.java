@@ -1,0 +1,104 @@
+package dev.framecast.scheduler.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.framecast.api.v1.GenerateRequest;
+import dev.framecast.api.v1.Job;
+import dev.framecast.api.v1.JobEvent;
+import dev.framecast.common.Caller;
+import dev.framecast.node.InferenceNode;
+import dev.framecast.node.NodeOptions;
+import dev.framecast.scheduler.Renderers;
+import dev.framecast.scheduler.SchedulerServer;
+import dev.framecast.scheduler.engine.EngineConfig;
+import dev.framecast.scheduler.pipeline.PipelineSpec;
+import dev.framecast.scheduler.service.SchedulerCore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A stopping scheduler lets the DiT step in flight finish and keeps it: with a node that takes 1.5
+ * s a step, a scheduler closed right after a job's first step waits for the second, commits it,
+ * checkpoints the job at step 2, and its successor goes on at step 3.
+ */
+class StopDrainTest {
+  private static final Caller ACME = new Caller("acme", "test", false);
+
+  @TempDir Path dir;
+
+  @Test
+  void theStepInFlightWhenStoppingIsKept() throws Exception {
+    SchedulerServer.Database database = TestDatabases.sqlite(dir);
+    Path repository = Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
+    try (InferenceNode node =
+        InferenceNode.start(
+            NodeOptions.builder(repository).host("127.0.0.1").port(0).metricsPort(-1).build())) {
+      SchedulerServer.Options options =
+          new SchedulerServer.Options(
+              List.of("127.0.0.1:" + node.port()),
+              List.of(PipelineSpec.reference()),
+              null,
+              dir.resolve("clips"),
+              Duration.ofDays(7),
+              EngineConfig.builder().checkpointEvery(100).stopGrace(Duration.ofSeconds(10)).build(),
+              1,
+              database);
+      GenerateRequest request =
+          GenerateRequest.newBuilder()
+              .setPrompt("a red circle moving right")
+              .setSeed(5)
+              .setSteps(6)
+              .build();
+      Job job;
+      long stopped;
+      node.faults().addLatency("dit", 1500);
+      try (SchedulerServer first = new SchedulerServer(options, Renderers.standard())) {
+        SchedulerCore core = first.core();
+        job = core.submit(ACME, request);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (core.get(ACME, job.getId()).getStep() < 1) {
+          assertThat(System.nanoTime()).as("the first step").isLessThan(deadline);
+          Thread.sleep(5);
+        }
+        // Step 2 went out as step 1 came back (milliseconds ago); it takes 1.5 s.
+        stopped = System.nanoTime();
+      }
+      long tookMs = (System.nanoTime() - stopped) / 1_000_000;
+      node.faults().addLatency("dit", 0);
+
+      try (SchedulerServer second = new SchedulerServer(options, Renderers.standard())) {
+        SchedulerCore core = second.core();
+        List<JobEvent> events =
+            new ArrayList<>(DurableSchedulerTest.Recorder.of(core, ACME, job.getId(), 0).await());
+        int restart = -1;
+        for (int i = 0; i < events.size(); i++) {
+          if (events.get(i).hasStarted()) {
+            restart = i;
+          }
+        }
+        List<Integer> before = new ArrayList<>();
+        for (JobEvent e : events.subList(0, restart)) {
+          if (e.hasProgress()) {
+            before.add(e.getProgress().getStep());
+          }
+        }
+        assertThat(before)
+            .as("the step in flight at the stop was kept (the stop took %d ms)", tookMs)
+            .containsExactly(1, 2);
+        int firstAfter =
+            events.subList(restart, events.size()).stream()
+                .filter(JobEvent::hasProgress)
+                .findFirst()
+                .orElseThrow()
+                .getProgress()
+                .getStep();
+        assertThat(firstAfter).isEqualTo(3);
+        assertThat(events).last().matches(JobEvent::hasCompleted, "completed");
+      }
+    }
+  }
+}
