@@ -88,6 +88,14 @@ public interface GatewayConfig {
     /** Serve the embedded scheduler's Prometheus metrics on this port (-1: off; 0: any port). */
     @WithDefault("-1")
     int schedulerMetricsPort();
+
+    /**
+     * Whether {@code POST /v1/dev/token} mints tokens with the framecast-admin role (every tenant's
+     * usage) when asked. Off by default: behind a same-host reverse proxy or a port forward every
+     * caller is loopback.
+     */
+    @WithDefault("false")
+    boolean devAdminTokens();
   }
 
   interface Distributed {

@@ -221,6 +221,15 @@ class RestApiTest {
         .post("/v1/dev/token")
         .then()
         .statusCode(400);
+    // The admin role only when the gateway was started to allow it (off here, as by default).
+    given()
+        .contentType("application/json")
+        .body("{\"tenant\":\"globex\",\"admin\":true}")
+        .post("/v1/dev/token")
+        .then()
+        .statusCode(403)
+        .body("error.status", equalTo("PERMISSION_DENIED"))
+        .body("error.message", org.hamcrest.Matchers.containsString("dev-admin-tokens"));
   }
 
   @Test

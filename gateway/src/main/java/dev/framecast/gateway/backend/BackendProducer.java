@@ -59,12 +59,32 @@ public class BackendProducer {
         };
     String mode = config.mode().name().toLowerCase(Locale.ROOT);
     LOG.infof("framecast gateway: %s mode, %s", config.mode(), backend.describe());
+    String host =
+        org.eclipse.microprofile.config.ConfigProvider.getConfig()
+            .getOptionalValue("quarkus.http.host", String.class)
+            .orElse("0.0.0.0");
+    if (config.mode() == GatewayConfig.Mode.EMBEDDED && !loopback(host)) {
+      LOG.warnf(
+          "embedded mode listening on %s, beyond this machine: it trusts development tokens (any"
+              + " local user can mint one for any tenant); bind 127.0.0.1 (./framecast serve's"
+              + " default) unless every client on that network is trusted",
+          host);
+    }
     // An info metric, so dashboards (and load-test reports) show which backend served the numbers.
     Gauge.builder("framecast.gateway.backend", () -> 1)
         .description("The backend mode of this gateway (the mode label); always 1")
         .tag("mode", mode)
         .register(registry);
     return backend;
+  }
+
+  /** Whether {@code host} (a bind address) is reachable from this machine only. */
+  static boolean loopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   /** The embedded scheduler's job store: the database named, or jobs.db in the data directory. */

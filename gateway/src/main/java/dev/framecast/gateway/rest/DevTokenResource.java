@@ -1,6 +1,7 @@
 package dev.framecast.gateway.rest;
 
 import dev.framecast.common.errors.InvalidRequestException;
+import dev.framecast.common.errors.PermissionDeniedException;
 import dev.framecast.devissuer.DevIssuer;
 import dev.framecast.gateway.GatewayConfig;
 import io.grpc.Status;
@@ -21,7 +22,8 @@ import java.util.regex.Pattern;
 /**
  * {@code POST /v1/dev/token {"tenant":"acme"}}: a development token for the web page, in embedded
  * mode only and only for requests from this machine (loopback); everywhere else it does not exist
- * (404). It mints exactly what {@code ./framecast token} does.
+ * (404). It mints exactly what {@code ./framecast token} does; the admin role only when the gateway
+ * was started with {@code framecast.embedded.dev-admin-tokens=true} (403 otherwise).
  */
 @Path("/v1/dev/token")
 public class DevTokenResource {
@@ -51,6 +53,13 @@ public class DevTokenResource {
     }
     var adminValue = json.getFieldsOrDefault("admin", null);
     boolean admin = adminValue != null && adminValue.getBoolValue();
+    if (admin && !config.embedded().devAdminTokens()) {
+      throw new PermissionDeniedException(
+          "DEV_ADMIN_TOKENS_OFF",
+          "development tokens with the admin role are off; start the gateway with"
+              + " framecast.embedded.dev-admin-tokens=true (./framecast serve --dev-admin-tokens)"
+              + " to allow them");
+    }
     DevIssuer issuer =
         DevIssuer.loadOrCreate(config.devIssuerDir().orElse(DevIssuer.defaultDirectory()));
     DevIssuer.Claims claims =

@@ -100,6 +100,11 @@ class EmbeddedSettingsTest {
       public int schedulerMetricsPort() {
         return -1;
       }
+
+      @Override
+      public boolean devAdminTokens() {
+        return false;
+      }
     };
   }
 

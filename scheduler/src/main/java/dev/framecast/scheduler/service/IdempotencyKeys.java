@@ -5,24 +5,25 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which job each (tenant, idempotency key) created in the last 24 hours, so a retried submission
  * returns the original job. Entries remember the request they came with: the same key with a
  * different request is an error, not a silent second job or a silent wrong answer. Bounded per
- * tenant (oldest forgotten first), so one tenant's keys cannot evict another's. Not thread-safe:
- * the caller holds the tenant's submission lock.
+ * tenant (oldest forgotten first), so one tenant's keys cannot evict another's. Thread-safe across
+ * tenants (the map of tenants is concurrent: two tenants' first keys may arrive at once, each under
+ * its own lock); within a tenant the caller holds the tenant's submission lock.
  */
 final class IdempotencyKeys {
   private final Clock clock;
   private final Duration window;
   private final int maxPerTenant;
-  private final Map<String, LinkedHashMap<String, Entry>> byTenant = new HashMap<>();
+  private final Map<String, LinkedHashMap<String, Entry>> byTenant = new ConcurrentHashMap<>();
 
   /** A job a key created, and the request (key cleared, serialized) it was created for. */
   record Entry(String jobId, byte[] request, Instant created) {}
