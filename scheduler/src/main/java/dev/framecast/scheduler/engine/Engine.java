@@ -326,7 +326,7 @@ public final class Engine implements AutoCloseable {
   }
 
   /** A tenant's jobs, newest first. */
-  public List<Job> jobs(String tenant) {
+  public java.util.NavigableSet<Job> jobs(String tenant) {
     return table.ofTenant(tenant);
   }
 

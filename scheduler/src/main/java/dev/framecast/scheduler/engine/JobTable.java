@@ -1,16 +1,17 @@
 package dev.framecast.scheduler.engine;
 
 import dev.framecast.scheduler.job.Job;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * The index of jobs by id that any thread reads (GetJob, ListJobs, admission's counts): jobs that
@@ -21,6 +22,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class JobTable {
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+
+  /** Newest first; the same job set, per tenant, so a ListJobs page costs its size, not a sort. */
+  private static final Comparator<Job> NEWEST_FIRST =
+      Comparator.comparing(Job::created).reversed().thenComparing(Job::id);
+
+  private final Map<String, NavigableSet<Job>> byTenant = new ConcurrentHashMap<>();
 
   /**
    * Jobs that have not ended, plus those that ended during the loop's current pass: what the
@@ -40,6 +47,7 @@ final class JobTable {
   /** Indexes a submitted job (the submitting thread). */
   void add(Job job) {
     jobs.put(job.id(), job);
+    byTenant.computeIfAbsent(job.tenant(), t -> new ConcurrentSkipListSet<>(NEWEST_FIRST)).add(job);
     live.add(job);
   }
 
@@ -47,6 +55,14 @@ final class JobTable {
   void withdraw(Job job) {
     live.remove(job);
     jobs.remove(job.id());
+    unindex(job);
+  }
+
+  private void unindex(Job job) {
+    NavigableSet<Job> tenant = byTenant.get(job.tenant());
+    if (tenant != null) {
+      tenant.remove(job);
+    }
   }
 
   /** A job ended (loop thread): it is kept for reading until the bound forgets it. */
@@ -68,6 +84,7 @@ final class JobTable {
         return;
       }
       jobs.remove(oldest.id());
+      unindex(oldest);
     }
   }
 
@@ -80,16 +97,15 @@ final class JobTable {
     return live;
   }
 
-  /** A tenant's jobs, newest first. */
-  List<Job> ofTenant(String tenant) {
-    List<Job> list = new ArrayList<>();
-    for (Job job : jobs.values()) {
-      if (job.tenant().equals(tenant)) {
-        list.add(job);
-      }
-    }
-    list.sort(Comparator.comparing(Job::created).reversed().thenComparing(Job::id));
-    return list;
+  /**
+   * A tenant's jobs, newest first (creation time, then id): a live, sorted view, so a page is read
+   * from any job on ({@code tailSet}) without sorting or copying the rest.
+   */
+  NavigableSet<Job> ofTenant(String tenant) {
+    NavigableSet<Job> set = byTenant.get(tenant);
+    return set == null
+        ? Collections.emptyNavigableSet()
+        : Collections.unmodifiableNavigableSet(set);
   }
 
   /** Tenants with jobs kept. */

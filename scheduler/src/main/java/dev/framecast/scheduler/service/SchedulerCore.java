@@ -376,28 +376,25 @@ public final class SchedulerCore {
       int size,
       Set<JobState> states,
       ListJobsResponse.Builder response) {
-    List<Job> jobs = engine.jobs(caller.tenant());
-    int start = 0;
+    java.util.NavigableSet<Job> jobs = engine.jobs(caller.tenant());
+    java.util.SortedSet<Job> from = jobs;
     if (after != null) {
-      start = -1;
-      for (int i = 0; i < jobs.size(); i++) {
-        if (jobs.get(i).id().equals(after)) {
-          start = i + 1;
-          break;
-        }
-      }
-      if (start < 0) {
-        throw InvalidRequestException.of("page_token", "page_token is not valid");
-      }
+      Job anchor =
+          engine
+              .job(after)
+              .filter(j -> j.tenant().equals(caller.tenant()))
+              .orElseThrow(
+                  () -> InvalidRequestException.of("page_token", "page_token is not valid"));
+      from = jobs.tailSet(anchor, false);
     }
-    int i = start;
-    for (; i < jobs.size() && response.getJobsCount() < size; i++) {
-      dev.framecast.api.v1.Job job = jobs.get(i).toProto();
+    java.util.Iterator<Job> it = from.iterator();
+    while (it.hasNext() && response.getJobsCount() < size) {
+      dev.framecast.api.v1.Job job = it.next().toProto();
       if (states.isEmpty() || states.contains(job.getState())) {
         response.addJobs(job);
       }
     }
-    return i < jobs.size();
+    return it.hasNext();
   }
 
   /**
