@@ -303,6 +303,7 @@ final class Runner {
         .append("  max_queued_jobs: 1000000\n")
         .append("  requests_per_minute: 1000000\n")
         .append("  burst: 1000000\n")
+        .append("  max_open_streams: 1000000\n")
         .append("tenants:\n");
     for (TenantLoad tenant : tenants) {
       yaml.append("  ")

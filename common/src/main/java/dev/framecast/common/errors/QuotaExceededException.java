@@ -14,7 +14,8 @@ public final class QuotaExceededException extends AdmissionException {
   public enum Limit {
     MAX_QUEUED_JOBS("max_queued_jobs", "queued jobs"),
     REQUESTS_PER_MINUTE("requests_per_minute", "requests per minute"),
-    GPU_SECONDS_PER_DAY("gpu_seconds_per_day", "GPU-seconds per UTC day");
+    GPU_SECONDS_PER_DAY("gpu_seconds_per_day", "GPU-seconds per UTC day"),
+    MAX_OPEN_STREAMS("max_open_streams", "open event streams");
 
     private final String key;
     private final String unit;

@@ -14,6 +14,7 @@ import dev.framecast.common.errors.InvalidRequestException;
 import dev.framecast.common.errors.NotFoundException;
 import dev.framecast.common.errors.OverloadedException;
 import dev.framecast.common.errors.PermissionDeniedException;
+import dev.framecast.common.errors.QuotaExceededException;
 import dev.framecast.common.errors.UnknownTenantException;
 import dev.framecast.common.events.EventLog;
 import dev.framecast.common.events.EventLogPublisher;
@@ -36,13 +37,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the scheduler offers a caller whose identity the gateway verified: submit (validation,
@@ -306,7 +310,32 @@ public final class SchedulerCore {
    * longer held in memory is replayed from the store, its frames and clip from the clip store.
    */
   public Flow.Publisher<JobEvent> events(Caller caller, String jobId, long afterSeq) {
+    TenantPolicy policy = policy(caller.tenant());
     Either job = find(caller, jobId);
+    AtomicInteger open = openStreams.computeIfAbsent(caller.tenant(), t -> new AtomicInteger());
+    if (open.get() >= policy.maxOpenStreams()) {
+      throw new QuotaExceededException(
+          QuotaExceededException.Limit.MAX_OPEN_STREAMS,
+          caller.tenant(),
+          policy.maxOpenStreams(),
+          STREAM_RETRY);
+    }
+    return CountedStream.of(unbounded(job, jobId, afterSeq), open);
+  }
+
+  /** Open event streams per tenant: counted from subscription to end, bounded by policy. */
+  private final Map<String, AtomicInteger> openStreams = new ConcurrentHashMap<>();
+
+  /** How soon a tenant at its stream bound may try again. */
+  private static final Duration STREAM_RETRY = Duration.ofSeconds(1);
+
+  /** Event streams the tenant holds open now. */
+  public int openStreams(String tenant) {
+    AtomicInteger open = openStreams.get(tenant);
+    return open == null ? 0 : open.get();
+  }
+
+  private Flow.Publisher<JobEvent> unbounded(Either job, String jobId, long afterSeq) {
     if (job.live() != null) {
       return new EventLogPublisher(job.live().events(), afterSeq, streamExecutor);
     }

@@ -51,6 +51,7 @@ public final class TenantConfig {
   private static final String BURST = "burst";
   private static final String GPU_SECONDS_PER_DAY = "gpu_seconds_per_day";
   private static final String MAX_STEPS = "max_steps";
+  private static final String MAX_OPEN_STREAMS = "max_open_streams";
   private static final String ALLOWED_PIPELINES = "allowed_pipelines";
 
   /** Built-in defaults, in the order fields are listed in error messages. */
@@ -290,7 +291,8 @@ public final class TenantConfig {
           (Integer) f.get(BURST),
           (Double) f.get(GPU_SECONDS_PER_DAY),
           (Integer) f.get(MAX_STEPS),
-          pipelines);
+          pipelines,
+          (Integer) f.get(MAX_OPEN_STREAMS));
     } catch (IllegalArgumentException e) {
       // TenantPolicy's messages already name the tenant and the YAML field.
       throw new TenantConfigException(e.getMessage(), e);
@@ -344,6 +346,7 @@ public final class TenantConfig {
     defaults.put(GPU_SECONDS_PER_DAY, 0.0);
     defaults.put(MAX_STEPS, 0);
     defaults.put(ALLOWED_PIPELINES, List.of());
+    defaults.put(MAX_OPEN_STREAMS, TenantPolicy.DEFAULT_MAX_OPEN_STREAMS);
     return Collections.unmodifiableMap(defaults);
   }
 }

@@ -29,7 +29,35 @@ public record TenantPolicy(
     int burst,
     double gpuSecondsPerDay,
     int maxSteps,
-    List<String> allowedPipelines) {
+    List<String> allowedPipelines,
+    int maxOpenStreams) {
+
+  /** Event streams (WatchJob, Generate, SSE) a tenant may hold open at once, unless configured. */
+  public static final int DEFAULT_MAX_OPEN_STREAMS = 256;
+
+  /** A policy with the default bound on open streams. */
+  public TenantPolicy(
+      String name,
+      double weight,
+      int maxConcurrentJobs,
+      int maxQueuedJobs,
+      int requestsPerMinute,
+      int burst,
+      double gpuSecondsPerDay,
+      int maxSteps,
+      List<String> allowedPipelines) {
+    this(
+        name,
+        weight,
+        maxConcurrentJobs,
+        maxQueuedJobs,
+        requestsPerMinute,
+        burst,
+        gpuSecondsPerDay,
+        maxSteps,
+        allowedPipelines,
+        DEFAULT_MAX_OPEN_STREAMS);
+  }
 
   /**
    * Tenant names end up in metric labels, log lines and quota subjects ("tenant:acme"), so they are
@@ -69,6 +97,7 @@ public record TenantPolicy(
               + gpuSecondsPerDay);
     }
     requireRange(name, "max_steps", maxSteps, 0);
+    requireRange(name, "max_open_streams", maxOpenStreams, 1);
     if (allowedPipelines == null) {
       throw new IllegalArgumentException(prefix(name) + "allowed_pipelines must not be null");
     }
@@ -107,6 +136,7 @@ public record TenantPolicy(
     change(changes, "gpu_seconds_per_day", gpuSecondsPerDay, next.gpuSecondsPerDay);
     change(changes, "max_steps", maxSteps, next.maxSteps);
     change(changes, "allowed_pipelines", allowedPipelines, next.allowedPipelines);
+    change(changes, "max_open_streams", maxOpenStreams, next.maxOpenStreams);
     return changes.toString();
   }
 

@@ -68,6 +68,7 @@ public final class StoreBenchmark {
           max_queued_jobs: 1000000
           requests_per_minute: 1000000
           burst: 1000000
+          max_open_streams: 1000000
         tenants:
           bench: {}
         """);

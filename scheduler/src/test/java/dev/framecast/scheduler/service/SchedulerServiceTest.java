@@ -62,6 +62,7 @@ class SchedulerServiceTest {
           acme: { weight: 2 }
           globex: { weight: 1 }
           tiny: { weight: 1, max_queued_jobs: 2 }
+          streamy: { weight: 1, max_open_streams: 2 }
         """);
     scheduler =
         new SchedulerServer(
@@ -251,6 +252,77 @@ class SchedulerServiceTest {
       List<JobEvent> events = watch("tiny", job.getId(), 0);
       assertThat(events.get(events.size() - 1).hasCancelled()).isTrue();
     }
+  }
+
+  /** A Watch that reads nothing and stays open until cancelled. */
+  private static io.grpc.stub.ClientCallStreamObserver<WatchRequest> holdOpen(
+      String tenant, String jobId) {
+    @SuppressWarnings("unchecked")
+    io.grpc.stub.ClientCallStreamObserver<WatchRequest>[] call =
+        new io.grpc.stub.ClientCallStreamObserver[1];
+    SchedulerGrpc.newStub(channel)
+        .watch(
+            WatchRequest.newBuilder().setCaller(caller(tenant)).setJobId(jobId).build(),
+            new io.grpc.stub.ClientResponseObserver<WatchRequest, JobEvent>() {
+              @Override
+              public void beforeStart(io.grpc.stub.ClientCallStreamObserver<WatchRequest> c) {
+                call[0] = c;
+                c.disableAutoRequestWithInitial(1);
+              }
+
+              @Override
+              public void onNext(JobEvent value) {}
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
+    return call[0];
+  }
+
+  private static void awaitOpenStreams(String tenant, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (scheduler.core().openStreams(tenant) != count) {
+      assertThat(System.nanoTime()).as("%s open streams of %s", count, tenant).isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void aTenantHoldsAtMostItsMaxOpenStreams() throws Exception {
+    Job job =
+        submit(
+            "streamy",
+            GenerateRequest.newBuilder().setPrompt("a slow blue circle").setSteps(100).build());
+    var first = holdOpen("streamy", job.getId());
+    var second = holdOpen("streamy", job.getId());
+    awaitOpenStreams("streamy", 2);
+
+    StatusRuntimeException refused =
+        catchThrowableOfType(StatusRuntimeException.class, () -> watch("streamy", job.getId(), 0));
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    com.google.rpc.Status details = StatusProto.fromThrowable(refused);
+    assertThat(details.getDetailsList())
+        .anyMatch(d -> d.is(RetryInfo.class))
+        .anyMatch(d -> d.is(com.google.rpc.QuotaFailure.class));
+    assertThat(refused.getStatus().getDescription()).contains("max_open_streams: at most 2");
+
+    // A stream that ends gives its place back.
+    first.cancel("done watching", null);
+    awaitOpenStreams("streamy", 1);
+    var third = holdOpen("streamy", job.getId());
+    awaitOpenStreams("streamy", 2);
+    second.cancel("done", null);
+    third.cancel("done", null);
+    awaitOpenStreams("streamy", 0);
+    stub()
+        .cancel(
+            dev.framecast.scheduler.v1.CancelRequest.newBuilder()
+                .setCaller(caller("streamy"))
+                .setJobId(job.getId())
+                .build());
   }
 
   @Test

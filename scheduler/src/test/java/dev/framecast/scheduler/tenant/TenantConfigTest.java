@@ -100,6 +100,7 @@ class TenantConfigTest {
           zero rate               | tenants: { acme: { requests_per_minute: 0 } }  | tenant 'acme': requests_per_minute must be between 1
           pipelines not a list    | tenants: { acme: { allowed_pipelines: big } }  | tenant 'acme': allowed_pipelines must be a list of pipeline names
           empty pipeline name     | tenants: { acme: { allowed_pipelines: [''] } } | tenant 'acme': allowed_pipelines must be a list of non-empty pipeline names
+          zero open streams       | tenants: { acme: { max_open_streams: 0 } }     | tenant 'acme': max_open_streams must be between 1
           duplicate tenant        | tenants: { acme: {}, acme: {} }                | duplicate key acme
           java type tag           | tenants: !!java.util.HashMap { acme: {} }      | not valid YAML
           not yaml                | "tenants: { acme: [ }"                         | not valid YAML
