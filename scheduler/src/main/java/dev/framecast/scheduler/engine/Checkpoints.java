@@ -18,23 +18,19 @@ import java.util.logging.Logger;
  * Latent checkpoints of running jobs, kept with the clip store: every {@code every} steps a job's
  * latents (and the GPU-seconds charged so far) are written, on one I/O thread of their own in the
  * order they were taken (so an older checkpoint never replaces a newer one, and a job's deletion
- * comes after its writes); when the engine stops, every job between steps is written at once, on
- * the loop thread, before it exits. A scheduler that takes the job back resumes it at that step
- * instead of its first ({@code store.Recovery}); an ended job's checkpoint is deleted. A failed
- * write is logged and costs only the steps since the previous checkpoint.
+ * comes after its writes); when the engine stops, every job between steps is written too, the loop
+ * waiting for those writes before it exits. A scheduler that takes the job back resumes it at that
+ * step instead of its first ({@code store.Recovery}); an ended job's checkpoint is deleted. A
+ * failed write is logged and costs only the steps since the previous checkpoint.
  */
 final class Checkpoints implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Checkpoints.class.getName());
 
   private final ClipStore store;
   private final int every;
-  private final ExecutorService io =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread thread = new Thread(r, "framecast-checkpoints");
-            thread.setDaemon(true);
-            return thread;
-          });
+
+  /** Null when checkpoints are off (no job store): no thread for nothing. */
+  private final ExecutorService io;
 
   /**
    * @param every steps between checkpoints; 0 writes none (not even at stop)
@@ -45,6 +41,15 @@ final class Checkpoints implements AutoCloseable {
     }
     this.store = store;
     this.every = every;
+    this.io =
+        every == 0
+            ? null
+            : Executors.newSingleThreadExecutor(
+                r -> {
+                  Thread thread = new Thread(r, "framecast-checkpoints");
+                  thread.setDaemon(true);
+                  return thread;
+                });
   }
 
   /** A DiT step was applied to the job (loop thread): writes a checkpoint when one is due. */
@@ -57,7 +62,7 @@ final class Checkpoints implements AutoCloseable {
 
   /** The job ended (loop thread): its checkpoint, if it has one, goes. */
   void ended(Job job) {
-    if (job.checkpointed()) {
+    if (io != null && job.checkpointed()) {
       io.execute(
           () -> {
             try {
@@ -126,6 +131,9 @@ final class Checkpoints implements AutoCloseable {
   /** Waits (a few seconds at most) for the writes already started. */
   @Override
   public void close() {
+    if (io == null) {
+      return;
+    }
     io.shutdown();
     try {
       if (!io.awaitTermination(5, TimeUnit.SECONDS)) {

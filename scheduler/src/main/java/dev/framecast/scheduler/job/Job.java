@@ -203,11 +203,6 @@ public final class Job {
     this.checkpointed = true;
   }
 
-  /** The checkpoint to resume at when it starts (taken back after a restart), or null. */
-  public LatentCheckpoint resumeFrom() {
-    return resumeFrom;
-  }
-
   /** Resume at {@code checkpoint} instead of the first step (before the loop sees the job). */
   public void setResumeFrom(LatentCheckpoint checkpoint) {
     this.resumeFrom = checkpoint;

@@ -24,9 +24,17 @@ public record LatentCheckpoint(int step, double gpuSeconds, byte[] latents) {
     return latents.clone();
   }
 
-  /** Whether it can resume {@code job}: a step before its last, latents of its pipeline's size. */
-  public boolean fits(Job job) {
-    return step < job.totalSteps() && latents.length == job.pipeline().latentSize() * Float.BYTES;
+  /**
+   * Whether it can resume a job of {@code totalSteps} steps whose pipeline's latents have {@code
+   * latentSize} elements: a step before the last, latents of that size.
+   */
+  public boolean fits(int totalSteps, int latentSize) {
+    return step < totalSteps && latents.length == latentSize * Float.BYTES;
+  }
+
+  /** The size of the latents in bytes (without copying them). */
+  public int latentBytes() {
+    return latents.length;
   }
 
   @Override

@@ -48,15 +48,15 @@ public final class Recovery {
       return null;
     }
     LatentCheckpoint checkpoint = found.get();
-    int latentBytes = engine.pipelines().get(job.spec().pipeline()).latentSize() * Float.BYTES;
-    if (checkpoint.step() >= job.spec().steps() || checkpoint.latents().length != latentBytes) {
+    int latentSize = engine.pipelines().get(job.spec().pipeline()).latentSize();
+    if (!checkpoint.fits(job.spec().steps(), latentSize)) {
       LOG.warning(
           "job "
               + job.id()
               + ": its checkpoint (step "
               + checkpoint.step()
               + ", "
-              + checkpoint.latents().length
+              + checkpoint.latentBytes()
               + " bytes) does not fit the job; from step 0");
       return null;
     }
