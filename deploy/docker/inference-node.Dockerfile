@@ -29,4 +29,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8002 && printf 'GET /-/healthy HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 # ONNX Runtime unpacks its native library to java.io.tmpdir (/tmp).
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-cp", "/app/inference-node.jar:/app/lib/*", "dev.framecast.node.NodeMain"]
-CMD ["--model-repository", "/models", "--port", "8001", "--metrics-port", "8002"]
+# Mutual TLS from /etc/framecast/tls (tls.crt, tls.key, ca.crt: a cert-manager secret's layout);
+# without those files the node refuses to start and says so.
+CMD ["--model-repository", "/models", "--port", "8001", "--metrics-port", "8002", "--tls-cert", "/etc/framecast/tls/tls.crt", "--tls-key", "/etc/framecast/tls/tls.key", "--tls-ca", "/etc/framecast/tls/ca.crt"]

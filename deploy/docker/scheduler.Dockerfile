@@ -34,4 +34,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
 # FFmpeg's natives (JavaCPP) unpack to /tmp, not the home directory, so the root file system can be
 # read-only.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp", "-cp", "/app/scheduler.jar:/app/lib/*", "dev.framecast.scheduler.SchedulerMain"]
-CMD ["--port", "8090", "--metrics-port", "8091", "--clips", "/var/lib/framecast/clips"]
+# Mutual TLS from /etc/framecast/tls (tls.crt, tls.key, ca.crt: a cert-manager secret's layout);
+# without those files the scheduler refuses to start and says so.
+CMD ["--port", "8090", "--metrics-port", "8091", "--clips", "/var/lib/framecast/clips", "--tls-cert", "/etc/framecast/tls/tls.crt", "--tls-key", "/etc/framecast/tls/tls.key", "--tls-ca", "/etc/framecast/tls/ca.crt"]

@@ -106,6 +106,31 @@ public interface GatewayConfig {
     /** Deadline of each unary call to the scheduler. */
     @WithDefault("10s")
     Duration deadline();
+
+    /**
+     * This gateway's certificate chain (PEM) for mutual TLS to the scheduler; with tls-key and
+     * tls-ca. The scheduler serves only a certificate naming framecast-gateway. Reloaded when the
+     * file changes.
+     */
+    Optional<Path> tlsCert();
+
+    /** The private key of tls-cert (PKCS#8 PEM). */
+    Optional<Path> tlsKey();
+
+    /** The CA certificates (PEM) the scheduler's certificate must chain to. */
+    Optional<Path> tlsCa();
+
+    /** The name the scheduler's certificate must carry (common name, DNS or URI name). */
+    @WithDefault("framecast-scheduler")
+    String schedulerName();
+
+    /**
+     * Plaintext to the scheduler, without mutual TLS: anything that can reach the scheduler's port
+     * is then every tenant. Off by default; the gateway refuses to start with neither TLS files nor
+     * this.
+     */
+    @WithDefault("false")
+    boolean insecure();
   }
 
   interface Oidc {

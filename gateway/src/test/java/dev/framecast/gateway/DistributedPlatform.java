@@ -1,5 +1,8 @@
 package dev.framecast.gateway;
 
+import dev.framecast.common.tls.TestPki;
+import dev.framecast.common.tls.TlsFiles;
+import dev.framecast.common.tls.TransportSecurity;
 import dev.framecast.devissuer.DevIssuer;
 import dev.framecast.node.InferenceNode;
 import dev.framecast.node.NodeOptions;
@@ -7,7 +10,6 @@ import dev.framecast.scheduler.Renderers;
 import dev.framecast.scheduler.SchedulerServer;
 import dev.framecast.scheduler.engine.EngineConfig;
 import dev.framecast.scheduler.pipeline.PipelineSpec;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A distributed deployment around the gateway under test: an inference node and a scheduler serving
@@ -29,6 +32,8 @@ public class DistributedPlatform implements QuarkusTestResourceLifecycleManager 
 
   private InferenceNode node;
   private SchedulerServer scheduler;
+  private TransportSecurity nodeSecurity;
+  private TransportSecurity schedulerSecurity;
   private OidcStub oidc;
 
   @Override
@@ -40,9 +45,21 @@ public class DistributedPlatform implements QuarkusTestResourceLifecycleManager 
 
       Path repository =
           Path.of(System.getProperty("framecast.embedded.model-repository", "../triton-models"));
+      // Every hop over mutual TLS, as in production: the gateway's certificate to the scheduler,
+      // the scheduler's to the node.
+      TestPki pki = new TestPki(Files.createTempDirectory("framecast-distributed-pki"));
+      nodeSecurity =
+          TransportSecurity.mutualTls(pki.issue("framecast-node"), Duration.ofSeconds(30));
+      schedulerSecurity =
+          TransportSecurity.mutualTls(pki.issue("framecast-scheduler"), Duration.ofSeconds(30));
+      TlsFiles gateway = pki.issue("framecast-gateway");
       node =
           InferenceNode.start(
-              NodeOptions.builder(repository).host("127.0.0.1").port(0).metricsPort(-1).build());
+              NodeOptions.builder(repository).host("127.0.0.1").port(0).metricsPort(-1).build(),
+              nodeSecurity.server(
+                  new InetSocketAddress("127.0.0.1", 0),
+                  "the node",
+                  Set.of("framecast-scheduler")));
       scheduler =
           new SchedulerServer(
                   new SchedulerServer.Options(
@@ -52,14 +69,27 @@ public class DistributedPlatform implements QuarkusTestResourceLifecycleManager 
                       Files.createTempDirectory("framecast-distributed-clips"),
                       Duration.ofHours(1),
                       EngineConfig.defaults(),
-                      1),
+                      1,
+                      null,
+                      -1,
+                      schedulerSecurity.channel(Set.of("framecast-node"))),
                   Renderers.standard())
-              .serve(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+              .serve(
+                  schedulerSecurity.server(
+                      new InetSocketAddress("127.0.0.1", 0),
+                      "the scheduler",
+                      Set.of("framecast-gateway")));
       return Map.of(
           "framecast.mode",
           "distributed",
           "framecast.distributed.scheduler",
           "127.0.0.1:" + scheduler.port(),
+          "framecast.distributed.tls-cert",
+          gateway.certificate().toString(),
+          "framecast.distributed.tls-key",
+          gateway.privateKey().toString(),
+          "framecast.distributed.tls-ca",
+          gateway.trustedCas().toString(),
           "framecast.oidc.issuer",
           issuer,
           "framecast.oidc.audience",
@@ -85,6 +115,12 @@ public class DistributedPlatform implements QuarkusTestResourceLifecycleManager 
     }
     if (node != null) {
       node.close();
+    }
+    if (schedulerSecurity != null) {
+      schedulerSecurity.close();
+    }
+    if (nodeSecurity != null) {
+      nodeSecurity.close();
     }
     if (oidc != null) {
       oidc.close();

@@ -134,7 +134,7 @@ public final class InferenceNode implements AutoCloseable {
               .build()
               .start();
       if (options.metricsPort() >= 0) {
-        metricsPort = metrics.serve(options.host(), options.metricsPort());
+        metricsPort = metrics.serve(options.host(), options.metricsPort(), service::serverReady);
       }
     } catch (IOException | RuntimeException e) {
       repository.close();

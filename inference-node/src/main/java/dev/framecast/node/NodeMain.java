@@ -1,14 +1,18 @@
 package dev.framecast.node;
 
+import dev.framecast.common.tls.TransportSecurity;
 import dev.framecast.node.fault.FaultInjector;
 import dev.framecast.node.infer.OutputOrder;
 import dev.framecast.node.sim.SimulatedProfile;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -45,7 +49,15 @@ public final class NodeMain {
                                  tensors of the right shape; model.onnx files are not needed
         --time-scale K           with --simulate: multiply every latency by K (>= 0.001), so a
                                  small machine can drive many nodes; divide measured times by K
-        -h, --help               this help
+
+      Mutual TLS (required unless --insecure): the node serves only clients whose certificate
+      names one of --tls-clients (the scheduler's).
+      """
+          + TransportSecurity.Flags.USAGE
+          + """
+        --tls-clients N,...   certificate names whose calls are served (default
+                              framecast-scheduler)
+        -h, --help            this help
       """;
 
   private NodeMain() {}
@@ -54,8 +66,14 @@ public final class NodeMain {
     configureLogging();
     NodeOptions.Builder options;
     List<String[]> faults = new ArrayList<>();
+    TransportSecurity.Flags tls = new TransportSecurity.Flags();
+    Set<String> clients = new LinkedHashSet<>();
+    TransportSecurity security = null;
     try {
-      options = parse(args, faults);
+      options = parse(args, faults, tls, clients);
+      if (options != null) {
+        security = tls.open("the node");
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("framecast node: " + e.getMessage());
       System.err.println();
@@ -67,7 +85,16 @@ public final class NodeMain {
       System.out.print(USAGE);
       return;
     }
-    InferenceNode node = InferenceNode.start(options.build());
+    NodeOptions built = options.build();
+    InferenceNode node =
+        InferenceNode.start(
+            built,
+            security.server(
+                new InetSocketAddress(built.host(), built.port()),
+                "the node",
+                clients.isEmpty() ? Set.of("framecast-scheduler") : clients));
+    Logger.getLogger(NodeMain.class.getName())
+        .info("Triton's gRPC protocol over " + security.describe());
     apply(node.faults(), faults);
     // Drained on SIGTERM/SIGINT before the JVM's shutdown hooks run (ShutdownSignals says why);
     // the hook still closes a node stopped any other way (System.exit elsewhere).
@@ -78,6 +105,15 @@ public final class NodeMain {
 
   /** Returns null when help was asked for. */
   static NodeOptions.Builder parse(String[] args, List<String[]> faults) {
+    return parse(args, faults, new TransportSecurity.Flags(), new LinkedHashSet<>());
+  }
+
+  /**
+   * Returns null when help was asked for; the TLS options go to {@code tls}, the accepted client
+   * names to {@code clients}.
+   */
+  static NodeOptions.Builder parse(
+      String[] args, List<String[]> faults, TransportSecurity.Flags tls, Set<String> clients) {
     Path repository = Path.of("triton-models");
     Path profile = null;
     Double timeScale = null;
@@ -91,11 +127,21 @@ public final class NodeMain {
       if (!arg.startsWith("--")) {
         throw new IllegalArgumentException("unexpected argument '" + arg + "'");
       }
+      if (tls.flag(arg)) {
+        continue;
+      }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException(arg + " needs a value");
       }
       String value = args[++i];
+      if (tls.option(arg, value)) {
+        continue;
+      }
       switch (arg) {
+        case "--tls-clients" -> {
+          clients.clear();
+          clients.addAll(TransportSecurity.names(arg, value));
+        }
         case "--model-repository" -> repository = Path.of(value);
         case "--host" -> settings.add(() -> holder[0].host(value));
         case "--port" -> {

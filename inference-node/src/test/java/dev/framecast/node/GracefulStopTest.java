@@ -52,7 +52,9 @@ class GracefulStopTest {
                   "--metrics-port",
                   "-1",
                   "--load-model",
-                  "vae")
+                  "vae",
+                  // A plaintext client below; mutual TLS has its own test (MutualTlsTest).
+                  "--insecure")
               .directory(dir.toFile())
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())

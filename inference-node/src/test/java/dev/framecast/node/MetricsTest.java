@@ -95,6 +95,30 @@ class MetricsTest {
     assertThat(failures(failed, "simple", "CANCELED")).isZero();
   }
 
+  @Test
+  void theMetricsPortAnswersTritonsHealthEndpointsForKubernetesProbes() throws Exception {
+    assertThat(get("/v2/health/live")).isEqualTo(200);
+    assertThat(get("/v2/health/ready")).isEqualTo(200);
+    assertThat(get("/v2/health/elsewhere")).isEqualTo(404);
+
+    node.faults().setNotReady("*", true);
+    try {
+      assertThat(get("/v2/health/ready")).isEqualTo(503);
+      assertThat(get("/v2/health/live")).isEqualTo(200);
+    } finally {
+      node.faults().setNotReady("*", false);
+    }
+  }
+
+  private static int get(String path) throws Exception {
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.metricsPort() + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
   private static double failures(String text, String model, String reason) {
     Matcher m =
         Pattern.compile(

@@ -3,13 +3,17 @@ package dev.framecast.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.framecast.common.tls.TlsFiles;
+import dev.framecast.common.tls.TransportSecurity;
 import dev.framecast.node.fault.FaultInjector;
 import dev.framecast.node.infer.OutputOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,5 +118,45 @@ class NodeMainTest {
   @Test
   void helpReturnsNoOptions() {
     assertThat(NodeMain.parse(new String[] {"--help"}, new ArrayList<>())).isNull();
+  }
+
+  @Test
+  void mutualTlsOrAnExplicitInsecureIsRequired() {
+    TransportSecurity.Flags plain = new TransportSecurity.Flags();
+    NodeMain.parse(new String[0], new ArrayList<>(), plain, new LinkedHashSet<>());
+    assertThatThrownBy(plain::check).hasMessageContaining("TLS is required");
+
+    TransportSecurity.Flags insecure = new TransportSecurity.Flags();
+    NodeOptions options =
+        NodeMain.parse(
+                new String[] {"--insecure", "--port", "0"},
+                new ArrayList<>(),
+                insecure,
+                new LinkedHashSet<>())
+            .build();
+    insecure.check();
+    assertThat(insecure.insecure()).isTrue();
+    assertThat(options.port()).isZero();
+
+    TransportSecurity.Flags tls = new TransportSecurity.Flags();
+    Set<String> clients = new LinkedHashSet<>();
+    NodeMain.parse(
+        new String[] {
+          "--tls-cert",
+          "n.pem",
+          "--tls-key",
+          "n-key.pem",
+          "--tls-ca",
+          "ca.pem",
+          "--tls-clients",
+          "framecast-scheduler,loadtest"
+        },
+        new ArrayList<>(),
+        tls,
+        clients);
+    tls.check();
+    assertThat(tls.files())
+        .isEqualTo(new TlsFiles(Path.of("n.pem"), Path.of("n-key.pem"), Path.of("ca.pem")));
+    assertThat(clients).containsExactly("framecast-scheduler", "loadtest");
   }
 }

@@ -1,17 +1,18 @@
 package dev.framecast.scheduler;
 
+import dev.framecast.common.tls.TransportSecurity;
 import dev.framecast.scheduler.batch.ProfileCsv;
 import dev.framecast.scheduler.engine.EngineConfig;
 import dev.framecast.scheduler.engine.SchedulingPolicy;
 import dev.framecast.scheduler.pipeline.PipelineConfig;
 import dev.framecast.scheduler.pipeline.PipelineSpec;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -68,6 +69,15 @@ public final class SchedulerMain {
                               pipeline's max batch size); only with --policy static
         --static-delay-ms D   longest wait for a fuller static batch, in ms, at least 0
                               (default 200); only with --policy static
+
+      Mutual TLS (required unless --insecure): the scheduler serves only clients whose
+      certificate names one of --tls-clients, and calls only nodes whose certificate names one
+      of --tls-nodes, presenting its own certificate to them.
+      """
+          + TransportSecurity.Flags.USAGE
+          + """
+        --tls-clients N,...   certificate names whose calls are served (default framecast-gateway)
+        --tls-nodes N,...     certificate names a node must have (default framecast-node)
         -h, --help            this help
       """;
 
@@ -86,13 +96,18 @@ public final class SchedulerMain {
       SchedulingPolicy policy,
       SchedulerServer.Database database,
       int checkpointEvery,
-      Duration stopGrace) {}
+      Duration stopGrace,
+      TransportSecurity.Flags tls,
+      Set<String> tlsClients,
+      Set<String> tlsNodes) {}
 
   public static void main(String[] argv) throws Exception {
     configureLogging();
     Args args;
+    TransportSecurity security;
     try {
       args = parse(argv);
+      security = args == null ? null : args.tls().open("the scheduler");
     } catch (IllegalArgumentException e) {
       System.err.println("framecast scheduler: " + e.getMessage());
       System.err.println();
@@ -125,10 +140,22 @@ public final class SchedulerMain {
                         .build(),
                     args.renderThreads(),
                     args.database(),
-                    args.metricsPort()),
+                    args.metricsPort(),
+                    security.channel(args.tlsNodes())),
                 Renderers.standard())
-            .serve(NettyServerBuilder.forAddress(new InetSocketAddress(args.port())));
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "framecast-scheduler-shutdown"));
+            .serve(
+                security.server(
+                    new InetSocketAddress(args.port()), "the scheduler", args.tlsClients()));
+    Logger.getLogger(SchedulerMain.class.getName())
+        .info("framecast.scheduler.v1 over " + security.describe());
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  security.close();
+                },
+                "framecast-scheduler-shutdown"));
     server.awaitTermination();
   }
 
@@ -150,17 +177,28 @@ public final class SchedulerMain {
     String databaseUser = null;
     int checkpointEvery = 8;
     Duration stopGrace = Duration.ofSeconds(10);
+    TransportSecurity.Flags tls = new TransportSecurity.Flags();
+    Set<String> tlsClients = Set.of("framecast-gateway");
+    Set<String> tlsNodes = Set.of("framecast-node");
     for (int i = 0; i < argv.length; i++) {
       String arg = argv[i];
       if (arg.equals("-h") || arg.equals("--help")) {
         return null;
+      }
+      if (tls.flag(arg)) {
+        continue;
       }
       if (i + 1 >= argv.length) {
         throw new IllegalArgumentException(
             arg.startsWith("--") ? arg + " needs a value" : "unexpected argument '" + arg + "'");
       }
       String value = argv[++i];
+      if (tls.option(arg, value)) {
+        continue;
+      }
       switch (arg) {
+        case "--tls-clients" -> tlsClients = TransportSecurity.names(arg, value);
+        case "--tls-nodes" -> tlsNodes = TransportSecurity.names(arg, value);
         case "--port" -> port = port(arg, value, 0);
         case "--metrics-port" -> metricsPort = port(arg, value, -1);
         case "--nodes" -> nodes = nodes(value);
@@ -193,7 +231,10 @@ public final class SchedulerMain {
         policy(policy, staticBatch, staticDelayMs),
         database(database, databaseUser, System.getenv("FRAMECAST_DATABASE_PASSWORD")),
         checkpointEvery,
-        stopGrace);
+        stopGrace,
+        tls,
+        tlsClients,
+        tlsNodes);
   }
 
   static SchedulerServer.Database database(String url, String user, String password) {

@@ -27,6 +27,8 @@ import dev.framecast.scheduler.store.Recovery;
 import dev.framecast.scheduler.store.StoreWriter;
 import dev.framecast.scheduler.tenant.TenantPolicy;
 import dev.framecast.scheduler.tenant.TenantRegistry;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -65,6 +67,8 @@ public final class SchedulerServer implements AutoCloseable {
    * @param tenantsFile tenants.yaml to load and watch; null for the bundled demo tenants
    * @param clipDirectory where finished clips are stored
    * @param database the durable job store, or null for none (jobs live in memory only)
+   * @param metricsPort the metrics and probes port (-1: none, 0: any free port)
+   * @param nodeCredentials how channels to nodes are protected (mutual TLS, or plaintext)
    */
   public record Options(
       List<String> nodes,
@@ -75,7 +79,32 @@ public final class SchedulerServer implements AutoCloseable {
       EngineConfig engine,
       int workerThreads,
       Database database,
-      int metricsPort) {
+      int metricsPort,
+      ChannelCredentials nodeCredentials) {
+
+    /** Options with plaintext channels to the nodes (in-process and test nodes). */
+    public Options(
+        List<String> nodes,
+        List<PipelineSpec> pipelines,
+        Path tenantsFile,
+        Path clipDirectory,
+        Duration clipRetention,
+        EngineConfig engine,
+        int workerThreads,
+        Database database,
+        int metricsPort) {
+      this(
+          nodes,
+          pipelines,
+          tenantsFile,
+          clipDirectory,
+          clipRetention,
+          engine,
+          workerThreads,
+          database,
+          metricsPort,
+          InsecureChannelCredentials.create());
+    }
 
     /** Options without a metrics port (serve it later with {@code metrics().serve(port)}). */
     public Options(
@@ -153,7 +182,7 @@ public final class SchedulerServer implements AutoCloseable {
             address ->
                 new Node(
                     address,
-                    new TritonClient(address, 512 << 20),
+                    new TritonClient(address, 512 << 20, options.nodeCredentials()),
                     new CircuitBreaker(
                         3, Duration.ofSeconds(2), Duration.ofMinutes(1), System::nanoTime)),
             models,

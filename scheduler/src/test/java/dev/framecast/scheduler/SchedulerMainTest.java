@@ -3,7 +3,9 @@ package dev.framecast.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.framecast.common.tls.TlsFiles;
 import dev.framecast.scheduler.engine.SchedulingPolicy;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -94,5 +96,42 @@ class SchedulerMainTest {
         .hasMessageContaining("--static-delay-ms applies only to --policy static");
     assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--policy"}))
         .hasMessageContaining("--policy needs a value");
+  }
+
+  @Test
+  void mutualTlsOrAnExplicitInsecureIsRequired() {
+    SchedulerMain.Args plain = SchedulerMain.parse(new String[0]);
+    assertThatThrownBy(() -> plain.tls().check()).hasMessageContaining("TLS is required");
+    assertThat(plain.tlsClients()).containsExactly("framecast-gateway");
+    assertThat(plain.tlsNodes()).containsExactly("framecast-node");
+
+    SchedulerMain.Args insecure = SchedulerMain.parse(new String[] {"--insecure", "--port", "0"});
+    insecure.tls().check();
+    assertThat(insecure.tls().insecure()).isTrue();
+    assertThat(insecure.port()).isZero();
+
+    SchedulerMain.Args tls =
+        SchedulerMain.parse(
+            new String[] {
+              "--tls-cert", "s.pem",
+              "--tls-key", "s-key.pem",
+              "--tls-ca", "ca.pem",
+              "--tls-clients", "framecast-gateway, ops-console",
+              "--tls-nodes", "triton"
+            });
+    tls.tls().check();
+    assertThat(tls.tls().files())
+        .isEqualTo(new TlsFiles(Path.of("s.pem"), Path.of("s-key.pem"), Path.of("ca.pem")));
+    assertThat(tls.tlsClients()).containsExactly("framecast-gateway", "ops-console");
+    assertThat(tls.tlsNodes()).containsExactly("triton");
+
+    assertThatThrownBy(
+            () ->
+                SchedulerMain.parse(new String[] {"--insecure", "--tls-ca", "ca.pem"})
+                    .tls()
+                    .check())
+        .hasMessageContaining("exclude each other");
+    assertThatThrownBy(() -> SchedulerMain.parse(new String[] {"--tls-clients", "a,,b"}))
+        .hasMessageContaining("--tls-clients: empty name");
   }
 }

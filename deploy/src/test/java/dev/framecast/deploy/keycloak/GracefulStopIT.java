@@ -264,7 +264,7 @@ class GracefulStopIT {
         start(
             "node-" + generation,
             Platform.nodeCommand(root, nodeClasspath, nodePort, nodeMetricsPort));
-    Platform.await(node, "ServerReady", () -> Platform.nodeReady(nodePort));
+    Platform.await(node, "ServerReady", () -> Platform.nodeReady(root, nodePort));
     return node;
   }
 
@@ -273,6 +273,7 @@ class GracefulStopIT {
         start(
             "scheduler-" + generation,
             Platform.schedulerCommand(
+                root,
                 schedulerClasspath,
                 schedulerPort,
                 schedulerMetricsPort,
@@ -286,9 +287,8 @@ class GracefulStopIT {
   }
 
   private ManagedProcess startGateway(int generation) {
-    ManagedProcess gateway =
-        start(
-            "gateway-" + generation,
+    List<String> command =
+        new java.util.ArrayList<>(
             List.of(
                 Platform.java(),
                 "-Xmx512m",
@@ -298,9 +298,10 @@ class GracefulStopIT {
                 "-Dframecast.mode=distributed",
                 "-Dframecast.distributed.scheduler=127.0.0.1:" + schedulerPort,
                 "-Dframecast.oidc.issuer=" + issuer,
-                "-Dframecast.oidc.jwks-url=" + issuer.replace("/realms/framecast", "/jwks"),
-                "-jar",
-                gatewayJar.toString()));
+                "-Dframecast.oidc.jwks-url=" + issuer.replace("/realms/framecast", "/jwks")));
+    command.addAll(Platform.gatewayTls(root));
+    command.addAll(List.of("-jar", gatewayJar.toString()));
+    ManagedProcess gateway = start("gateway-" + generation, command);
     Platform.await(gateway, "/q/health/ready", () -> status("/q/health/ready") == 200);
     return gateway;
   }

@@ -1,5 +1,8 @@
 package dev.framecast.deploy.keycloak;
 
+import dev.framecast.common.tls.TlsFiles;
+import dev.framecast.common.tls.TransportSecurity;
+import dev.framecast.devcerts.CertsMain;
 import dev.framecast.inference.v2.GRPCInferenceServiceGrpc;
 import dev.framecast.inference.v2.ServerReadyRequest;
 import io.grpc.ManagedChannel;
@@ -116,7 +119,7 @@ final class Platform implements AutoCloseable {
                 logs));
     ManagedProcess node = track(startNode(nodeClasspath));
     // The scheduler reads the pipelines' shapes from the node's model configs when it starts.
-    await(node, "ServerReady", () -> nodeReady(nodePort));
+    await(node, "ServerReady", () -> nodeReady(root, nodePort));
     ManagedProcess scheduler = track(startScheduler(schedulerClasspath));
     await(
         scheduler,
@@ -155,6 +158,7 @@ final class Platform implements AutoCloseable {
     return ManagedProcess.start(
         "scheduler",
         schedulerCommand(
+            root,
             classpath,
             schedulerPort,
             schedulerMetricsPort,
@@ -164,6 +168,46 @@ final class Platform implements AutoCloseable {
         root,
         Map.of(),
         logs);
+  }
+
+  private static Path certificates;
+
+  /**
+   * The development CA and certificates {@code ./framecast certs} makes (in deploy/target/it-certs,
+   * made once per test JVM): every process here talks mutual TLS, as deployed.
+   */
+  static synchronized Path certificates(Path root) {
+    if (certificates == null) {
+      Path dir = root.resolve("deploy/target/it-certs");
+      try {
+        CertsMain.write(dir, List.of("localhost", "127.0.0.1"), Duration.ofDays(2), true);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the test certificates in " + dir, e);
+      }
+      certificates = dir;
+    }
+    return certificates;
+  }
+
+  /** --tls-cert, --tls-key and --tls-ca for {@code service} (node, scheduler). */
+  static List<String> tls(Path root, String service) {
+    Path dir = certificates(root);
+    return List.of(
+        "--tls-cert",
+        dir.resolve(service + ".pem").toString(),
+        "--tls-key",
+        dir.resolve(service + "-key.pem").toString(),
+        "--tls-ca",
+        dir.resolve("ca.pem").toString());
+  }
+
+  /** The distributed gateway's system properties for mutual TLS to the scheduler. */
+  static List<String> gatewayTls(Path root) {
+    Path dir = certificates(root);
+    return List.of(
+        "-Dframecast.distributed.tls-cert=" + dir.resolve("gateway.pem"),
+        "-Dframecast.distributed.tls-key=" + dir.resolve("gateway-key.pem"),
+        "-Dframecast.distributed.tls-ca=" + dir.resolve("ca.pem"));
   }
 
   /** An inference node serving {@code triton-models/} on 127.0.0.1, as ./framecast runs it. */
@@ -185,13 +229,14 @@ final class Platform implements AutoCloseable {
                 Integer.toString(port),
                 "--metrics-port",
                 Integer.toString(metricsPort)));
+    command.addAll(tls(root, "node"));
     command.addAll(List.of(more));
     return command;
   }
 
   /** A scheduler over the node on {@code nodePort}, as ./framecast runs it. */
   static List<String> schedulerCommand(
-      String classpath, int port, int metricsPort, int nodePort, String... more) {
+      Path root, String classpath, int port, int metricsPort, int nodePort, String... more) {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -206,27 +251,26 @@ final class Platform implements AutoCloseable {
                 Integer.toString(metricsPort),
                 "--nodes",
                 "127.0.0.1:" + nodePort));
+    command.addAll(tls(root, "scheduler"));
     command.addAll(List.of(more));
     return command;
   }
 
   /** The gateway as deployed: distributed mode, the realm as issuer, the default audience. */
   private ManagedProcess startGateway(Path jar) {
-    return ManagedProcess.start(
-        "gateway",
-        List.of(
-            java(),
-            "-Xmx512m",
-            "-Dquarkus.http.host=127.0.0.1",
-            "-Dquarkus.http.port=" + gatewayPort,
-            "-Dframecast.mode=distributed",
-            "-Dframecast.distributed.scheduler=127.0.0.1:" + schedulerPort,
-            "-Dframecast.oidc.issuer=" + issuer(),
-            "-jar",
-            jar.toString()),
-        root,
-        Map.of(),
-        logs);
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java(),
+                "-Xmx512m",
+                "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.http.port=" + gatewayPort,
+                "-Dframecast.mode=distributed",
+                "-Dframecast.distributed.scheduler=127.0.0.1:" + schedulerPort,
+                "-Dframecast.oidc.issuer=" + issuer()));
+    command.addAll(gatewayTls(root));
+    command.addAll(List.of("-jar", jar.toString()));
+    return ManagedProcess.start("gateway", command, root, Map.of(), logs);
   }
 
   private ManagedProcess track(ManagedProcess process) {
@@ -234,10 +278,22 @@ final class Platform implements AutoCloseable {
     return process;
   }
 
-  /** The inference node on {@code port} answers ServerReady with ready. */
-  static boolean nodeReady(int port) {
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+  /** The inference node on {@code port} answers ServerReady with ready (asked as the scheduler). */
+  static boolean nodeReady(Path root, int port) {
+    Path dir = certificates(root);
+    try (TransportSecurity scheduler =
+        TransportSecurity.mutualTls(
+            new TlsFiles(
+                dir.resolve("scheduler.pem"),
+                dir.resolve("scheduler-key.pem"),
+                dir.resolve("ca.pem")),
+            Duration.ofMinutes(1))) {
+      return nodeReady(port, scheduler.channel(java.util.Set.of("framecast-node")));
+    }
+  }
+
+  private static boolean nodeReady(int port, io.grpc.ChannelCredentials credentials) {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port, credentials).build();
     try {
       return GRPCInferenceServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(2, TimeUnit.SECONDS)

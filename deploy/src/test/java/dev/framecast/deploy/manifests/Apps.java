@@ -220,12 +220,27 @@ final class Apps {
     return names;
   }
 
-  /** The options a Main's parser accepts ({@code case "--port" ->}, several per case allowed). */
+  /** The shared TLS options (--tls-cert, --tls-key, --tls-ca, --insecure) the mains take. */
+  static final String TRANSPORT_SECURITY =
+      "common/src/main/java/dev/framecast/common/tls/TransportSecurity.java";
+
+  /**
+   * The options a Main's parser accepts ({@code case "--port" ->}, several per case allowed), with
+   * the shared TLS options when it takes them.
+   */
   static Set<String> flags(String mainSource) {
+    Set<String> flags = cases(mainSource);
+    if (Repo.read(mainSource).contains("TransportSecurity.Flags")) {
+      flags.addAll(cases(TRANSPORT_SECURITY));
+    }
+    return flags;
+  }
+
+  private static Set<String> cases(String source) {
     Set<String> flags = new LinkedHashSet<>();
     Matcher cases =
         Pattern.compile("case\\s+(\"--[^\"]+\"(?:\\s*,\\s*\"--[^\"]+\")*)\\s*->")
-            .matcher(Repo.read(mainSource));
+            .matcher(Repo.read(source));
     while (cases.find()) {
       Matcher one = Pattern.compile("\"(--[^\"]+)\"").matcher(cases.group(1));
       while (one.find()) {

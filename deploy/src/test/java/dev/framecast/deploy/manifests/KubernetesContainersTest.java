@@ -280,7 +280,17 @@ class KubernetesContainersTest {
     assertThat(options.get("--metrics-port"))
         .containsExactly(String.valueOf(w.portNumber("metrics")));
     assertModelRepositoryDelivered(w, options.get("--model-repository").get(0));
-    assertThat(Tree.str(w.containers().get(0), "readinessProbe.grpc.port")).isEqualTo("8001");
+    // The kubelet has no client certificate for the mutual-TLS gRPC port: the probes ask the
+    // node's Triton-style HTTP health endpoint on its metrics port.
+    for (String probe : List.of("readinessProbe", "startupProbe")) {
+      assertThat(Tree.str(w.containers().get(0), probe + ".httpGet.path"))
+          .isEqualTo("/v2/health/ready");
+      assertThat(w.portNumber(Tree.at(w.containers().get(0), probe + ".httpGet.port")))
+          .isEqualTo(w.portNumber("metrics"));
+    }
+    assertThat(
+            Repo.read("inference-node/src/main/java/dev/framecast/node/metrics/NodeMetrics.java"))
+        .contains("\"/v2/health/ready\"");
     assertThat(k8s.all().toString()).doesNotContain("nvidia.com/gpu");
   }
 

@@ -1,5 +1,7 @@
 package dev.framecast.gateway.backend;
 
+import dev.framecast.common.tls.TlsFiles;
+import dev.framecast.common.tls.TransportSecurity;
 import dev.framecast.gateway.GatewayConfig;
 import dev.framecast.gateway.drain.Drain;
 import dev.framecast.scheduler.SchedulerServer;
@@ -55,7 +57,10 @@ public class BackendProducer {
           }
           case DISTRIBUTED ->
               new RemoteBackend(
-                  config.distributed().scheduler(), config.distributed().deadline().toMillis());
+                  config.distributed().scheduler(),
+                  config.distributed().deadline().toMillis(),
+                  transport(config.distributed()),
+                  config.distributed().schedulerName());
         };
     String mode = config.mode().name().toLowerCase(Locale.ROOT);
     LOG.infof("framecast gateway: %s mode, %s", config.mode(), backend.describe());
@@ -76,6 +81,38 @@ public class BackendProducer {
         .tag("mode", mode)
         .register(registry);
     return backend;
+  }
+
+  /**
+   * Mutual TLS to the scheduler from framecast.distributed.tls-cert, tls-key and tls-ca, or
+   * plaintext when framecast.distributed.insecure is set; neither (or both) is an error naming the
+   * settings.
+   */
+  static TransportSecurity transport(GatewayConfig.Distributed distributed) {
+    boolean any =
+        distributed.tlsCert().isPresent()
+            || distributed.tlsKey().isPresent()
+            || distributed.tlsCa().isPresent();
+    if (distributed.insecure()) {
+      if (any) {
+        throw new IllegalArgumentException(
+            "framecast.distributed.insecure and framecast.distributed.tls-* exclude each other");
+      }
+      return TransportSecurity.insecure("the gateway's channel to the scheduler");
+    }
+    if (distributed.tlsCert().isEmpty()
+        || distributed.tlsKey().isEmpty()
+        || distributed.tlsCa().isEmpty()) {
+      throw new IllegalArgumentException(
+          "distributed mode needs mutual TLS to the scheduler: set framecast.distributed.tls-cert,"
+              + " tls-key and tls-ca (FRAMECAST_DISTRIBUTED_TLS_CERT, ..._KEY, ..._CA; ./framecast"
+              + " certs makes a development CA), or framecast.distributed.insecure=true for"
+              + " plaintext on one machine");
+    }
+    return TransportSecurity.mutualTls(
+        new TlsFiles(
+            distributed.tlsCert().get(), distributed.tlsKey().get(), distributed.tlsCa().get()),
+        TransportSecurity.RELOAD_EVERY);
   }
 
   /** Whether {@code host} (a bind address) is reachable from this machine only. */

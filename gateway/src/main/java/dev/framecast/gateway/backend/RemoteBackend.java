@@ -9,6 +9,7 @@ import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.common.Caller;
+import dev.framecast.common.tls.TransportSecurity;
 import dev.framecast.scheduler.v1.CancelRequest;
 import dev.framecast.scheduler.v1.JobRequest;
 import dev.framecast.scheduler.v1.ListJobsRequest;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +86,7 @@ public final class RemoteBackend implements Backend {
 
   private final String target;
   private final ManagedChannel channel;
+  private final TransportSecurity security;
 
   static final long RECONNECT_CHECK_MS = 500;
 
@@ -96,12 +99,22 @@ public final class RemoteBackend implements Backend {
           });
   private final long deadlineMillis;
 
+  /** Plaintext to the scheduler (tests). */
   public RemoteBackend(String target, long deadlineMillis) {
+    this(target, deadlineMillis, TransportSecurity.insecure("a test gateway"), "");
+  }
+
+  /**
+   * @param security mutual TLS (or plaintext) to the scheduler; closed with this backend
+   * @param schedulerName the name the scheduler's certificate must carry
+   */
+  public RemoteBackend(
+      String target, long deadlineMillis, TransportSecurity security, String schedulerName) {
     this.target = target;
     this.deadlineMillis = deadlineMillis;
+    this.security = security;
     this.channel =
-        NettyChannelBuilder.forTarget(target)
-            .usePlaintext()
+        NettyChannelBuilder.forTarget(target, security.channel(Set.of(schedulerName)))
             .maxInboundMessageSize(16 << 20)
             .keepAliveTime(30, TimeUnit.SECONDS)
             .defaultServiceConfig(serviceConfig())
@@ -317,12 +330,13 @@ public final class RemoteBackend implements Backend {
 
   @Override
   public String describe() {
-    return "scheduler at " + target;
+    return "scheduler at " + target + " over " + security.describe();
   }
 
   @Override
   public void close() {
     reconnects.shutdownNow();
+    security.close();
     channel.shutdown();
     try {
       if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {

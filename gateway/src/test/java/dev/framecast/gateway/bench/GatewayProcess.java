@@ -57,6 +57,8 @@ final class GatewayProcess implements AutoCloseable {
     command.addAll(options.gatewayOptions());
     command.add("-Dframecast.mode=distributed");
     command.add("-Dframecast.distributed.scheduler=" + scheduler);
+    // The simulated scheduler is a plaintext server on loopback.
+    command.add("-Dframecast.distributed.insecure=true");
     command.add("-Dframecast.oidc.issuer=" + issuer);
     command.add("-Dframecast.oidc.audience=" + dev.framecast.gateway.OidcStub.AUDIENCE);
     command.add("-Dquarkus.http.host=127.0.0.1");

@@ -73,6 +73,8 @@ class SimulatedSchedulerTest {
             "distributed",
             "framecast.distributed.scheduler",
             scheduler.address(),
+            "framecast.distributed.insecure",
+            "true",
             "framecast.oidc.issuer",
             oidc.issuer(),
             "framecast.oidc.audience",

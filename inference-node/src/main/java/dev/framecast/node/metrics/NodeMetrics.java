@@ -1,5 +1,6 @@
 package dev.framecast.node.metrics;
 
+import com.sun.net.httpserver.HttpExchange;
 import dev.framecast.node.infer.InferenceException;
 import dev.framecast.node.sim.SimulatedGpu;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -8,7 +9,9 @@ import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Prometheus metrics with Triton's names, help texts and labels ({@code model}, {@code version}),
@@ -129,8 +132,43 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** Serves /metrics on the port (0 = any free port); returns the bound port. */
   public synchronized int serve(String host, int port) throws IOException {
-    server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+    return serve(host, port, () -> true);
+  }
+
+  /**
+   * Serves /metrics and Triton's HTTP health endpoints on the port (0 = any free port): {@code
+   * /v2/health/live} (200 while the process runs) and {@code /v2/health/ready} (200 when {@code
+   * ready} says so, else 503). Kubernetes probes these: a kubelet cannot present a client
+   * certificate to the mutual-TLS gRPC port. Returns the bound port.
+   */
+  public synchronized int serve(String host, int port, BooleanSupplier ready) throws IOException {
+    server =
+        HTTPServer.builder()
+            .hostname(host)
+            .port(port)
+            .registry(registry)
+            .defaultHandler(exchange -> probe(exchange, ready))
+            .buildAndStart();
     return server.getPort();
+  }
+
+  private static void probe(HttpExchange exchange, BooleanSupplier ready) throws IOException {
+    try (exchange) {
+      int status =
+          switch (exchange.getRequestURI().getPath()) {
+            case "/v2/health/live" -> 200;
+            case "/v2/health/ready" -> ready.getAsBoolean() ? 200 : 503;
+            default -> 404;
+          };
+      byte[] body =
+          (status == 404 ? "not found: /metrics, /v2/health/live, /v2/health/ready\n" : "")
+              .getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+      exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+      if (body.length > 0) {
+        exchange.getResponseBody().write(body);
+      }
+    }
   }
 
   /** Registers a model version's series at zero, as Triton does when the model loads. */

@@ -13,6 +13,8 @@ import dev.framecast.inference.v2.ModelMetadataRequest;
 import dev.framecast.inference.v2.ModelMetadataResponse;
 import dev.framecast.inference.v2.ModelReadyRequest;
 import dev.framecast.inference.v2.ServerReadyRequest;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
@@ -25,11 +27,16 @@ public final class TritonClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub stub;
 
+  /** A plaintext client (tests, and the embedded mode's in-process node on loopback). */
   public TritonClient(String address, int maxMessageBytes) {
+    this(address, maxMessageBytes, InsecureChannelCredentials.create());
+  }
+
+  /** A client whose channel is protected as {@code credentials} say (mutual TLS in production). */
+  public TritonClient(String address, int maxMessageBytes, ChannelCredentials credentials) {
     this(
         address,
-        NettyChannelBuilder.forTarget(address)
-            .usePlaintext()
+        NettyChannelBuilder.forTarget(address, credentials)
             .maxInboundMessageSize(maxMessageBytes)
             .build());
   }

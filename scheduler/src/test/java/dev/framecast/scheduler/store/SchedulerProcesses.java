@@ -81,7 +81,9 @@ final class SchedulerProcesses {
                 "--database",
                 database.url(),
                 "--database-user",
-                database.user())
+                database.user(),
+                // In-process nodes and plaintext clients; mutual TLS has its own test.
+                "--insecure")
             .redirectErrorStream(true)
             .redirectOutput(log(dir, name).toFile());
     builder.environment().put("FRAMECAST_DATABASE_PASSWORD", database.password());
