@@ -15,7 +15,8 @@ public final class QuotaExceededException extends AdmissionException {
     MAX_QUEUED_JOBS("max_queued_jobs", "queued jobs"),
     REQUESTS_PER_MINUTE("requests_per_minute", "requests per minute"),
     GPU_SECONDS_PER_DAY("gpu_seconds_per_day", "GPU-seconds per UTC day"),
-    MAX_OPEN_STREAMS("max_open_streams", "open event streams");
+    MAX_OPEN_STREAMS("max_open_streams", "open event streams"),
+    READS_PER_MINUTE("reads_per_minute", "reads per minute (GetJob, ListJobs, WatchJob, GetClip)");
 
     private final String key;
     private final String unit;

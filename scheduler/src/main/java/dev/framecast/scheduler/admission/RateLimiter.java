@@ -51,9 +51,20 @@ public final class RateLimiter {
       throw new IllegalArgumentException(
           "policy of '" + policy.name() + "' passed for tenant '" + tenant + "'");
     }
+    return tryAcquire(tenant, policy.requestsPerMinute(), policy.burst());
+  }
+
+  /**
+   * Takes one token from {@code tenant}'s bucket of {@code burst} tokens refilled at {@code
+   * perMinute} (a limiter of its own per kind of call: the scheduler keeps one for submissions and
+   * one for reads).
+   *
+   * @return empty when a token was taken; otherwise how long until the next token, for RetryInfo
+   */
+  public Optional<Duration> tryAcquire(String tenant, int perMinute, int burst) {
     long now = nanoTime.getAsLong();
-    Bucket bucket = buckets.computeIfAbsent(tenant, t -> new Bucket(now, policy.burst()));
-    long waitNanos = bucket.tryAcquire(now, policy.requestsPerMinute(), policy.burst());
+    Bucket bucket = buckets.computeIfAbsent(tenant, t -> new Bucket(now, burst));
+    long waitNanos = bucket.tryAcquire(now, perMinute, burst);
     return waitNanos == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(waitNanos));
   }
 

@@ -19,6 +19,7 @@ import dev.framecast.common.errors.UnknownTenantException;
 import dev.framecast.common.events.EventLog;
 import dev.framecast.common.events.EventLogPublisher;
 import dev.framecast.scheduler.admission.Admission;
+import dev.framecast.scheduler.admission.RateLimiter;
 import dev.framecast.scheduler.admission.UsageLedger;
 import dev.framecast.scheduler.engine.ClipStore;
 import dev.framecast.scheduler.engine.Engine;
@@ -136,6 +137,29 @@ public final class SchedulerCore {
     this.streamExecutor = streamExecutor;
     SecureRandom random = new SecureRandom();
     this.normalizer = new RequestNormalizer(engine.pipelines(), random::nextLong);
+    tenants.addListener((previous, current) -> reads.retainTenants(current.tenants()));
+  }
+
+  /** Reads per tenant (GetJob, ListJobs, WatchJob, GetClip): a bucket apart from submissions. */
+  private final RateLimiter reads = new RateLimiter();
+
+  /**
+   * Charges one read to the caller's tenant; past its {@code reads_per_minute} (after {@code
+   * read_burst} back to back) RESOURCE_EXHAUSTED with RetryInfo and QuotaFailure, so a client
+   * polling in a tight loop cannot load the scheduler for everyone.
+   */
+  private TenantPolicy read(Caller caller) {
+    TenantPolicy policy = policy(caller.tenant());
+    Optional<Duration> wait =
+        reads.tryAcquire(caller.tenant(), policy.readsPerMinute(), policy.readBurst());
+    if (wait.isPresent()) {
+      throw new QuotaExceededException(
+          QuotaExceededException.Limit.READS_PER_MINUTE,
+          caller.tenant(),
+          policy.readsPerMinute(),
+          wait.get());
+    }
+    return policy;
   }
 
   /**
@@ -301,6 +325,7 @@ public final class SchedulerCore {
   }
 
   public dev.framecast.api.v1.Job get(Caller caller, String jobId) {
+    read(caller);
     return find(caller, jobId).toProto();
   }
 
@@ -310,7 +335,7 @@ public final class SchedulerCore {
    * longer held in memory is replayed from the store, its frames and clip from the clip store.
    */
   public Flow.Publisher<JobEvent> events(Caller caller, String jobId, long afterSeq) {
-    TenantPolicy policy = policy(caller.tenant());
+    TenantPolicy policy = read(caller);
     Either job = find(caller, jobId);
     AtomicInteger open = openStreams.computeIfAbsent(caller.tenant(), t -> new AtomicInteger());
     if (open.get() >= policy.maxOpenStreams()) {
@@ -370,7 +395,7 @@ public final class SchedulerCore {
    * Newest first; the page token is the last job's id (keyset pagination: stable under inserts).
    */
   public ListJobsResponse list(Caller caller, ListJobsRequest request) {
-    policy(caller.tenant());
+    read(caller);
     // uint32 on the wire: a client's -1 arrives as 4294967295, a negative int here.
     if (Integer.toUnsignedLong(request.getPageSize()) > MAX_PAGE) {
       throw InvalidRequestException.of(
@@ -493,6 +518,7 @@ public final class SchedulerCore {
 
   /** The finished clip of the caller's job. */
   public Optional<byte[]> clip(Caller caller, String jobId) throws IOException {
+    read(caller);
     Either job = find(caller, jobId);
     JobState state = job.toProto().getState();
     if (state != JobState.SUCCEEDED) {

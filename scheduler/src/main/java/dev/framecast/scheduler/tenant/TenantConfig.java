@@ -31,10 +31,10 @@ import org.yaml.snakeyaml.error.YAMLException;
  *
  * <p>A field is taken from the tenant, else from {@code defaults}, else from the built-in defaults
  * (weight 1, max_concurrent_jobs 4, max_queued_jobs 64, requests_per_minute 120, burst 20,
- * gpu_seconds_per_day 0, max_steps 0, allowed_pipelines []). Parsing is strict: a typo in a quota
- * silently falling back to a default would be worse than a refused file, so unknown keys, wrong
- * types and negative numbers are errors. Equality is by policies, so a reload that only changed
- * comments is not a change.
+ * gpu_seconds_per_day 0, max_steps 0, allowed_pipelines [], max_open_streams 256, reads_per_minute
+ * 6000, read_burst 600). Parsing is strict: a typo in a quota silently falling back to a default
+ * would be worse than a refused file, so unknown keys, wrong types and negative numbers are errors.
+ * Equality is by policies, so a reload that only changed comments is not a change.
  */
 public final class TenantConfig {
 
@@ -52,6 +52,8 @@ public final class TenantConfig {
   private static final String GPU_SECONDS_PER_DAY = "gpu_seconds_per_day";
   private static final String MAX_STEPS = "max_steps";
   private static final String MAX_OPEN_STREAMS = "max_open_streams";
+  private static final String READS_PER_MINUTE = "reads_per_minute";
+  private static final String READ_BURST = "read_burst";
   private static final String ALLOWED_PIPELINES = "allowed_pipelines";
 
   /** Built-in defaults, in the order fields are listed in error messages. */
@@ -292,7 +294,9 @@ public final class TenantConfig {
           (Double) f.get(GPU_SECONDS_PER_DAY),
           (Integer) f.get(MAX_STEPS),
           pipelines,
-          (Integer) f.get(MAX_OPEN_STREAMS));
+          (Integer) f.get(MAX_OPEN_STREAMS),
+          (Integer) f.get(READS_PER_MINUTE),
+          (Integer) f.get(READ_BURST));
     } catch (IllegalArgumentException e) {
       // TenantPolicy's messages already name the tenant and the YAML field.
       throw new TenantConfigException(e.getMessage(), e);
@@ -347,6 +351,8 @@ public final class TenantConfig {
     defaults.put(MAX_STEPS, 0);
     defaults.put(ALLOWED_PIPELINES, List.of());
     defaults.put(MAX_OPEN_STREAMS, TenantPolicy.DEFAULT_MAX_OPEN_STREAMS);
+    defaults.put(READS_PER_MINUTE, TenantPolicy.DEFAULT_READS_PER_MINUTE);
+    defaults.put(READ_BURST, TenantPolicy.DEFAULT_READ_BURST);
     return Collections.unmodifiableMap(defaults);
   }
 }

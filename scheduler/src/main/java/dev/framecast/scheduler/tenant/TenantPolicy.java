@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
  * @param gpuSecondsPerDay GPU-seconds per UTC day; 0 = unlimited
  * @param maxSteps denoising steps per job; 0 = the pipeline's own limit
  * @param allowedPipelines pipelines the tenant may use; empty = all
+ * @param maxOpenStreams event streams (WatchJob, Generate, SSE) open at once
+ * @param readsPerMinute sustained rate of reads (GetJob, ListJobs, opening a WatchJob stream,
+ *     GetClip): a token bucket of its own, apart from submissions
+ * @param readBurst the reads' bucket capacity
  */
 public record TenantPolicy(
     String name,
@@ -30,10 +34,48 @@ public record TenantPolicy(
     double gpuSecondsPerDay,
     int maxSteps,
     List<String> allowedPipelines,
-    int maxOpenStreams) {
+    int maxOpenStreams,
+    int readsPerMinute,
+    int readBurst) {
 
   /** Event streams (WatchJob, Generate, SSE) a tenant may hold open at once, unless configured. */
   public static final int DEFAULT_MAX_OPEN_STREAMS = 256;
+
+  /**
+   * Reads per minute unless configured: 100 a second, far above any polling client (a CLI polls
+   * once a second), far below what would load the scheduler.
+   */
+  public static final int DEFAULT_READS_PER_MINUTE = 6000;
+
+  /** Reads back to back unless configured. */
+  public static final int DEFAULT_READ_BURST = 600;
+
+  /** A policy with the default bound on reads. */
+  public TenantPolicy(
+      String name,
+      double weight,
+      int maxConcurrentJobs,
+      int maxQueuedJobs,
+      int requestsPerMinute,
+      int burst,
+      double gpuSecondsPerDay,
+      int maxSteps,
+      List<String> allowedPipelines,
+      int maxOpenStreams) {
+    this(
+        name,
+        weight,
+        maxConcurrentJobs,
+        maxQueuedJobs,
+        requestsPerMinute,
+        burst,
+        gpuSecondsPerDay,
+        maxSteps,
+        allowedPipelines,
+        maxOpenStreams,
+        DEFAULT_READS_PER_MINUTE,
+        DEFAULT_READ_BURST);
+  }
 
   /** A policy with the default bound on open streams. */
   public TenantPolicy(
@@ -98,6 +140,8 @@ public record TenantPolicy(
     }
     requireRange(name, "max_steps", maxSteps, 0);
     requireRange(name, "max_open_streams", maxOpenStreams, 1);
+    requireRange(name, "reads_per_minute", readsPerMinute, 1);
+    requireRange(name, "read_burst", readBurst, 1);
     if (allowedPipelines == null) {
       throw new IllegalArgumentException(prefix(name) + "allowed_pipelines must not be null");
     }
@@ -137,6 +181,8 @@ public record TenantPolicy(
     change(changes, "max_steps", maxSteps, next.maxSteps);
     change(changes, "allowed_pipelines", allowedPipelines, next.allowedPipelines);
     change(changes, "max_open_streams", maxOpenStreams, next.maxOpenStreams);
+    change(changes, "reads_per_minute", readsPerMinute, next.readsPerMinute);
+    change(changes, "read_burst", readBurst, next.readBurst);
     return changes.toString();
   }
 

@@ -63,6 +63,7 @@ class SchedulerServiceTest {
           globex: { weight: 1 }
           tiny: { weight: 1, max_queued_jobs: 2 }
           streamy: { weight: 1, max_open_streams: 2 }
+          poller: { weight: 1, reads_per_minute: 60, read_burst: 3 }
         """);
     scheduler =
         new SchedulerServer(
@@ -323,6 +324,53 @@ class SchedulerServiceTest {
                 .setCaller(caller("streamy"))
                 .setJobId(job.getId())
                 .build());
+  }
+
+  @Test
+  void readsPastTheTenantsRateAreRefusedWithWhenToRetryAndOtherTenantsReadOn() {
+    Job job =
+        submit(
+            "poller", GenerateRequest.newBuilder().setPrompt("a red circle").setSteps(1).build());
+    JobRequest get =
+        JobRequest.newBuilder().setCaller(caller("poller")).setJobId(job.getId()).build();
+    // read_burst 3: a GetJob, a ListJobs and a WatchJob, then nothing until the bucket refills.
+    stub().getJob(get);
+    stub()
+        .listJobs(
+            ListJobsRequest.newBuilder()
+                .setCaller(caller("poller"))
+                .setRequest(dev.framecast.api.v1.ListJobsRequest.getDefaultInstance())
+                .build());
+    watch("poller", job.getId(), 0);
+
+    StatusRuntimeException refused =
+        catchThrowableOfType(StatusRuntimeException.class, () -> stub().getJob(get));
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(refused.getStatus().getDescription())
+        .contains("reads_per_minute: at most 60 reads per minute");
+    RetryInfo retry = detail(refused, RetryInfo.class);
+    // 60 a minute: the next read is at most a second away.
+    assertThat(
+            retry.getRetryDelay().getSeconds() * 1000
+                + retry.getRetryDelay().getNanos() / 1_000_000)
+        .isBetween(1L, 1000L);
+    assertThat(detail(refused, com.google.rpc.QuotaFailure.class).getViolations(0).getSubject())
+        .isEqualTo("tenant:poller");
+    assertThat(
+            catchThrowableOfType(
+                    StatusRuntimeException.class, () -> watch("poller", job.getId(), 0))
+                .getStatus()
+                .getCode())
+        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    // Submissions have their own bucket, and other tenants theirs.
+    submit("poller", GenerateRequest.newBuilder().setPrompt("a blue square").setSteps(1).build());
+    Job other =
+        submit("acme", GenerateRequest.newBuilder().setPrompt("a red circle").setSteps(1).build());
+    for (int i = 0; i < 5; i++) {
+      stub()
+          .getJob(
+              JobRequest.newBuilder().setCaller(caller("acme")).setJobId(other.getId()).build());
+    }
   }
 
   @Test

@@ -55,6 +55,20 @@ class TenantConfigTest {
   }
 
   @Test
+  void readLimitsDefaultGenerouslyAndAreSetPerTenant() {
+    TenantConfig config =
+        TenantConfig.parse(
+            "defaults: { read_burst: 50 }\n"
+                + "tenants: { a: {}, b: { reads_per_minute: 60, read_burst: 5 } }");
+
+    assertThat(config.policy("a").orElseThrow().readsPerMinute())
+        .isEqualTo(TenantPolicy.DEFAULT_READS_PER_MINUTE);
+    assertThat(config.policy("a").orElseThrow().readBurst()).isEqualTo(50);
+    assertThat(config.policy("b").orElseThrow().readsPerMinute()).isEqualTo(60);
+    assertThat(config.policy("b").orElseThrow().readBurst()).isEqualTo(5);
+  }
+
+  @Test
   void equalityIgnoresCommentsAndFormatting() {
     TenantConfig a = TenantConfig.parse("tenants: { acme: { weight: 2 } }");
     TenantConfig b = TenantConfig.parse("# edited\ntenants:\n  acme:\n    weight: 2.0\n");
@@ -101,6 +115,8 @@ class TenantConfigTest {
           pipelines not a list    | tenants: { acme: { allowed_pipelines: big } }  | tenant 'acme': allowed_pipelines must be a list of pipeline names
           empty pipeline name     | tenants: { acme: { allowed_pipelines: [''] } } | tenant 'acme': allowed_pipelines must be a list of non-empty pipeline names
           zero open streams       | tenants: { acme: { max_open_streams: 0 } }     | tenant 'acme': max_open_streams must be between 1
+          zero read rate          | tenants: { acme: { reads_per_minute: 0 } }     | tenant 'acme': reads_per_minute must be between 1
+          zero read burst         | tenants: { acme: { read_burst: 0 } }           | tenant 'acme': read_burst must be between 1
           duplicate tenant        | tenants: { acme: {}, acme: {} }                | duplicate key acme
           java type tag           | tenants: !!java.util.HashMap { acme: {} }      | not valid YAML
           not yaml                | "tenants: { acme: [ }"                         | not valid YAML
