@@ -179,6 +179,11 @@ final class JobLines implements Seats {
   }
 
   @Override
+  public double weight(String tenant) {
+    return ready.weight(tenant);
+  }
+
+  @Override
   public Set<Node> activeNodes() {
     return Collections.unmodifiableSet(active.keySet());
   }

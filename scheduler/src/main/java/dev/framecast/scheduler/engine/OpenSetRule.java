@@ -5,7 +5,9 @@ import dev.framecast.scheduler.node.Node;
 import dev.framecast.scheduler.node.NodePool;
 import dev.framecast.scheduler.pipeline.Pipeline;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToIntBiFunction;
@@ -130,23 +132,64 @@ final class OpenSetRule implements ActiveSetRule {
     return Optional.ofNullable(best != null ? best : avoided);
   }
 
-  /** An interactive job takes the slot of a batch job that is between steps. */
+  /**
+   * An interactive job takes the slot of a batch job that is between steps: one of its own tenant's
+   * if it has one, else another tenant's, but only while its tenant holds less than its fair share
+   * of the pipeline's active jobs and the other holds more than its own (shares by weight among the
+   * tenants with active jobs and this one). So an interactive burst of one tenant never takes more
+   * than its share from another's batch work; beyond it, it waits its turn.
+   */
   private boolean preempt(Job interactive, Instant now) {
     if (!interactive.interactive()) {
       return false;
     }
+    Pipeline pipeline = interactive.pipeline();
+    Map<String, Integer> active = new HashMap<>();
+    int total = 0;
     for (Node node : seats.activeNodes()) {
-      for (Job victim : seats.activeOn(node)) {
-        if (!victim.interactive()
-            && !seats.inFlight(victim)
-            && victim.pipeline() == interactive.pipeline()
-            && node.canRun(Set.of(interactive.pipeline().spec().dit()))) {
-          seats.requeue(victim, node);
-          seats.join(interactive, node, now);
-          return true;
+      for (Job job : seats.activeOn(node)) {
+        if (job.pipeline() == pipeline) {
+          active.merge(job.tenant(), 1, Integer::sum);
+          total++;
         }
       }
     }
-    return false;
+    double weights = seats.weight(interactive.tenant());
+    for (String tenant : active.keySet()) {
+      if (!tenant.equals(interactive.tenant())) {
+        weights += seats.weight(tenant);
+      }
+    }
+    Job victim = null;
+    Node victimNode = null;
+    double victimExcess = 0;
+    for (Node node : seats.activeNodes()) {
+      if (!node.canRun(Set.of(pipeline.spec().dit()))) {
+        continue;
+      }
+      for (Job job : seats.activeOn(node)) {
+        if (job.interactive() || seats.inFlight(job) || job.pipeline() != pipeline) {
+          continue;
+        }
+        if (job.tenant().equals(interactive.tenant())) {
+          seats.requeue(job, node); // its own batch work: no one else's share is touched
+          seats.join(interactive, node, now);
+          return true;
+        }
+        double excess = active.get(job.tenant()) - total * seats.weight(job.tenant()) / weights;
+        if (excess > victimExcess) {
+          victim = job;
+          victimNode = node;
+          victimExcess = excess;
+        }
+      }
+    }
+    double share = total * seats.weight(interactive.tenant()) / weights;
+    if (victim == null || active.getOrDefault(interactive.tenant(), 0) >= share) {
+      return false;
+    }
+    seats.requeue(victim, victimNode);
+    seats.join(interactive, victimNode, now);
+    return true;
   }
 }

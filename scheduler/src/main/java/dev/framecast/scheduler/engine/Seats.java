@@ -34,6 +34,9 @@ interface Seats {
   /** True while a request for the job is in flight. */
   boolean inFlight(Job job);
 
+  /** The tenant's fair-share weight (what bounds preemption across tenants). */
+  double weight(String tenant);
+
   /** A ready job joins the node's active set. */
   void join(Job job, Node node, Instant now);
 

@@ -175,6 +175,11 @@ public final class FairQueue implements ReadyQueue {
     return vt < otherVt || (vt == otherVt && name.compareTo(otherName) < 0);
   }
 
+  @Override
+  public double weight(String tenant) {
+    return Math.max(1e-9, weights.applyAsDouble(tenant));
+  }
+
   /** Charges GPU-seconds to a tenant: its virtual time advances by seconds / weight. */
   @Override
   public void charge(String tenant, double gpuSeconds) {

@@ -34,6 +34,11 @@ public interface ReadyQueue {
   /** Jobs queued. */
   int size();
 
+  /** The tenant's fair-share weight in this order (1 for orders without fair share). */
+  default double weight(String tenant) {
+    return 1.0;
+  }
+
   /** Jobs ahead of {@code job} (an estimate where the order depends on future usage). */
   int position(Job job);
 }

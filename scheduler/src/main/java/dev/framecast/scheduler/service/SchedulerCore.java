@@ -6,6 +6,7 @@ import dev.framecast.api.v1.JobState;
 import dev.framecast.api.v1.ListJobsRequest;
 import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
+import dev.framecast.api.v1.Priority;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.common.Caller;
 import dev.framecast.common.errors.AdmissionException;
@@ -172,8 +173,8 @@ public final class SchedulerCore {
     Engine.Admitted admitted;
     String key = request.getIdempotencyKey();
     try {
-      policy(tenant);
-      GenerateRequest normalized = normalizer.normalize(request);
+      TenantPolicy policy = policy(tenant);
+      GenerateRequest normalized = normalizer.normalize(prioritized(policy, request));
       // Admission and queueing are one step per tenant, so concurrent submissions cannot
       // overshoot max_queued_jobs, and two retries with one key cannot both create a job.
       synchronized (tenantLock(tenant)) {
@@ -208,6 +209,32 @@ public final class SchedulerCore {
     }
     awaitStored(tenant, key, admitted);
     return admitted.job().toProto();
+  }
+
+  /**
+   * The request with its priority class resolved by the tenant's policy: none named means the
+   * tenant's default_priority; a class the tenant may not use is PERMISSION_DENIED, so a tenant
+   * cannot make its work interactive (and preempt others' batch work) unless its policy says so.
+   */
+  private static GenerateRequest prioritized(TenantPolicy policy, GenerateRequest request) {
+    Priority asked = request.getPriority();
+    if (asked == Priority.UNRECOGNIZED) {
+      return request; // the normalizer names the field
+    }
+    if (asked == Priority.PRIORITY_UNSPECIFIED) {
+      return request.toBuilder().setPriority(policy.defaultPriority()).build();
+    }
+    if (!policy.priorities().contains(asked)) {
+      throw new PermissionDeniedException(
+          "PRIORITY_NOT_ALLOWED",
+          "tenant '"
+              + policy.name()
+              + "' may submit "
+              + policy.priorities().stream().map(TenantPolicy::yamlName).toList()
+              + " work only, not "
+              + TenantPolicy.yamlName(asked));
+    }
+    return request;
   }
 
   private Object tenantLock(String tenant) {

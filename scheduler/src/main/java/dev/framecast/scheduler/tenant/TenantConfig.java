@@ -1,5 +1,6 @@
 package dev.framecast.scheduler.tenant;
 
+import dev.framecast.api.v1.Priority;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +34,10 @@ import org.yaml.snakeyaml.error.YAMLException;
  * <p>A field is taken from the tenant, else from {@code defaults}, else from the built-in defaults
  * (weight 1, max_concurrent_jobs 4, max_queued_jobs 64, requests_per_minute 120, burst 20,
  * gpu_seconds_per_day 0, max_steps 0, allowed_pipelines [], max_open_streams 256, reads_per_minute
- * 6000, read_burst 600). Parsing is strict: a typo in a quota silently falling back to a default
- * would be worse than a refused file, so unknown keys, wrong types and negative numbers are errors.
- * Equality is by policies, so a reload that only changed comments is not a change.
+ * 6000, read_burst 600, priorities [interactive, batch], default_priority interactive). Parsing is
+ * strict: a typo in a quota silently falling back to a default would be worse than a refused file,
+ * so unknown keys, wrong types and negative numbers are errors. Equality is by policies, so a
+ * reload that only changed comments is not a change.
  */
 public final class TenantConfig {
 
@@ -54,6 +57,8 @@ public final class TenantConfig {
   private static final String MAX_OPEN_STREAMS = "max_open_streams";
   private static final String READS_PER_MINUTE = "reads_per_minute";
   private static final String READ_BURST = "read_burst";
+  private static final String PRIORITIES = "priorities";
+  private static final String DEFAULT_PRIORITY = "default_priority";
   private static final String ALLOWED_PIPELINES = "allowed_pipelines";
 
   /** Built-in defaults, in the order fields are listed in error messages. */
@@ -229,6 +234,8 @@ public final class TenantConfig {
     return switch (field) {
       case WEIGHT, GPU_SECONDS_PER_DAY -> nonNegative(where, field, number(where, field, value));
       case ALLOWED_PIPELINES -> stringList(where, field, value);
+      case PRIORITIES -> priorities(where, field, value);
+      case DEFAULT_PRIORITY -> priority(where, field, value);
       default -> (int) nonNegative(where, field, integer(where, field, value));
     };
   }
@@ -266,6 +273,27 @@ public final class TenantConfig {
     return value;
   }
 
+  private static Set<Priority> priorities(String where, String field, Object value) {
+    if (!(value instanceof List<?> list)) {
+      throw wrongType(where, field, "a list of priority classes (interactive, batch)", value);
+    }
+    Set<Priority> classes = EnumSet.noneOf(Priority.class);
+    for (Object item : list) {
+      classes.add(priority(where, field, item));
+    }
+    return classes;
+  }
+
+  private static Priority priority(String where, String field, Object value) {
+    if ("interactive".equals(value)) {
+      return Priority.PRIORITY_INTERACTIVE;
+    }
+    if ("batch".equals(value)) {
+      return Priority.PRIORITY_BATCH;
+    }
+    throw wrongType(where, field, "interactive or batch", value);
+  }
+
   private static List<String> stringList(String where, String field, Object value) {
     if (!(value instanceof List<?> list)) {
       throw wrongType(where, field, "a list of pipeline names", value);
@@ -283,6 +311,8 @@ public final class TenantConfig {
   private static TenantPolicy policy(String name, Map<String, Object> f) {
     @SuppressWarnings("unchecked")
     List<String> pipelines = (List<String>) f.get(ALLOWED_PIPELINES);
+    @SuppressWarnings("unchecked")
+    Set<Priority> priorities = (Set<Priority>) f.get(PRIORITIES);
     try {
       return new TenantPolicy(
           name,
@@ -296,7 +326,9 @@ public final class TenantConfig {
           pipelines,
           (Integer) f.get(MAX_OPEN_STREAMS),
           (Integer) f.get(READS_PER_MINUTE),
-          (Integer) f.get(READ_BURST));
+          (Integer) f.get(READ_BURST),
+          priorities,
+          (Priority) f.get(DEFAULT_PRIORITY));
     } catch (IllegalArgumentException e) {
       // TenantPolicy's messages already name the tenant and the YAML field.
       throw new TenantConfigException(e.getMessage(), e);
@@ -353,6 +385,8 @@ public final class TenantConfig {
     defaults.put(MAX_OPEN_STREAMS, TenantPolicy.DEFAULT_MAX_OPEN_STREAMS);
     defaults.put(READS_PER_MINUTE, TenantPolicy.DEFAULT_READS_PER_MINUTE);
     defaults.put(READ_BURST, TenantPolicy.DEFAULT_READ_BURST);
+    defaults.put(PRIORITIES, TenantPolicy.ALL_PRIORITIES);
+    defaults.put(DEFAULT_PRIORITY, Priority.PRIORITY_INTERACTIVE);
     return Collections.unmodifiableMap(defaults);
   }
 }

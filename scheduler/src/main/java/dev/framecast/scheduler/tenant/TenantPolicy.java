@@ -1,6 +1,10 @@
 package dev.framecast.scheduler.tenant;
 
+import dev.framecast.api.v1.Priority;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -23,6 +27,8 @@ import java.util.regex.Pattern;
  * @param readsPerMinute sustained rate of reads (GetJob, ListJobs, opening a WatchJob stream,
  *     GetClip): a token bucket of its own, apart from submissions
  * @param readBurst the reads' bucket capacity
+ * @param priorities the priority classes the tenant may submit in (interactive, batch)
+ * @param defaultPriority the class of a request that names none; one of {@code priorities}
  */
 public record TenantPolicy(
     String name,
@@ -36,7 +42,54 @@ public record TenantPolicy(
     List<String> allowedPipelines,
     int maxOpenStreams,
     int readsPerMinute,
-    int readBurst) {
+    int readBurst,
+    Set<Priority> priorities,
+    Priority defaultPriority) {
+
+  /** The classes a tenant may use unless configured: both. */
+  public static final Set<Priority> ALL_PRIORITIES =
+      Collections.unmodifiableSet(
+          EnumSet.of(Priority.PRIORITY_INTERACTIVE, Priority.PRIORITY_BATCH));
+
+  /** A policy with both priority classes, interactive by default. */
+  public TenantPolicy(
+      String name,
+      double weight,
+      int maxConcurrentJobs,
+      int maxQueuedJobs,
+      int requestsPerMinute,
+      int burst,
+      double gpuSecondsPerDay,
+      int maxSteps,
+      List<String> allowedPipelines,
+      int maxOpenStreams,
+      int readsPerMinute,
+      int readBurst) {
+    this(
+        name,
+        weight,
+        maxConcurrentJobs,
+        maxQueuedJobs,
+        requestsPerMinute,
+        burst,
+        gpuSecondsPerDay,
+        maxSteps,
+        allowedPipelines,
+        maxOpenStreams,
+        readsPerMinute,
+        readBurst,
+        ALL_PRIORITIES,
+        Priority.PRIORITY_INTERACTIVE);
+  }
+
+  /** The YAML name of a priority class: interactive, batch. */
+  public static String yamlName(Priority priority) {
+    return switch (priority) {
+      case PRIORITY_INTERACTIVE -> "interactive";
+      case PRIORITY_BATCH -> "batch";
+      default -> throw new IllegalArgumentException("not a priority class: " + priority);
+    };
+  }
 
   /** Event streams (WatchJob, Generate, SSE) a tenant may hold open at once, unless configured. */
   public static final int DEFAULT_MAX_OPEN_STREAMS = 256;
@@ -142,6 +195,25 @@ public record TenantPolicy(
     requireRange(name, "max_open_streams", maxOpenStreams, 1);
     requireRange(name, "reads_per_minute", readsPerMinute, 1);
     requireRange(name, "read_burst", readBurst, 1);
+    if (priorities == null || priorities.isEmpty()) {
+      throw new IllegalArgumentException(
+          prefix(name) + "priorities must name at least one of interactive, batch");
+    }
+    for (Priority priority : priorities) {
+      if (!ALL_PRIORITIES.contains(priority)) {
+        throw new IllegalArgumentException(
+            prefix(name) + "priorities may hold only interactive and batch, got " + priority);
+      }
+    }
+    priorities = Collections.unmodifiableSet(EnumSet.copyOf(priorities));
+    if (!priorities.contains(defaultPriority)) {
+      throw new IllegalArgumentException(
+          prefix(name)
+              + "default_priority must be one of its priorities "
+              + priorities.stream().map(TenantPolicy::yamlName).toList()
+              + ", got "
+              + (defaultPriority == null ? "nothing" : yamlName(defaultPriority)));
+    }
     if (allowedPipelines == null) {
       throw new IllegalArgumentException(prefix(name) + "allowed_pipelines must not be null");
     }
@@ -183,6 +255,12 @@ public record TenantPolicy(
     change(changes, "max_open_streams", maxOpenStreams, next.maxOpenStreams);
     change(changes, "reads_per_minute", readsPerMinute, next.readsPerMinute);
     change(changes, "read_burst", readBurst, next.readBurst);
+    change(
+        changes,
+        "priorities",
+        priorities.stream().map(TenantPolicy::yamlName).toList(),
+        next.priorities.stream().map(TenantPolicy::yamlName).toList());
+    change(changes, "default_priority", yamlName(defaultPriority), yamlName(next.defaultPriority));
     return changes.toString();
   }
 

@@ -151,6 +151,34 @@ class PlannerTest {
   }
 
   @Test
+  void anotherTenantsInteractiveJobsTakeAtMostTheirFairShareOfBatchWork() {
+    setUp(List.of(nodeA), 100);
+    List<Job> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      batch.add(submit("globex", 50, Priority.PRIORITY_BATCH));
+    }
+    encodedAll();
+    tick(false);
+    int capacity = lines.activeOn(nodeA).size();
+    assertThat(capacity).as("the node's active set, full of globex's jobs").isBetween(2, 39);
+    // The node is full of globex's batch work; acme sends as many interactive jobs.
+    List<Job> interactive = new java.util.ArrayList<>();
+    for (int i = 0; i < capacity; i++) {
+      interactive.add(submit("acme", 50, Priority.PRIORITY_INTERACTIVE));
+    }
+    encodedAll();
+    for (int i = 0; i < 3; i++) {
+      tick(false);
+    }
+
+    long acme = lines.activeOn(nodeA).stream().filter(j -> j.tenant().equals("acme")).count();
+    long globex = lines.activeOn(nodeA).stream().filter(j -> j.tenant().equals("globex")).count();
+    // Equal weights: acme takes half the node from globex, and no more.
+    assertThat(acme).isEqualTo((capacity + 1) / 2);
+    assertThat(globex).isEqualTo(capacity - acme);
+  }
+
+  @Test
   void aFailedStepIsRetriedOnTheOtherNodeAndABrokenNodeIsEjected() {
     setUp(List.of(nodeA, nodeB), 8);
     stats.profile(nodeA).observe(1, 0.1);

@@ -64,6 +64,7 @@ class SchedulerServiceTest {
           tiny: { weight: 1, max_queued_jobs: 2 }
           streamy: { weight: 1, max_open_streams: 2 }
           poller: { weight: 1, reads_per_minute: 60, read_burst: 3 }
+          batchy: { weight: 1, priorities: [batch], default_priority: batch }
         """);
     scheduler =
         new SchedulerServer(
@@ -324,6 +325,38 @@ class SchedulerServiceTest {
                 .setCaller(caller("streamy"))
                 .setJobId(job.getId())
                 .build());
+  }
+
+  @Test
+  void aTenantSubmitsOnlyInThePriorityClassesItsPolicyAllows() {
+    Job unspecified =
+        submit(
+            "batchy", GenerateRequest.newBuilder().setPrompt("a red circle").setSteps(1).build());
+    assertThat(unspecified.getRequest().getPriority())
+        .isEqualTo(dev.framecast.api.v1.Priority.PRIORITY_BATCH);
+
+    StatusRuntimeException refused =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                submit(
+                    "batchy",
+                    GenerateRequest.newBuilder()
+                        .setPrompt("a red circle")
+                        .setSteps(1)
+                        .setPriority(dev.framecast.api.v1.Priority.PRIORITY_INTERACTIVE)
+                        .build()));
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(refused.getStatus().getDescription())
+        .contains("tenant 'batchy' may submit [batch] work only, not interactive");
+    assertThat(detail(refused, com.google.rpc.ErrorInfo.class).getReason())
+        .isEqualTo("PRIORITY_NOT_ALLOWED");
+
+    // Unspecified stays interactive for a tenant with the default policy.
+    Job acme =
+        submit("acme", GenerateRequest.newBuilder().setPrompt("a red circle").setSteps(1).build());
+    assertThat(acme.getRequest().getPriority())
+        .isEqualTo(dev.framecast.api.v1.Priority.PRIORITY_INTERACTIVE);
   }
 
   @Test

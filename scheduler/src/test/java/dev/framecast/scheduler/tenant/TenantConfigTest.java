@@ -55,6 +55,24 @@ class TenantConfigTest {
   }
 
   @Test
+  void priorityClassesAreTheTenantsToUse() {
+    TenantConfig config =
+        TenantConfig.parse(
+            "tenants: { a: {}, b: { priorities: [batch], default_priority: batch } }");
+
+    assertThat(config.policy("a").orElseThrow().priorities())
+        .containsExactlyInAnyOrder(
+            dev.framecast.api.v1.Priority.PRIORITY_INTERACTIVE,
+            dev.framecast.api.v1.Priority.PRIORITY_BATCH);
+    assertThat(config.policy("a").orElseThrow().defaultPriority())
+        .isEqualTo(dev.framecast.api.v1.Priority.PRIORITY_INTERACTIVE);
+    assertThat(config.policy("b").orElseThrow().priorities())
+        .containsExactly(dev.framecast.api.v1.Priority.PRIORITY_BATCH);
+    assertThat(config.policy("b").orElseThrow().defaultPriority())
+        .isEqualTo(dev.framecast.api.v1.Priority.PRIORITY_BATCH);
+  }
+
+  @Test
   void readLimitsDefaultGenerouslyAndAreSetPerTenant() {
     TenantConfig config =
         TenantConfig.parse(
@@ -117,6 +135,9 @@ class TenantConfigTest {
           zero open streams       | tenants: { acme: { max_open_streams: 0 } }     | tenant 'acme': max_open_streams must be between 1
           zero read rate          | tenants: { acme: { reads_per_minute: 0 } }     | tenant 'acme': reads_per_minute must be between 1
           zero read burst         | tenants: { acme: { read_burst: 0 } }           | tenant 'acme': read_burst must be between 1
+          unknown priority        | tenants: { acme: { priorities: [urgent] } }    | tenant 'acme': priorities must be interactive or batch, got text 'urgent'
+          no priorities           | tenants: { acme: { priorities: [] } }          | tenant 'acme': priorities must name at least one of interactive, batch
+          default not allowed     | tenants: { acme: { priorities: [batch] } }     | tenant 'acme': default_priority must be one of its priorities [batch], got interactive
           duplicate tenant        | tenants: { acme: {}, acme: {} }                | duplicate key acme
           java type tag           | tenants: !!java.util.HashMap { acme: {} }      | not valid YAML
           not yaml                | "tenants: { acme: [ }"                         | not valid YAML
