@@ -25,9 +25,9 @@ COPY --from=build /src/gateway/target/quarkus-app/quarkus-run.jar /app/
 COPY --from=build /src/gateway/target/quarkus-app/app/ /app/app/
 COPY --from=build /src/gateway/target/quarkus-app/quarkus/ /app/quarkus/
 USER 10001:10001
-# gRPC, REST + SSE, the web page, /q/health and /q/metrics on one port.
-EXPOSE 8080
+# gRPC, REST + SSE and the web page on 8080; /q/health and /q/metrics on the management port 9000.
+EXPOSE 8080 9000
 # No curl in the image: bash's /dev/tcp asks /q/health/live.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /q/health/live HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9000 && printf 'GET /q/health/live HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-jar", "/app/quarkus-run.jar"]

@@ -72,8 +72,15 @@ class DistributedModeTest extends GrpcTestBase {
             .extract()
             .asByteArray();
     assertThat(new String(mp4, 4, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ftyp");
-    given().get("/q/health/ready").then().statusCode(200);
+    given()
+        .baseUri("http://127.0.0.1:" + management.getPort())
+        .get("/q/health/ready")
+        .then()
+        .statusCode(200);
   }
+
+  @io.quarkus.test.common.http.TestHTTPResource(value = "/", management = true)
+  java.net.URL management;
 
   @Test
   void developmentTokensAreNotTrustedAndTheDevIssuerIsAbsent() {

@@ -105,7 +105,7 @@ class PublicTlsTest {
   }
 
   @Test
-  void restAndHealthAreServedOverHttps() throws Exception {
+  void restIsServedOverHttps() throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(Certificates.PKI.caFile())) {
@@ -119,14 +119,15 @@ class PublicTlsTest {
     context.init(null, factory.getTrustManagers(), null);
     HttpClient https = HttpClient.newBuilder().sslContext(context).build();
 
-    HttpResponse<String> health =
+    HttpResponse<String> models =
         https.send(
-            HttpRequest.newBuilder(
-                    URI.create("https://localhost:" + url.getPort() + "/q/health/live"))
+            HttpRequest.newBuilder(URI.create("https://localhost:" + url.getPort() + "/v1/models"))
+                .header("Authorization", "Bearer " + Tokens.user("acme"))
                 .timeout(Duration.ofSeconds(30))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
 
-    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(models.statusCode()).isEqualTo(200);
+    assertThat(models.body()).contains("reference");
   }
 }

@@ -6,8 +6,11 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.nullValue;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.response.Response;
+import java.net.URL;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -244,11 +247,26 @@ class RestApiTest {
         .body("devTokens", equalTo(true));
   }
 
+  @TestHTTPResource(value = "/", management = true)
+  URL management;
+
   @Test
-  void healthAndMetricsAreServed() {
-    given().get("/q/health/ready").then().statusCode(200);
+  void healthAndMetricsAreServedOnTheManagementPortOnly() {
+    String managementUri = "http://127.0.0.1:" + management.getPort();
+    assertThat(management.getPort()).isNotEqualTo(RestAssured.port);
+    given().baseUri(managementUri).get("/q/health/ready").then().statusCode(200);
     given().header("Authorization", bearer("acme")).get("/v1/models").then().statusCode(200);
-    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    String metrics =
+        given()
+            .baseUri(managementUri)
+            .get("/q/metrics")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    // Not on the public port: tenant names and request rates are not every caller's business.
+    given().get("/q/metrics").then().statusCode(404);
+    given().get("/q/health/ready").then().statusCode(404);
     assertThat(metrics)
         .contains(
             "framecast_gateway_requests_total{code=\"OK\",method=\"ListModels\",tenant=\"acme\"}")

@@ -81,13 +81,16 @@ public final class EmbeddedGateway implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final int managementPort;
   private final Path issuerDir;
   private final LogTail log;
   private final Thread hook;
 
-  private EmbeddedGateway(Process process, int port, Path issuerDir, LogTail log, Thread hook) {
+  private EmbeddedGateway(
+      Process process, int port, int managementPort, Path issuerDir, LogTail log, Thread hook) {
     this.process = process;
     this.port = port;
+    this.managementPort = managementPort;
     this.issuerDir = issuerDir;
     this.log = log;
     this.hook = hook;
@@ -125,9 +128,15 @@ public final class EmbeddedGateway implements AutoCloseable {
     }
     Path issuerDir;
     int port;
+    int managementPort;
     try {
       issuerDir = Files.createTempDirectory("framecast-embedded-issuer-");
-      port = freePort();
+      // Both held open while chosen, so they differ.
+      try (ServerSocket one = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+          ServerSocket two = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = one.getLocalPort();
+        managementPort = two.getLocalPort();
+      }
     } catch (IOException e) {
       throw CliException.usage("cannot prepare the embedded gateway: " + e.getMessage());
     }
@@ -135,7 +144,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     Process process;
     try {
       ProcessBuilder builder = new ProcessBuilder(command(options)).redirectErrorStream(true);
-      builder.environment().putAll(environment(options, port, issuerDir));
+      builder.environment().putAll(environment(options, port, managementPort, issuerDir));
       process = builder.start();
     } catch (IOException e) {
       deleteTree(issuerDir);
@@ -144,7 +153,8 @@ public final class EmbeddedGateway implements AutoCloseable {
     log.follow(process.getInputStream());
     Thread hook = new Thread(() -> stop(process), "stop-embedded-gateway");
     Runtime.getRuntime().addShutdownHook(hook);
-    EmbeddedGateway gateway = new EmbeddedGateway(process, port, issuerDir, log, hook);
+    EmbeddedGateway gateway =
+        new EmbeddedGateway(process, port, managementPort, issuerDir, log, hook);
     try {
       gateway.awaitReady(options.readyTimeout());
       return gateway;
@@ -173,11 +183,15 @@ public final class EmbeddedGateway implements AutoCloseable {
    * matches the property whichever way its dots and dashes are spelled, so the CLI does not break
    * when the gateway renames a key's segments.
    */
-  static Map<String, String> environment(Options options, int port, Path issuerDir) {
+  static Map<String, String> environment(
+      Options options, int port, int managementPort, Path issuerDir) {
     Map<String, String> env = new LinkedHashMap<>();
     // Loopback only: this gateway trusts tokens from a key that sits in a temporary directory.
     env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
     env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+    // Health and metrics on a port of their own, also loopback only.
+    env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+    env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
     env.put("FRAMECAST_MODE", "embedded");
     env.put(
         "FRAMECAST_EMBEDDED_MODEL_REPOSITORY",
@@ -202,7 +216,7 @@ public final class EmbeddedGateway implements AutoCloseable {
   private void awaitReady(Duration timeout) throws CliException, InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     HttpRequest ready =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready"))
             .timeout(Duration.ofSeconds(5))
             .GET()
             .build();

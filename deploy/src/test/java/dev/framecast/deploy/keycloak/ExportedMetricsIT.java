@@ -70,7 +70,8 @@ class ExportedMetricsIT {
     }
     Set<String> names = new TreeSet<>();
     names.addAll(
-        Exposition.names(platform.get("http://127.0.0.1:" + platform.gatewayPort + "/q/metrics")));
+        Exposition.names(
+            platform.get("http://127.0.0.1:" + platform.gatewayManagementPort + "/q/metrics")));
     names.addAll(
         Exposition.names(
             platform.get("http://127.0.0.1:" + platform.schedulerMetricsPort + "/metrics")));

@@ -74,6 +74,7 @@ class GracefulStopIT {
   private int nodePort;
   private int schedulerPort;
   private int gatewayPort;
+  private int gatewayManagementPort;
   private int nodeMetricsPort;
   private int schedulerMetricsPort;
   private String issuer;
@@ -105,12 +106,13 @@ class GracefulStopIT {
         "./mvnw -B -q -pl gateway -am install -DskipTests (the gateway's Quarkus fast-jar)");
     nodeClasspath = Platform.moduleClasspath(root, "inference-node");
     schedulerClasspath = Platform.moduleClasspath(root, "scheduler");
-    int[] ports = Platform.freePorts(5);
+    int[] ports = Platform.freePorts(6);
     nodePort = ports[0];
     schedulerPort = ports[1];
     gatewayPort = ports[2];
     nodeMetricsPort = ports[3];
     schedulerMetricsPort = ports[4];
+    gatewayManagementPort = ports[5];
     DevIssuer keys = DevIssuer.loadOrCreate(work.resolve("issuer"));
     jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     jwks.createContext("/jwks", exchange -> reply(exchange, keys.jwks()));
@@ -294,6 +296,8 @@ class GracefulStopIT {
                 "-Xmx512m",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + gatewayPort,
+                "-Dquarkus.management.host=127.0.0.1",
+                "-Dquarkus.management.port=" + gatewayManagementPort,
                 "-Dquarkus.shutdown.delay=2s",
                 "-Dframecast.mode=distributed",
                 "-Dframecast.distributed.scheduler=127.0.0.1:" + schedulerPort,
@@ -315,7 +319,7 @@ class GracefulStopIT {
   private int status(String path) {
     try {
       return http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + path))
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayManagementPort + path))
                   .timeout(Duration.ofSeconds(2))
                   .build(),
               HttpResponse.BodyHandlers.discarding())

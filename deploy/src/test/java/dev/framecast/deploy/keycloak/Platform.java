@@ -49,6 +49,7 @@ final class Platform implements AutoCloseable {
   final int schedulerPort;
   final int schedulerMetricsPort;
   final int gatewayPort;
+  final int gatewayManagementPort;
   final Oidc oidc;
   final KeycloakAdmin keycloakAdmin;
   private final String adminPassword = java.util.UUID.randomUUID().toString();
@@ -69,6 +70,7 @@ final class Platform implements AutoCloseable {
     this.schedulerPort = ports[4];
     this.schedulerMetricsPort = ports[5];
     this.gatewayPort = ports[6];
+    this.gatewayManagementPort = ports[7];
     this.oidc = new Oidc("http://127.0.0.1:" + keycloakPort);
     this.keycloakAdmin = new KeycloakAdmin("http://127.0.0.1:" + keycloakPort, adminPassword);
   }
@@ -77,7 +79,7 @@ final class Platform implements AutoCloseable {
   static Platform start() {
     Path root = Path.of(System.getProperty("framecast.root", "..")).toAbsolutePath().normalize();
     Path logs = Path.of(System.getProperty("framecast.it-logs", root + "/deploy/target/it-logs"));
-    Platform platform = new Platform(root, logs, freePorts(7));
+    Platform platform = new Platform(root, logs, freePorts(8));
     try {
       platform.startAll();
       return platform;
@@ -133,7 +135,7 @@ final class Platform implements AutoCloseable {
     await(
         gateway,
         "/q/health/ready",
-        () -> httpOk("http://127.0.0.1:" + gatewayPort + "/q/health/ready"));
+        () -> httpOk("http://127.0.0.1:" + gatewayManagementPort + "/q/health/ready"));
     Keycloak.awaitReady(keycloak, keycloakManagementPort, KEYCLOAK_READY);
   }
 
@@ -265,6 +267,8 @@ final class Platform implements AutoCloseable {
                 "-Xmx512m",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + gatewayPort,
+                "-Dquarkus.management.host=127.0.0.1",
+                "-Dquarkus.management.port=" + gatewayManagementPort,
                 "-Dframecast.mode=distributed",
                 "-Dframecast.distributed.scheduler=127.0.0.1:" + schedulerPort,
                 "-Dframecast.oidc.issuer=" + issuer()));

@@ -194,7 +194,7 @@ class ComposeTest {
           assertThat(listens(hostPort[0]))
               .as("%s (job %s) serves metrics on %s", hostPort[0], job.get("job_name"), hostPort[1])
               .containsEntry(
-                  Integer.parseInt(hostPort[1]), app == App.GATEWAY ? "http" : "metrics");
+                  Integer.parseInt(hostPort[1]), app == App.GATEWAY ? "management" : "metrics");
           assertThat(path).isEqualTo(app == App.GATEWAY ? "/q/metrics" : "/metrics");
           scraped.add(hostPort[0]);
         }
@@ -256,6 +256,13 @@ class ComposeTest {
                     Repo.read("gateway/src/main/resources/application.properties"),
                     "(?m)^quarkus\\.http\\.port=(\\d+)"));
         ports.put(Integer.parseInt(port), "http");
+        String management =
+            env.getOrDefault(
+                "QUARKUS_MANAGEMENT_PORT",
+                Repo.firstGroup(
+                    Repo.read("gateway/src/main/resources/application.properties"),
+                    "(?m)^quarkus\\.management\\.port=(\\d+)"));
+        ports.put(Integer.parseInt(management), "management");
       }
       case SCHEDULER -> {
         Map<String, List<String>> options = Apps.options(command);

@@ -85,7 +85,10 @@ class KubernetesReferencesTest {
     List<Workload> nodes = k8s.selected(Map.of("app.kubernetes.io/name", "framecast-node"));
     assertThat(nodes).isNotEmpty();
 
-    assertThat(sources(k8s, gateway)).containsExactly("anyone:" + gateway.portNumber("http"));
+    assertThat(sources(k8s, gateway))
+        .containsExactlyInAnyOrder(
+            "anyone:" + gateway.portNumber("http"),
+            "prometheus:" + gateway.portNumber("management"));
     assertThat(sources(k8s, scheduler))
         .containsExactlyInAnyOrder(
             "pod:framecast-gateway:" + scheduler.portNumber("grpc"),
@@ -179,7 +182,8 @@ class KubernetesReferencesTest {
       }
     }
     assertThat(monitored)
-        .containsExactlyInAnyOrder("framecast-gateway", "framecast-scheduler", "framecast-node");
+        .containsExactlyInAnyOrder(
+            "framecast-gateway-management", "framecast-scheduler", "framecast-node");
   }
 
   @ParameterizedTest

@@ -33,10 +33,14 @@ final class GatewayProcess implements AutoCloseable {
   private final Process process;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private GatewayProcess(Process process, int port) {
+  /** Health and metrics: the management port. */
+  final int managementPort;
+
+  private GatewayProcess(Process process, int port, int managementPort) {
     this.process = process;
     this.pid = process.pid();
     this.port = port;
+    this.managementPort = managementPort;
   }
 
   /**
@@ -46,8 +50,11 @@ final class GatewayProcess implements AutoCloseable {
   static GatewayProcess start(BenchOptions options, String issuer, String scheduler)
       throws IOException {
     int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
+    int managementPort;
+    try (ServerSocket socket = new ServerSocket(0);
+        ServerSocket management = new ServerSocket(0)) {
       port = socket.getLocalPort();
+      managementPort = management.getLocalPort();
     }
     Files.createDirectories(options.out());
     List<String> command = new ArrayList<>();
@@ -63,12 +70,14 @@ final class GatewayProcess implements AutoCloseable {
     command.add("-Dframecast.oidc.audience=" + dev.framecast.gateway.OidcStub.AUDIENCE);
     command.add("-Dquarkus.http.host=127.0.0.1");
     command.add("-Dquarkus.http.port=" + port);
+    command.add("-Dquarkus.management.host=127.0.0.1");
+    command.add("-Dquarkus.management.port=" + managementPort);
     command.add("-jar");
     command.add(privateCopy(options.gatewayJar(), options.out()).toString());
     Path log = options.out().resolve("gateway.log");
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    return new GatewayProcess(process, port);
+    return new GatewayProcess(process, port, managementPort);
   }
 
   /**
@@ -97,7 +106,7 @@ final class GatewayProcess implements AutoCloseable {
   void awaitReady(Duration timeout) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     HttpRequest ready =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready"))
             .timeout(Duration.ofSeconds(2))
             .build();
     while (System.nanoTime() < deadline) {
@@ -119,7 +128,7 @@ final class GatewayProcess implements AutoCloseable {
   /** Prometheus text from /q/metrics (the gateway's own view: open streams, its lag). */
   String metrics() throws IOException, InterruptedException {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
             .timeout(Duration.ofSeconds(30))
             .build();
     return http.send(request, HttpResponse.BodyHandlers.ofString()).body();

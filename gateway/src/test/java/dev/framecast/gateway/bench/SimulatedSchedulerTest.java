@@ -44,6 +44,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(SimulatedSchedulerTest.Profile.class)
 class SimulatedSchedulerTest {
+  @io.quarkus.test.common.http.TestHTTPResource(value = "/", management = true)
+  java.net.URL management;
+
   static volatile OidcStub oidc;
 
   /** The stub provider and the simulated scheduler, started before the gateway. */
@@ -160,8 +163,15 @@ class SimulatedSchedulerTest {
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
 
-    given().get("/q/health/ready").then().statusCode(200).body(containsString("scheduler at"));
+    String managementUri = "http://127.0.0.1:" + management.getPort();
     given()
+        .baseUri(managementUri)
+        .get("/q/health/ready")
+        .then()
+        .statusCode(200)
+        .body(containsString("scheduler at"));
+    given()
+        .baseUri(managementUri)
         .get("/q/metrics")
         .then()
         .statusCode(200)
