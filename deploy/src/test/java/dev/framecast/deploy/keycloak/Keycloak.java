@@ -83,7 +83,10 @@ final class Keycloak {
             "KC_BOOTSTRAP_ADMIN_USERNAME",
             KeycloakAdmin.USERNAME,
             "KC_BOOTSTRAP_ADMIN_PASSWORD",
-            adminPassword),
+            adminPassword,
+            // A placeholder of the realm file, resolved at import (acme's keeps its default).
+            "FRAMECAST_GLOBEX_CLIENT_SECRET",
+            KeycloakPlatformIT.GLOBEX_SECRET),
         logs);
   }
 

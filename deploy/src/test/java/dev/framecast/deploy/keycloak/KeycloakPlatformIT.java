@@ -35,7 +35,12 @@ class KeycloakPlatformIT {
   /** The demo secrets of deploy/keycloak/framecast-realm.json (docs/operations.md, Keycloak). */
   static final String ACME_SECRET = "acme-demo-secret";
 
-  static final String GLOBEX_SECRET = "globex-demo-secret";
+  /**
+   * Not the realm file's demo secret: Keycloak imports it from FRAMECAST_GLOBEX_CLIENT_SECRET (the
+   * realm's placeholder, as compose sets it from .env), so globex's tokens prove the placeholder
+   * works; acme keeps the default.
+   */
+  static final String GLOBEX_SECRET = "globex-secret-from-the-environment";
 
   private static GatewayClient client;
 

@@ -77,15 +77,24 @@ final class Apps {
         env.addAll(JVM_ENV);
       }
       // Keycloak's documented options (https://www.keycloak.org/server/all-config) as used here.
-      case KEYCLOAK ->
-          env.addAll(
-              Set.of(
-                  "KC_BOOTSTRAP_ADMIN_USERNAME",
-                  "KC_BOOTSTRAP_ADMIN_PASSWORD",
-                  "KC_HOSTNAME",
-                  "KC_HOSTNAME_BACKCHANNEL_DYNAMIC",
-                  "KC_HEALTH_ENABLED",
-                  "KC_METRICS_ENABLED"));
+      case KEYCLOAK -> {
+        env.addAll(
+            Set.of(
+                "KC_BOOTSTRAP_ADMIN_USERNAME",
+                "KC_BOOTSTRAP_ADMIN_PASSWORD",
+                "KC_HOSTNAME",
+                "KC_HOSTNAME_BACKCHANNEL_DYNAMIC",
+                "KC_HEALTH_ENABLED",
+                "KC_METRICS_ENABLED",
+                "KC_DB",
+                "KC_DB_URL",
+                "KC_DB_USERNAME",
+                "KC_DB_PASSWORD",
+                "KC_HTTP_ENABLED",
+                "KC_PROXY_HEADERS"));
+        // and the realm file's ${NAME:default} placeholders, resolved at import
+        env.addAll(Realm.placeholders());
+      }
       // The official image's entrypoint (https://hub.docker.com/_/postgres, "Environment
       // Variables").
       case POSTGRES ->

@@ -28,10 +28,17 @@ class ComposeTest {
   private final Compose compose = new Compose();
 
   @Test
-  void servicesAreTheSevenOfASingleGpuHost() {
+  void servicesAreTheEightOfASingleGpuHost() {
     assertThat(compose.services().keySet())
         .containsExactlyInAnyOrder(
-            "triton", "scheduler", "postgres", "gateway", "keycloak", "prometheus", "grafana");
+            "triton",
+            "scheduler",
+            "postgres",
+            "gateway",
+            "keycloak",
+            "keycloak-postgres",
+            "prometheus",
+            "grafana");
     assertThat(compose.root().get("name")).isEqualTo("framecast");
     for (String service : compose.services().keySet()) {
       for (Object dependency : dependsOn(service).keySet()) {
@@ -162,6 +169,31 @@ class ComposeTest {
     assertThat(jwks.getPath())
         .isEqualTo("/realms/" + realm.name() + "/protocol/openid-connect/certs");
     assertThat(env.get("FRAMECAST_OIDC_AUDIENCE")).isNotBlank();
+  }
+
+  @Test
+  void keycloakRunsInProductionModeWithItsDatabaseAndTheTeamsSecretsFromTheEnvFile() {
+    List<String> command = compose.command("keycloak");
+    assertThat(command.get(0)).isEqualTo("start");
+    Map<String, String> env = compose.environment("keycloak");
+    assertThat(env).containsEntry("KC_DB", "postgres");
+    String database = env.get("KC_DB_URL").replaceFirst("^jdbc:postgresql://", "").split("[:/]")[0];
+    assertThat(Apps.forImage(compose.image(database))).isEqualTo(App.POSTGRES);
+    assertThat(compose.environment(database))
+        .containsEntry("POSTGRES_USER", env.get("KC_DB_USERNAME"));
+    assertThat(compose.rawEnvironment(database).get("POSTGRES_PASSWORD"))
+        .isEqualTo(compose.rawEnvironment("keycloak").get("KC_DB_PASSWORD"));
+    // Every placeholder of the realm file is set from .env, so no demo secret is imported.
+    assertThat(Realm.placeholders()).isNotEmpty();
+    Map<String, String> raw = compose.rawEnvironment("keycloak");
+    String example = Repo.read("deploy/compose/env.example");
+    for (String placeholder : Realm.placeholders()) {
+      assertThat(raw.get(placeholder))
+          .as("%s from .env, required", placeholder)
+          .startsWith("${" + placeholder + ":?");
+      assertThat(example).contains("\n" + placeholder + "=");
+    }
+    assertThat(Repo.read(Realm.FILE)).doesNotContain("\"secret\": \"acme-demo-secret\"");
   }
 
   @Test

@@ -39,4 +39,18 @@ final class Realm {
     }
     node.forEach(child -> collect(child, tenants));
   }
+
+  /**
+   * The environment variables the realm file names in {@code ${NAME:default}} placeholders, which
+   * Keycloak resolves when it imports the realm.
+   */
+  static java.util.Set<String> placeholders() {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\\$\\{(\\w+)[:}]").matcher(Repo.read(FILE));
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    return names;
+  }
 }
