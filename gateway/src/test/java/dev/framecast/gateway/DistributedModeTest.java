@@ -3,6 +3,7 @@ package dev.framecast.gateway;
 import static dev.framecast.gateway.GrpcClient.failure;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.framecast.api.v1.GenerateRequest;
@@ -11,6 +12,7 @@ import dev.framecast.api.v1.JobEvent;
 import dev.framecast.api.v1.ListModelsRequest;
 import dev.framecast.api.v1.WatchJobRequest;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -111,5 +113,34 @@ class DistributedModeTest extends GrpcTestBase {
         .body("issuer", equalTo(DistributedPlatform.issuerUrl))
         .body("clientId", equalTo("framecast-web"))
         .body("devTokens", equalTo(false));
+  }
+
+  @org.junit.jupiter.api.Test
+  void thePublicPortOffersNoReflectionInDistributedMode() throws Exception {
+    java.util.concurrent.CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> answer =
+        new java.util.concurrent.CompletableFuture<>();
+    io.grpc.stub.StreamObserver<io.grpc.reflection.v1.ServerReflectionRequest> requests =
+        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(client.channel)
+            .serverReflectionInfo(
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override
+                  public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
+                    answer.complete(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(
+        io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+
+    assertThatThrownBy(() -> answer.get(30, java.util.concurrent.TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("UNIMPLEMENTED");
   }
 }
