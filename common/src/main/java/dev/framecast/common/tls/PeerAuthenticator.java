@@ -57,12 +57,7 @@ public final class PeerAuthenticator implements ServerInterceptor {
         verdict = judge(session);
         session.putValue(VERDICT, verdict);
         if (verdict.refusal() != null) {
-          LOG.warning(
-              server
-                  + ": refused a peer at "
-                  + call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)
-                  + ": "
-                  + verdict.refusal());
+          logRefusal(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), verdict.refusal());
         }
       }
     }
@@ -79,6 +74,34 @@ public final class PeerAuthenticator implements ServerInterceptor {
     }
     return Contexts.interceptCall(
         Context.current().withValue(PEER, verdict.peer()), call, headers, next);
+  }
+
+  /** At most one warning per {@link #LOG_EVERY_NANOS}: a port scan must not flood the log. */
+  private static final long LOG_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
+  private final java.util.concurrent.atomic.AtomicLong lastWarning =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private final java.util.concurrent.atomic.AtomicLong unlogged =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private void logRefusal(Object peer, String refusal) {
+    long now = System.nanoTime();
+    long last = lastWarning.get();
+    if (now - last >= LOG_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
+      long more = unlogged.getAndSet(0);
+      LOG.warning(
+          server
+              + ": refused a peer at "
+              + peer
+              + ": "
+              + refusal
+              + (more > 0
+                  ? " (and " + more + " more refused connections since the last warning)"
+                  : ""));
+    } else {
+      unlogged.incrementAndGet();
+      LOG.fine(() -> server + ": refused a peer at " + peer + ": " + refusal);
+    }
   }
 
   private Verdict judge(SSLSession session) {
