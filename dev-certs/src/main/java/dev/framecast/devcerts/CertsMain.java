@@ -163,25 +163,19 @@ public final class CertsMain {
           .append(validity.toDays())
           .append(" days)\n");
     }
-    said.append('\n')
-        .append("Run the services with, for example:\n")
-        .append("  ./framecast node --tls-cert ")
-        .append(dir.resolve("node.pem"))
-        .append(" --tls-key ")
-        .append(dir.resolve("node-key.pem"))
-        .append(" --tls-ca ")
-        .append(caFile)
-        .append('\n')
-        .append("  ./framecast scheduler --tls-cert ")
-        .append(dir.resolve("scheduler.pem"))
-        .append(" --tls-key ")
-        .append(dir.resolve("scheduler-key.pem"))
-        .append(" --tls-ca ")
-        .append(caFile)
-        .append('\n')
-        .append("  ./framecast serve --mode distributed --tls-dir ")
-        .append(dir)
-        .append('\n');
+    said.append('\n').append("Run the services with, for example:\n");
+    for (String service : List.of("node", "scheduler")) {
+      said.append("  ./framecast ")
+          .append(service)
+          .append(" --tls-cert ")
+          .append(dir.resolve(service + ".pem"))
+          .append(" --tls-key ")
+          .append(dir.resolve(service + "-key.pem"))
+          .append(" --tls-ca ")
+          .append(caFile)
+          .append('\n');
+    }
+    said.append("  ./framecast serve --mode distributed --tls-dir ").append(dir).append('\n');
     return said.toString();
   }
 }

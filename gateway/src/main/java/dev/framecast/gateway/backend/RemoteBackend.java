@@ -99,11 +99,6 @@ public final class RemoteBackend implements Backend {
           });
   private final long deadlineMillis;
 
-  /** Plaintext to the scheduler (tests). */
-  public RemoteBackend(String target, long deadlineMillis) {
-    this(target, deadlineMillis, TransportSecurity.insecure("a test gateway"), "");
-  }
-
   /**
    * @param security mutual TLS (or plaintext) to the scheduler; closed with this backend
    * @param schedulerName the name the scheduler's certificate must carry

@@ -55,7 +55,12 @@ class RemoteBackendRetryTest {
                 })
             .build()
             .start();
-    backend = new RemoteBackend("127.0.0.1:" + server.getPort(), 10_000);
+    backend =
+        new RemoteBackend(
+            "127.0.0.1:" + server.getPort(),
+            10_000,
+            dev.framecast.common.tls.TransportSecurity.insecure("the test's gateway"),
+            "framecast-scheduler");
   }
 
   private void answer(Job job, StreamObserver<Job> response) {
@@ -100,7 +105,12 @@ class RemoteBackendRetryTest {
   @Test
   void retriesEndWithTheDeadline() {
     unavailableLeft.set(Integer.MAX_VALUE);
-    RemoteBackend hurried = new RemoteBackend("127.0.0.1:" + server.getPort(), 1_000);
+    RemoteBackend hurried =
+        new RemoteBackend(
+            "127.0.0.1:" + server.getPort(),
+            1_000,
+            dev.framecast.common.tls.TransportSecurity.insecure("the test's gateway"),
+            "framecast-scheduler");
     try {
       long start = System.nanoTime();
       assertThatThrownBy(() -> hurried.get(ACME, "job-7"))

@@ -51,37 +51,6 @@ public record TenantPolicy(
       Collections.unmodifiableSet(
           EnumSet.of(Priority.PRIORITY_INTERACTIVE, Priority.PRIORITY_BATCH));
 
-  /** A policy with both priority classes, interactive by default. */
-  public TenantPolicy(
-      String name,
-      double weight,
-      int maxConcurrentJobs,
-      int maxQueuedJobs,
-      int requestsPerMinute,
-      int burst,
-      double gpuSecondsPerDay,
-      int maxSteps,
-      List<String> allowedPipelines,
-      int maxOpenStreams,
-      int readsPerMinute,
-      int readBurst) {
-    this(
-        name,
-        weight,
-        maxConcurrentJobs,
-        maxQueuedJobs,
-        requestsPerMinute,
-        burst,
-        gpuSecondsPerDay,
-        maxSteps,
-        allowedPipelines,
-        maxOpenStreams,
-        readsPerMinute,
-        readBurst,
-        ALL_PRIORITIES,
-        Priority.PRIORITY_INTERACTIVE);
-  }
-
   /** The YAML name of a priority class: interactive, batch. */
   public static String yamlName(Priority priority) {
     return switch (priority) {
@@ -103,34 +72,10 @@ public record TenantPolicy(
   /** Reads back to back unless configured. */
   public static final int DEFAULT_READ_BURST = 600;
 
-  /** A policy with the default bound on reads. */
-  public TenantPolicy(
-      String name,
-      double weight,
-      int maxConcurrentJobs,
-      int maxQueuedJobs,
-      int requestsPerMinute,
-      int burst,
-      double gpuSecondsPerDay,
-      int maxSteps,
-      List<String> allowedPipelines,
-      int maxOpenStreams) {
-    this(
-        name,
-        weight,
-        maxConcurrentJobs,
-        maxQueuedJobs,
-        requestsPerMinute,
-        burst,
-        gpuSecondsPerDay,
-        maxSteps,
-        allowedPipelines,
-        maxOpenStreams,
-        DEFAULT_READS_PER_MINUTE,
-        DEFAULT_READ_BURST);
-  }
-
-  /** A policy with the default bound on open streams. */
+  /**
+   * A policy with the defaults for what the tenants file may leave out: open streams, reads, both
+   * priority classes, interactive by default.
+   */
   public TenantPolicy(
       String name,
       double weight,
@@ -151,7 +96,11 @@ public record TenantPolicy(
         gpuSecondsPerDay,
         maxSteps,
         allowedPipelines,
-        DEFAULT_MAX_OPEN_STREAMS);
+        DEFAULT_MAX_OPEN_STREAMS,
+        DEFAULT_READS_PER_MINUTE,
+        DEFAULT_READ_BURST,
+        ALL_PRIORITIES,
+        Priority.PRIORITY_INTERACTIVE);
   }
 
   /**
