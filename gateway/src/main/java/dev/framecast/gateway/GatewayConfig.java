@@ -96,6 +96,16 @@ public interface GatewayConfig {
      */
     @WithDefault("false")
     boolean devAdminTokens();
+
+    /**
+     * Address ranges (CIDR) webhooks may reach although private, loopback or link-local, e.g.
+     * 127.0.0.0/8 for a receiver on this machine (./framecast serve --webhook-allow).
+     */
+    Optional<java.util.List<String>> webhookAllow();
+
+    /** The wait before a webhook delivery's second attempt (it doubles after each failure). */
+    @WithDefault("5s")
+    Duration webhookRetry();
   }
 
   interface Distributed {

@@ -81,6 +81,90 @@ class DistributedModeTest extends GrpcTestBase {
         .statusCode(200);
   }
 
+  /**
+   * The Videos API over the remote scheduler: the content streamed through StatContent and
+   * GetContent (a range, the whole, a thumbnail), and a delete that reaches the scheduler's store.
+   */
+  @Test
+  void videosApiDownloadsRangesAndDeletesThroughTheScheduler() throws Exception {
+    String bearer = "Bearer " + DistributedPlatform.token("acme");
+    String id =
+        given()
+            .header("Authorization", bearer)
+            .multiPart("prompt", "a blue circle moving left")
+            .multiPart("steps", "2")
+            .post("/v1/videos")
+            .then()
+            .statusCode(200)
+            .body("status", equalTo("queued"))
+            .extract()
+            .path("id");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    String status = "queued";
+    while (!status.equals("completed") && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      status =
+          given()
+              .header("Authorization", bearer)
+              .get("/v1/videos/" + id)
+              .then()
+              .statusCode(200)
+              .extract()
+              .path("status");
+      assertThat(status).isNotEqualTo("failed");
+    }
+    byte[] mp4 =
+        given()
+            .header("Authorization", bearer)
+            .get("/v1/videos/" + id + "/content")
+            .then()
+            .statusCode(200)
+            .contentType("video/mp4")
+            .extract()
+            .asByteArray();
+    assertThat(new String(mp4, 4, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ftyp");
+    byte[] middle =
+        given()
+            .header("Authorization", bearer)
+            .header("Range", "bytes=10-99")
+            .get("/v1/videos/" + id + "/content")
+            .then()
+            .statusCode(206)
+            .header("Content-Range", "bytes 10-99/" + mp4.length)
+            .extract()
+            .asByteArray();
+    assertThat(middle).isEqualTo(java.util.Arrays.copyOfRange(mp4, 10, 100));
+    byte[] thumbnail =
+        given()
+            .header("Authorization", bearer)
+            .get("/v1/videos/" + id + "/content?variant=thumbnail")
+            .then()
+            .statusCode(200)
+            .contentType("image/png")
+            .extract()
+            .asByteArray();
+    assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(thumbnail)).getWidth())
+        .isEqualTo(64);
+    given()
+        .header("Authorization", "Bearer " + DistributedPlatform.token("globex"))
+        .get("/v1/videos/" + id + "/content")
+        .then()
+        .statusCode(404)
+        .body("error.code", equalTo("not_found"));
+    given()
+        .header("Authorization", bearer)
+        .delete("/v1/videos/" + id)
+        .then()
+        .statusCode(200)
+        .body("deleted", equalTo(true));
+    given().header("Authorization", bearer).get("/v1/videos/" + id).then().statusCode(404);
+    given()
+        .header("Authorization", bearer)
+        .get("/v1/videos/" + id + "/content")
+        .then()
+        .statusCode(404);
+  }
+
   @io.quarkus.test.common.http.TestHTTPResource(value = "/", management = true)
   java.net.URL management;
 

@@ -13,6 +13,12 @@ import java.util.List;
 public final class Renderers {
   private Renderers() {}
 
+  /** Tiles a row of a clip's sprite sheet. */
+  static final int SPRITE_COLUMNS = 8;
+
+  /** A sprite sheet's tiles are at most about this wide or high. */
+  static final int SPRITE_TILE = 256;
+
   /** PNG frames, a strip of the decoded preview frames, and H.264 MP4 clips (FFmpeg). */
   public static ClipRenderer standard() {
     return new Standard(new PngEncoder(), new FfmpegClipEncoder());
@@ -29,7 +35,22 @@ public final class Renderers {
           pngs.add(png.encodeFrame(all, i, 1));
         }
       }
-      return new Rendered(pngs, clips.encode(all, fps), clips.contentType());
+      byte[] clip = clips.encode(all, fps);
+      return new Rendered(
+          pngs,
+          clip,
+          clips.contentType(),
+          framePngs ? pngs.get(0) : png.encodeFrame(all, 0, 1),
+          spritesheet(all));
+    }
+
+    /** Eight frames a row, at most 64 (sampled evenly), each shrunk to about 256 pixels. */
+    private static byte[] spritesheet(RgbFrames frames) {
+      int longest = Math.max(frames.width(), frames.height());
+      int downscale = Math.max(1, (longest + SPRITE_TILE - 1) / SPRITE_TILE);
+      return new ContactSheet(
+              SPRITE_COLUMNS, ContactSheet.DEFAULT_GAP, ContactSheet.DEFAULT_MAX_TILES, downscale)
+          .render(frames);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.framecast.scheduler.engine.EngineConfig;
 import dev.framecast.scheduler.engine.SchedulingPolicy;
 import dev.framecast.scheduler.pipeline.PipelineConfig;
 import dev.framecast.scheduler.pipeline.PipelineSpec;
+import dev.framecast.scheduler.webhook.WebhookConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,6 +54,12 @@ public final class SchedulerMain {
         --stop-grace D        on SIGTERM, how long to wait for the node requests in flight
                               (their steps are kept) before checkpointing and exiting, e.g.
                               10s (default 10s; keep it below the pod's termination grace)
+        --webhook-allow CIDRS address ranges webhooks may reach although private, loopback or
+                              link-local (refused by default), e.g. 10.20.0.0/16 (default none)
+        --webhook-deny CIDRS  more address ranges webhooks may not reach (default none)
+        --webhook-attempts N  attempts per webhook delivery before it is given up (default 8)
+        --webhook-retry D     the wait before a delivery's second attempt; it doubles after
+                              each failed attempt, up to 10 minutes (default 5s)
         --pipelines FILE      pipelines.yaml (name -> text_encoder, dit, vae models; default: the
                               reference pipeline over text_encoder, dit, vae)
         --step-profile FILE   CSV of batch,latency_ms seeding every node's DiT step profile
@@ -99,7 +106,8 @@ public final class SchedulerMain {
       Duration stopGrace,
       TransportSecurity.Flags tls,
       Set<String> tlsClients,
-      Set<String> tlsNodes) {}
+      Set<String> tlsNodes,
+      WebhookConfig webhooks) {}
 
   public static void main(String[] argv) throws Exception {
     configureLogging();
@@ -141,7 +149,8 @@ public final class SchedulerMain {
                     args.renderThreads(),
                     args.database(),
                     args.metricsPort(),
-                    security.channel(args.tlsNodes())),
+                    security.channel(args.tlsNodes()),
+                    args.webhooks()),
                 Renderers.standard())
             .serve(
                 security.server(
@@ -177,6 +186,10 @@ public final class SchedulerMain {
     String databaseUser = null;
     int checkpointEvery = 8;
     Duration stopGrace = Duration.ofSeconds(10);
+    List<String> webhookAllow = List.of();
+    List<String> webhookDeny = List.of();
+    int webhookAttempts = WebhookConfig.DEFAULT.maxAttempts();
+    Duration webhookRetry = WebhookConfig.DEFAULT.firstRetry();
     TransportSecurity.Flags tls = new TransportSecurity.Flags();
     Set<String> tlsClients = Set.of("framecast-gateway");
     Set<String> tlsNodes = Set.of("framecast-node");
@@ -215,6 +228,10 @@ public final class SchedulerMain {
         case "--static-delay-ms" -> staticDelayMs = atLeast(arg, value, 0);
         case "--checkpoint-every" -> checkpointEvery = atLeast(arg, value, 0);
         case "--stop-grace" -> stopGrace = duration(arg, value);
+        case "--webhook-allow" -> webhookAllow = ranges(value);
+        case "--webhook-deny" -> webhookDeny = ranges(value);
+        case "--webhook-attempts" -> webhookAttempts = atLeast(arg, value, 1);
+        case "--webhook-retry" -> webhookRetry = duration(arg, value);
         default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
       }
     }
@@ -234,7 +251,27 @@ public final class SchedulerMain {
         stopGrace,
         tls,
         tlsClients,
-        tlsNodes);
+        tlsNodes,
+        webhooks(webhookAllow, webhookDeny, webhookAttempts, webhookRetry));
+  }
+
+  static List<String> ranges(String value) {
+    return java.util.Arrays.stream(value.split(","))
+        .map(String::trim)
+        .filter(r -> !r.isEmpty())
+        .toList();
+  }
+
+  static WebhookConfig webhooks(
+      List<String> allow, List<String> deny, int attempts, Duration firstRetry) {
+    WebhookConfig base = WebhookConfig.DEFAULT;
+    return new WebhookConfig(
+        allow,
+        deny,
+        attempts,
+        firstRetry,
+        firstRetry.compareTo(base.maxRetry()) > 0 ? firstRetry : base.maxRetry(),
+        base.timeout());
   }
 
   static SchedulerServer.Database database(String url, String user, String password) {

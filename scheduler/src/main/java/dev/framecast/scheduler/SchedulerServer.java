@@ -27,6 +27,8 @@ import dev.framecast.scheduler.store.Recovery;
 import dev.framecast.scheduler.store.StoreWriter;
 import dev.framecast.scheduler.tenant.TenantPolicy;
 import dev.framecast.scheduler.tenant.TenantRegistry;
+import dev.framecast.scheduler.webhook.WebhookConfig;
+import dev.framecast.scheduler.webhook.Webhooks;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.Server;
@@ -80,7 +82,34 @@ public final class SchedulerServer implements AutoCloseable {
       int workerThreads,
       Database database,
       int metricsPort,
-      ChannelCredentials nodeCredentials) {
+      ChannelCredentials nodeCredentials,
+      WebhookConfig webhooks) {
+
+    /** Options with the default webhook delivery (no private addresses allowed). */
+    public Options(
+        List<String> nodes,
+        List<PipelineSpec> pipelines,
+        Path tenantsFile,
+        Path clipDirectory,
+        Duration clipRetention,
+        EngineConfig engine,
+        int workerThreads,
+        Database database,
+        int metricsPort,
+        ChannelCredentials nodeCredentials) {
+      this(
+          nodes,
+          pipelines,
+          tenantsFile,
+          clipDirectory,
+          clipRetention,
+          engine,
+          workerThreads,
+          database,
+          metricsPort,
+          nodeCredentials,
+          WebhookConfig.DEFAULT);
+    }
 
     /** Options with plaintext channels to the nodes (in-process and test nodes). */
     public Options(
@@ -162,6 +191,7 @@ public final class SchedulerServer implements AutoCloseable {
   private final ExecutorService streams;
   private SchedulerService service;
   private final SchedulerMetrics metrics;
+  private final Webhooks webhooks;
   private final JobStore jobStore;
   private final StoreWriter writer;
   private final Lease lease;
@@ -225,7 +255,8 @@ public final class SchedulerServer implements AutoCloseable {
         Executors.newFixedThreadPool(
             Math.max(1, options.workerThreads()), daemon("framecast-render"));
     streams = Executors.newCachedThreadPool(daemon("framecast-stream"));
-    metrics = new SchedulerMetrics(new LedgerSink(ledger));
+    webhooks = new Webhooks(options.webhooks(), tenants::policy, this::webhookOutcome, clock);
+    metrics = new SchedulerMetrics(new LedgerSink(ledger, webhooks));
     if (options.metricsPort() >= 0) {
       // Before the lease: a standby answers its probes and reports leader 0.
       int port = metrics.serve(options.metricsPort());
@@ -292,7 +323,9 @@ public final class SchedulerServer implements AutoCloseable {
         throw new IOException("interrupted while taking back jobs from the job store", e);
       }
     }
-    core = new SchedulerCore(engine, tenants, admission, ledger, store, streams, metrics, jobStore);
+    core =
+        new SchedulerCore(
+            engine, tenants, admission, ledger, store, streams, metrics, jobStore, webhooks);
     if (!closed.get()) {
       metrics.role(SchedulerMetrics.Role.LEADER);
     }
@@ -332,8 +365,13 @@ public final class SchedulerServer implements AutoCloseable {
     }
   }
 
-  /** Reports GPU-seconds and outcomes to the usage ledger. */
-  private record LedgerSink(UsageLedger ledger) implements UsageSink {
+  /** Reports GPU-seconds and outcomes to the usage ledger, and ended jobs to the webhooks. */
+  private record LedgerSink(UsageLedger ledger, Webhooks webhooks) implements UsageSink {
+    @Override
+    public void ended(dev.framecast.scheduler.job.Job job) {
+      webhooks.ended(job);
+    }
+
     @Override
     public void gpuSeconds(String tenant, double seconds) {
       ledger.record(tenant, seconds);
@@ -347,6 +385,15 @@ public final class SchedulerServer implements AutoCloseable {
         default -> ledger.recordOutcome(tenant, UsageLedger.Outcome.FAILED);
       }
     }
+  }
+
+  private void webhookOutcome(String tenant, String event, String outcome) {
+    metrics.webhook(tenant, event, outcome);
+  }
+
+  /** The webhook deliveries (pending count, for tests and metrics). */
+  public Webhooks webhooks() {
+    return webhooks;
   }
 
   public SchedulerMetrics metrics() {
@@ -426,6 +473,7 @@ public final class SchedulerServer implements AutoCloseable {
     if (jobStore != null) {
       jobStore.close();
     }
+    webhooks.close();
     metrics.close();
     pool.close();
     housekeeping.shutdownNow();

@@ -34,6 +34,15 @@ public final class NotFoundException extends AdmissionException {
         "the clip of job " + quote(jobId) + " is no longer stored");
   }
 
+  /** The job succeeded, but this asset of it (a thumbnail, a sprite sheet) is not stored. */
+  public static NotFoundException asset(String jobId, String variant) {
+    return new NotFoundException(
+        "ASSET_NOT_STORED",
+        "framecast.v1.Clip",
+        jobId + "/" + variant,
+        "the " + variant + " of job " + quote(jobId) + " is not stored (expired or never made)");
+  }
+
   /** The ErrorInfo reason. */
   public String reason() {
     return reason;

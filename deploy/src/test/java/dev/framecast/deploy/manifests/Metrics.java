@@ -35,6 +35,9 @@ final class Metrics {
       List.of(
           counter(SCHEDULER, "framecast_scheduler_jobs_admitted", "tenant"),
           counter(SCHEDULER, "framecast_scheduler_jobs_rejected", "tenant", "reason"),
+          counter(SCHEDULER, "framecast_scheduler_jobs_deleted", "tenant"),
+          counter(
+              SCHEDULER, "framecast_scheduler_webhook_deliveries", "tenant", "event", "outcome"),
           counter(SCHEDULER, "framecast_scheduler_gpu_seconds", "tenant"),
           histogram(SCHEDULER, "framecast_scheduler_batch_size"),
           histogram(SCHEDULER, "framecast_scheduler_node_request_seconds", "node", "model", "kind"),

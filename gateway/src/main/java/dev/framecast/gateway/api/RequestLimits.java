@@ -32,12 +32,20 @@ public class RequestLimits {
     this.maxKey = config.limits().maxIdempotencyKey();
   }
 
+  /** The longest webhook URL taken (the scheduler's bound too). */
+  static final int MAX_WEBHOOK_URL = 2048;
+
   public void check(GenerateRequest request) {
     List<FieldViolation> violations = new ArrayList<>();
     text(violations, "prompt", request.getPrompt());
     text(violations, "negative_prompt", request.getNegativePrompt());
     if (request.getModel().length() > MAX_JOB_ID) {
       violations.add(new FieldViolation("model", "model names are at most 128 characters"));
+    }
+    if (request.getWebhookUrl().length() > MAX_WEBHOOK_URL) {
+      violations.add(
+          new FieldViolation(
+              "webhook_url", "webhook_url must be at most " + MAX_WEBHOOK_URL + " characters"));
     }
     if (request.getIdempotencyKey().length() > maxKey) {
       violations.add(
@@ -98,6 +106,9 @@ public class RequestLimits {
       violations.add(
           new FieldViolation(
               "page_token", "page_token is at most " + MAX_PAGE_TOKEN + " characters"));
+    }
+    if (request.getAfterJobId().length() > MAX_JOB_ID) {
+      violations.add(new FieldViolation("after_job_id", "after_job_id is at most 128 characters"));
     }
     for (int value : request.getStatesValueList()) {
       JobState state = JobState.forNumber(value);

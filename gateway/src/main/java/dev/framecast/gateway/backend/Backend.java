@@ -39,6 +39,33 @@ public interface Backend extends AutoCloseable {
   /** The finished clip's bytes (a few MB at most for the reference pipeline). */
   byte[] clip(Caller caller, String jobId);
 
+  /**
+   * One asset of the caller's finished job ({@code variant}: "video", "thumbnail", "spritesheet";
+   * empty for the video): what it is, and its bytes copied a range at a time from the clip store,
+   * never held whole here. Fails like {@link #clip} (FAILED_PRECONDITION before the job has
+   * succeeded, NOT_FOUND once the asset is gone, INVALID_ARGUMENT for an unknown variant).
+   */
+  Content content(Caller caller, String jobId, String variant);
+
+  /**
+   * Deletes the caller's job (cancelling it first if it has not ended): its record, events, clip
+   * and images. Returns the job as it was.
+   */
+  Job delete(Caller caller, String jobId);
+
+  /** A finished job's asset. */
+  interface Content {
+    String contentType();
+
+    long size();
+
+    /** A strong entity tag, quoted as in HTTP. */
+    String etag();
+
+    /** Writes {@code length} bytes from {@code offset} to {@code out} as they are read. */
+    void copyTo(long offset, long length, java.io.OutputStream out) throws java.io.IOException;
+  }
+
   /** True when the backend can take work (health readiness). */
   boolean ready();
 

@@ -52,7 +52,8 @@ public class BackendProducer {
                         embedded.nodes().orElse(List.of()),
                         EngineConfig.builder().policy(policy(embedded)).build(),
                         embedded.schedulerMetricsPort(),
-                        database(embedded)))
+                        database(embedded),
+                        webhooks(embedded)))
                 .closeOnStopSignal(drain::stop);
           }
           case DISTRIBUTED ->
@@ -165,5 +166,18 @@ public class BackendProducer {
     if (backend != null) {
       backend.close();
     }
+  }
+
+  /** The embedded scheduler's webhook delivery: loopback and private ranges only when allowed. */
+  static dev.framecast.scheduler.webhook.WebhookConfig webhooks(GatewayConfig.Embedded embedded) {
+    var base = dev.framecast.scheduler.webhook.WebhookConfig.DEFAULT;
+    java.time.Duration first = embedded.webhookRetry();
+    return new dev.framecast.scheduler.webhook.WebhookConfig(
+        embedded.webhookAllow().orElse(List.of()),
+        List.of(),
+        base.maxAttempts(),
+        first,
+        first.compareTo(base.maxRetry()) > 0 ? first : base.maxRetry(),
+        base.timeout());
   }
 }

@@ -43,6 +43,8 @@ public final class EmbeddedBackend implements Backend {
    * @param nodes external nodes instead of the in-process one (empty: the in-process node)
    * @param engine the scheduler's engine settings (its policy among them)
    * @param metricsPort serve the scheduler's Prometheus metrics on this port (-1: off)
+   * @param database the job store, or null (jobs in memory only)
+   * @param webhooks how webhooks are delivered (which addresses they may reach)
    */
   public record Settings(
       Path modelRepository,
@@ -52,9 +54,32 @@ public final class EmbeddedBackend implements Backend {
       List<String> nodes,
       EngineConfig engine,
       int metricsPort,
-      SchedulerServer.Database database) {
+      SchedulerServer.Database database,
+      dev.framecast.scheduler.webhook.WebhookConfig webhooks) {
     public Settings {
       nodes = List.copyOf(nodes);
+    }
+
+    /** Settings with the default webhook delivery (no private or loopback addresses). */
+    public Settings(
+        Path modelRepository,
+        Path tenantsFile,
+        Path clipDirectory,
+        int renderThreads,
+        List<String> nodes,
+        EngineConfig engine,
+        int metricsPort,
+        SchedulerServer.Database database) {
+      this(
+          modelRepository,
+          tenantsFile,
+          clipDirectory,
+          renderThreads,
+          nodes,
+          engine,
+          metricsPort,
+          database,
+          dev.framecast.scheduler.webhook.WebhookConfig.DEFAULT);
     }
 
     /** Settings without a job store. */
@@ -131,7 +156,10 @@ public final class EmbeddedBackend implements Backend {
                   Duration.ofHours(24),
                   settings.engine(),
                   settings.renderThreads(),
-                  settings.database()),
+                  settings.database(),
+                  -1,
+                  io.grpc.InsecureChannelCredentials.create(),
+                  settings.webhooks()),
               Renderers.standard());
       try {
         if (settings.metricsPort() >= 0) {
@@ -194,6 +222,49 @@ public final class EmbeddedBackend implements Backend {
   public byte[] clip(Caller caller, String jobId) {
     try {
       return core.clip(caller, jobId).orElseThrow(() -> NotFoundException.clip(jobId));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public Content content(Caller caller, String jobId, String variant) {
+    var asset = dev.framecast.scheduler.service.SchedulerCore.asset(variant);
+    dev.framecast.scheduler.engine.ClipStore.Blob blob;
+    try {
+      blob = core.content(caller, jobId, asset);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new Content() {
+      @Override
+      public String contentType() {
+        return asset.contentType();
+      }
+
+      @Override
+      public long size() {
+        return blob.size();
+      }
+
+      @Override
+      public String etag() {
+        return blob.etag();
+      }
+
+      @Override
+      public void copyTo(long offset, long length, java.io.OutputStream out) throws IOException {
+        try (java.io.InputStream in = blob.open(offset, length)) {
+          in.transferTo(out);
+        }
+      }
+    };
+  }
+
+  @Override
+  public Job delete(Caller caller, String jobId) {
+    try {
+      return core.delete(caller, jobId);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

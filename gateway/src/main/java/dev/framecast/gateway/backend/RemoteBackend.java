@@ -11,6 +11,8 @@ import dev.framecast.api.v1.Usage;
 import dev.framecast.common.Caller;
 import dev.framecast.common.tls.TransportSecurity;
 import dev.framecast.scheduler.v1.CancelRequest;
+import dev.framecast.scheduler.v1.ContentInfo;
+import dev.framecast.scheduler.v1.ContentRequest;
 import dev.framecast.scheduler.v1.JobRequest;
 import dev.framecast.scheduler.v1.ListJobsRequest;
 import dev.framecast.scheduler.v1.ListPipelinesRequest;
@@ -59,7 +61,15 @@ public final class RemoteBackend implements Backend {
   static Map<String, Object> serviceConfig() {
     List<Map<String, Object>> names = new ArrayList<>();
     for (String method :
-        List.of("GetJob", "ListJobs", "Cancel", "GetUsage", "ListPipelines", "GetClip")) {
+        List.of(
+            "GetJob",
+            "ListJobs",
+            "Cancel",
+            "GetUsage",
+            "ListPipelines",
+            "GetClip",
+            "StatContent",
+            "GetContent")) {
       names.add(Map.of("service", SERVICE, "method", method));
     }
     Map<String, Object> retry =
@@ -315,6 +325,80 @@ public final class RemoteBackend implements Backend {
       clip = clip.concat(chunk.getData());
     }
     return clip.toByteArray();
+  }
+
+  /** How long one download may take from the scheduler (a slow client slows it down). */
+  static final long CONTENT_DEADLINE_MINUTES = 30;
+
+  @Override
+  public Content content(Caller caller, String jobId, String variant) {
+    ContentRequest request =
+        ContentRequest.newBuilder()
+            .setCaller(wire(caller))
+            .setJobId(jobId)
+            .setVariant(variant)
+            .build();
+    ContentInfo info = stub().statContent(request);
+    return new Content() {
+      @Override
+      public String contentType() {
+        return info.getContentType();
+      }
+
+      @Override
+      public long size() {
+        return info.getSize();
+      }
+
+      @Override
+      public String etag() {
+        return info.getEtag();
+      }
+
+      /**
+       * Each chunk is written before the next is asked for (the blocking stub requests one message
+       * at a time), so a slow client holds one chunk here; a client that goes away cancels the
+       * scheduler's stream.
+       */
+      @Override
+      public void copyTo(long offset, long length, java.io.OutputStream out)
+          throws java.io.IOException {
+        ContentRequest range = request.toBuilder().setOffset(offset).setLength(length).build();
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        io.grpc.Context previous = context.attach();
+        try {
+          Iterator<ClipChunk> chunks =
+              SchedulerGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(CONTENT_DEADLINE_MINUTES, TimeUnit.MINUTES)
+                  .getContent(range);
+          long expected = offset;
+          while (chunks.hasNext()) {
+            ClipChunk chunk = chunks.next();
+            if (chunk.getOffset() != expected
+                || expected + chunk.getData().size() > offset + length) {
+              throw Status.INTERNAL
+                  .withDescription(
+                      "the scheduler sent the " + variant + " of job '" + jobId + "' out of order")
+                  .asRuntimeException();
+            }
+            chunk.getData().writeTo(out);
+            expected += chunk.getData().size();
+          }
+          if (expected != offset + length) {
+            throw new java.io.EOFException(
+                "the scheduler ended the " + variant + " of job '" + jobId + "' early");
+          }
+        } finally {
+          context.detach(previous);
+          context.cancel(null);
+        }
+      }
+    };
+  }
+
+  @Override
+  public Job delete(Caller caller, String jobId) {
+    return stub().delete(JobRequest.newBuilder().setCaller(wire(caller)).setJobId(jobId).build());
   }
 
   @Override

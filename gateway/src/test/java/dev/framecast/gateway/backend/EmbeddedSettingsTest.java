@@ -105,6 +105,16 @@ class EmbeddedSettingsTest {
       public boolean devAdminTokens() {
         return false;
       }
+
+      @Override
+      public Optional<List<String>> webhookAllow() {
+        return Optional.empty();
+      }
+
+      @Override
+      public Duration webhookRetry() {
+        return Duration.ofSeconds(5);
+      }
     };
   }
 

@@ -308,6 +308,20 @@ public final class SimulatedBackend implements Backend {
   }
 
   @Override
+  public Content content(Caller caller, String jobId, String variant) {
+    throw Status.UNIMPLEMENTED
+        .withDescription("the simulated backend serves no content downloads")
+        .asRuntimeException();
+  }
+
+  @Override
+  public Job delete(Caller caller, String jobId) {
+    throw Status.UNIMPLEMENTED
+        .withDescription("the simulated backend deletes no jobs")
+        .asRuntimeException();
+  }
+
+  @Override
   public boolean ready() {
     return !timer.isShutdown();
   }

@@ -13,6 +13,18 @@ public interface ClipRenderer {
   /** A small preview image of a few decoded frames. */
   byte[] preview(byte[] rgb, int frames, int height, int width);
 
-  /** The rendered outputs of one job. */
-  record Rendered(List<byte[]> framePngs, byte[] clip, String contentType) {}
+  /**
+   * The rendered outputs of one job: the frame PNGs (when asked), the clip, and its thumbnail (the
+   * first frame) and sprite sheet (a contact sheet of the frames) as PNGs, null when not made.
+   */
+  record Rendered(
+      List<byte[]> framePngs,
+      byte[] clip,
+      String contentType,
+      byte[] thumbnail,
+      byte[] spritesheet) {
+    public Rendered(List<byte[]> framePngs, byte[] clip, String contentType) {
+      this(framePngs, clip, contentType, null, null);
+    }
+  }
 }

@@ -172,6 +172,7 @@ final class Endings {
     checkpoints.ended(job);
     usage.finished(job.tenant(), terminal);
     usage.jobEnded(terminal, Duration.between(job.created(), job.finished()).toNanos() / 1e9);
+    usage.ended(job);
   }
 
   private static Timings timings(Job job, Instant end) {

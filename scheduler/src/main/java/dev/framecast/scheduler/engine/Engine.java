@@ -321,6 +321,14 @@ public final class Engine implements AutoCloseable {
     }
   }
 
+  /**
+   * Forgets an ended job (GetJob and ListJobs no longer see it); false when the job has not ended
+   * (or is not held).
+   */
+  public boolean forget(String jobId) {
+    return table.get(jobId).map(table::forget).orElse(false);
+  }
+
   public Optional<Job> job(String id) {
     return table.get(id);
   }

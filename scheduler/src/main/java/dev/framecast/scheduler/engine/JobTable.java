@@ -88,6 +88,20 @@ final class JobTable {
     }
   }
 
+  /**
+   * Forgets an ended job now (it was deleted); false when it has not ended. Its entry in the
+   * retention queue stays until the bound reaches it, forgetting nothing then.
+   */
+  boolean forget(Job job) {
+    if (!job.phase().isTerminal() || live.contains(job)) {
+      return false;
+    }
+    if (jobs.remove(job.id(), job)) {
+      unindex(job);
+    }
+    return true;
+  }
+
   Optional<Job> get(String id) {
     return Optional.ofNullable(jobs.get(id));
   }

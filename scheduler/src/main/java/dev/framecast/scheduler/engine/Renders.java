@@ -49,6 +49,12 @@ final class Renders {
       if (!out.framePngs().isEmpty()) {
         store.putFrames(job.tenant(), job.id(), out.framePngs());
       }
+      if (out.thumbnail() != null) {
+        store.putAsset(job.tenant(), job.id(), ClipStore.Asset.THUMBNAIL, out.thumbnail());
+      }
+      if (out.spritesheet() != null) {
+        store.putAsset(job.tenant(), job.id(), ClipStore.Asset.SPRITESHEET, out.spritesheet());
+      }
       inbox.accept(new Command.Rendered(job, out, null));
     } catch (Exception | Error e) {
       inbox.accept(new Command.Rendered(job, null, e));

@@ -16,6 +16,12 @@ public interface UsageSink {
   default void request(
       String node, String model, String kind, int size, double seconds, boolean ok) {}
 
+  /**
+   * A job ended (loop thread; must return at once): its phase is terminal and its last event
+   * appended. Webhooks start here.
+   */
+  default void ended(dev.framecast.scheduler.job.Job job) {}
+
   /** A job ended; {@code seconds} from admission to its end. */
   default void jobEnded(JobPhase outcome, double seconds) {}
 

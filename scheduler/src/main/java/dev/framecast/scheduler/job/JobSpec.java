@@ -12,6 +12,7 @@ import dev.framecast.api.v1.Priority;
  * @param previewEvery a preview every this many steps (0: none)
  * @param framePngs whether the client asked for each frame as a PNG event
  * @param idempotencyKey the client's key ("" when none), kept for the public view
+ * @param webhookUrl where this job's end is also POSTed ("" when nowhere but the tenant's)
  */
 public record JobSpec(
     String pipeline,
@@ -23,9 +24,37 @@ public record JobSpec(
     boolean interactive,
     int previewEvery,
     boolean framePngs,
-    String idempotencyKey) {
+    String idempotencyKey,
+    String webhookUrl) {
+
+  /** A spec without a webhook of its own. */
+  public JobSpec(
+      String pipeline,
+      String prompt,
+      String negativePrompt,
+      int steps,
+      float guidance,
+      long seed,
+      boolean interactive,
+      int previewEvery,
+      boolean framePngs,
+      String idempotencyKey) {
+    this(
+        pipeline,
+        prompt,
+        negativePrompt,
+        steps,
+        guidance,
+        seed,
+        interactive,
+        previewEvery,
+        framePngs,
+        idempotencyKey,
+        "");
+  }
 
   public JobSpec {
+    webhookUrl = webhookUrl == null ? "" : webhookUrl;
     if (pipeline == null || pipeline.isEmpty()) {
       throw new IllegalArgumentException("a job spec names its pipeline");
     }
@@ -59,7 +88,8 @@ public record JobSpec(
         normalized.getPriority() != Priority.PRIORITY_BATCH,
         normalized.getPreviewEvery(),
         normalized.getIncludeFrames(),
-        normalized.getIdempotencyKey());
+        normalized.getIdempotencyKey(),
+        normalized.getWebhookUrl());
   }
 
   public Priority priority() {
@@ -79,6 +109,7 @@ public record JobSpec(
         .setPreviewEvery(previewEvery)
         .setIncludeFrames(framePngs)
         .setIdempotencyKey(idempotencyKey)
+        .setWebhookUrl(webhookUrl == null ? "" : webhookUrl)
         .build();
   }
 }

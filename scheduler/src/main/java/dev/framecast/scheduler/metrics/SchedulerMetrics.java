@@ -28,6 +28,8 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final UsageSink delegate;
   private final Counter admitted;
+  private final Counter deleted;
+  private final Counter webhooks;
   private final Counter rejected;
   private final Counter gpuSeconds;
   private final Histogram batchSize;
@@ -74,6 +76,20 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
             .name("framecast_scheduler_jobs_admitted")
             .help("Jobs admitted, per tenant")
             .labelNames("tenant")
+            .register(registry);
+    deleted =
+        Counter.builder()
+            .name("framecast_scheduler_jobs_deleted")
+            .help("Jobs deleted by their tenant (record, events and files), per tenant")
+            .labelNames("tenant")
+            .register(registry);
+    webhooks =
+        Counter.builder()
+            .name("framecast_scheduler_webhook_deliveries")
+            .help(
+                "Webhook deliveries per tenant, event and outcome (delivered, retried, failed,"
+                    + " refused, dropped)")
+            .labelNames("tenant", "event", "outcome")
             .register(registry);
     rejected =
         Counter.builder()
@@ -285,6 +301,20 @@ public final class SchedulerMetrics implements UsageSink, AutoCloseable {
 
   public void admitted(String tenant) {
     admitted.labelValues(tenant).inc();
+  }
+
+  /** A webhook delivery's outcome ({@link dev.framecast.scheduler.webhook.Webhooks.Listener}). */
+  public void webhook(String tenant, String event, String outcome) {
+    webhooks.labelValues(tenant, event, outcome).inc();
+  }
+
+  @Override
+  public void ended(dev.framecast.scheduler.job.Job job) {
+    delegate.ended(job);
+  }
+
+  public void deleted(String tenant) {
+    deleted.labelValues(tenant).inc();
   }
 
   public void rejected(String tenant, String reason) {

@@ -32,6 +32,7 @@ import dev.framecast.scheduler.pipeline.Pipeline;
 import dev.framecast.scheduler.store.JobStore;
 import dev.framecast.scheduler.tenant.TenantPolicy;
 import dev.framecast.scheduler.tenant.TenantRegistry;
+import dev.framecast.scheduler.webhook.Webhooks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -79,6 +80,7 @@ public final class SchedulerCore {
       new java.util.concurrent.ConcurrentHashMap<>();
   private final IdempotencyKeys idempotency;
   private final JobStore store;
+  private final Webhooks webhooks;
   private final Clock clock = Clock.systemUTC();
 
   public SchedulerCore(
@@ -105,6 +107,23 @@ public final class SchedulerCore {
       Executor streamExecutor,
       SchedulerMetrics metrics,
       JobStore store) {
+    this(engine, tenants, admission, ledger, clips, streamExecutor, metrics, store, null);
+  }
+
+  /**
+   * @param store the durable job store, or null
+   * @param webhooks completion callbacks, or null: then a request naming a webhook_url is refused
+   */
+  public SchedulerCore(
+      Engine engine,
+      TenantRegistry tenants,
+      Admission admission,
+      UsageLedger ledger,
+      ClipStore clips,
+      Executor streamExecutor,
+      SchedulerMetrics metrics,
+      JobStore store,
+      Webhooks webhooks) {
     this(
         engine,
         tenants,
@@ -114,7 +133,8 @@ public final class SchedulerCore {
         streamExecutor,
         metrics,
         new IdempotencyKeys(Clock.systemUTC(), IDEMPOTENCY_WINDOW, engine.maxJobs()),
-        store);
+        store,
+        webhooks);
   }
 
   SchedulerCore(
@@ -126,7 +146,9 @@ public final class SchedulerCore {
       Executor streamExecutor,
       SchedulerMetrics metrics,
       IdempotencyKeys idempotency,
-      JobStore store) {
+      JobStore store,
+      Webhooks webhooks) {
+    this.webhooks = webhooks;
     this.idempotency = idempotency;
     this.store = store;
     this.metrics = metrics;
@@ -175,6 +197,13 @@ public final class SchedulerCore {
     try {
       TenantPolicy policy = policy(tenant);
       GenerateRequest normalized = normalizer.normalize(prioritized(policy, request));
+      if (!normalized.getWebhookUrl().isEmpty()) {
+        if (webhooks == null) {
+          throw InvalidRequestException.of(
+              "webhook_url", "this scheduler delivers no webhooks; leave webhook_url empty");
+        }
+        webhooks.validate(policy, normalized.getWebhookUrl());
+      }
       // Admission and queueing are one step per tenant, so concurrent submissions cannot
       // overshoot max_queued_jobs, and two retries with one key cannot both create a job.
       synchronized (tenantLock(tenant)) {
@@ -208,7 +237,7 @@ public final class SchedulerCore {
       throw e;
     }
     awaitStored(tenant, key, admitted);
-    return admitted.job().toProto();
+    return published(admitted.job().toProto());
   }
 
   /**
@@ -298,6 +327,7 @@ public final class SchedulerCore {
         .job(earlier.jobId())
         .map(Job::toProto)
         .or(() -> stored(earlier.jobId()).map(r -> r.toProto(0)))
+        .map(this::published)
         .orElseThrow(
             () ->
                 new FailedPreconditionException(
@@ -353,7 +383,25 @@ public final class SchedulerCore {
 
   public dev.framecast.api.v1.Job get(Caller caller, String jobId) {
     read(caller);
-    return find(caller, jobId).toProto();
+    return published(find(caller, jobId).toProto());
+  }
+
+  /** The job as callers see it: with the time its files expire once it has ended. */
+  private dev.framecast.api.v1.Job published(dev.framecast.api.v1.Job job) {
+    Optional<Duration> retention = clips.retention();
+    if (!job.hasFinishedTime() || retention.isEmpty()) {
+      return job;
+    }
+    com.google.protobuf.Timestamp finished = job.getFinishedTime();
+    java.time.Instant expires =
+        java.time.Instant.ofEpochSecond(finished.getSeconds(), finished.getNanos())
+            .plus(retention.get());
+    return job.toBuilder()
+        .setExpireTime(
+            com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(expires.getEpochSecond())
+                .setNanos(expires.getNano()))
+        .build();
   }
 
   /**
@@ -415,7 +463,59 @@ public final class SchedulerCore {
       engine.cancel(jobId, reason.isEmpty() ? "cancelled by " + caller.subject() : reason);
     }
     // One only in the store has ended: cancelling it changes nothing.
-    return job.toProto();
+    return published(job.toProto());
+  }
+
+  /** How long a delete waits for a job it cancelled to end and be stored as ended. */
+  static final Duration DELETE_WAIT = Duration.ofSeconds(5);
+
+  /**
+   * Deletes the caller's job: its record, events and idempotency keys, its clip and images. A job
+   * that has not ended is cancelled first (at its next step boundary) and deleted once it has
+   * ended; FAILED_PRECONDITION when that takes longer than {@link #DELETE_WAIT}. Returns the job as
+   * it was; its GPU-seconds stay in the tenant's usage.
+   */
+  public dev.framecast.api.v1.Job delete(Caller caller, String jobId) throws IOException {
+    Either job = find(caller, jobId);
+    if (job.live() != null && !job.live().phase().isTerminal()) {
+      engine.cancel(jobId, "deleted by " + caller.subject());
+    }
+    long deadline = System.nanoTime() + DELETE_WAIT.toNanos();
+    while (!deletable(job)) {
+      if (System.nanoTime() > deadline) {
+        throw new FailedPreconditionException(
+            "JOB_STATE",
+            "job:" + jobId,
+            "job '" + jobId + "' was cancelled but has not ended yet; retry the delete");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new OverloadedException("interrupted while deleting; retry", Duration.ofSeconds(1));
+      }
+    }
+    dev.framecast.api.v1.Job last =
+        published(job.live() != null ? job.live().toProto() : job.toProto());
+    // The record first: once it is gone no reader finds the job, then its files.
+    if (store != null) {
+      store.delete(jobId);
+    }
+    engine.forget(jobId);
+    clips.delete(job.tenant(), jobId);
+    metrics.deleted(job.tenant());
+    return last;
+  }
+
+  /** Ended, and (with a store) stored as ended, so no later write brings the record back. */
+  private boolean deletable(Either job) {
+    if (job.live() == null) {
+      return true; // read from the store, where only ended jobs are no longer held
+    }
+    if (!job.live().phase().isTerminal()) {
+      return false;
+    }
+    return store == null || stored(job.live().id()).map(r -> r.phase().isTerminal()).orElse(true);
   }
 
   /**
@@ -434,12 +534,20 @@ public final class SchedulerCore {
     }
     int size = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
     Set<JobState> states = Set.copyOf(request.getStatesList());
-    String after = request.getPageToken().isEmpty() ? null : decodeToken(request.getPageToken());
+    boolean oldestFirst = request.getOldestFirst();
+    if (!request.getAfterJobId().isEmpty() && !request.getPageToken().isEmpty()) {
+      throw InvalidRequestException.of("after_job_id", "give page_token or after_job_id, not both");
+    }
+    String cursorField = request.getAfterJobId().isEmpty() ? "page_token" : "after_job_id";
+    String after =
+        !request.getAfterJobId().isEmpty()
+            ? request.getAfterJobId()
+            : request.getPageToken().isEmpty() ? null : decodeToken(request.getPageToken());
     ListJobsResponse.Builder response = ListJobsResponse.newBuilder();
     boolean more =
         store == null
-            ? listHeld(caller, after, size, states, response)
-            : listStored(caller, after, size, states, response);
+            ? listHeld(caller, after, cursorField, size, states, oldestFirst, response)
+            : listStored(caller, after, cursorField, size, states, oldestFirst, response);
     if (more && response.getJobsCount() > 0) {
       String last = response.getJobs(response.getJobsCount() - 1).getId();
       response.setNextPageToken(
@@ -454,25 +562,27 @@ public final class SchedulerCore {
   private boolean listHeld(
       Caller caller,
       String after,
+      String cursorField,
       int size,
       Set<JobState> states,
+      boolean oldestFirst,
       ListJobsResponse.Builder response) {
-    java.util.NavigableSet<Job> jobs = engine.jobs(caller.tenant());
+    java.util.NavigableSet<Job> newestFirst = engine.jobs(caller.tenant());
+    java.util.NavigableSet<Job> jobs = oldestFirst ? newestFirst.descendingSet() : newestFirst;
     java.util.SortedSet<Job> from = jobs;
     if (after != null) {
       Job anchor =
           engine
               .job(after)
               .filter(j -> j.tenant().equals(caller.tenant()))
-              .orElseThrow(
-                  () -> InvalidRequestException.of("page_token", "page_token is not valid"));
+              .orElseThrow(() -> invalidCursor(cursorField));
       from = jobs.tailSet(anchor, false);
     }
     java.util.Iterator<Job> it = from.iterator();
     while (it.hasNext() && response.getJobsCount() < size) {
       dev.framecast.api.v1.Job job = it.next().toProto();
       if (states.isEmpty() || states.contains(job.getState())) {
-        response.addJobs(job);
+        response.addJobs(published(job));
       }
     }
     return it.hasNext();
@@ -485,23 +595,26 @@ public final class SchedulerCore {
   private boolean listStored(
       Caller caller,
       String after,
+      String cursorField,
       int size,
       Set<JobState> states,
+      boolean oldestFirst,
       ListJobsResponse.Builder response) {
     if (after != null && stored(after).filter(r -> r.tenant().equals(caller.tenant())).isEmpty()) {
-      throw InvalidRequestException.of("page_token", "page_token is not valid");
+      throw invalidCursor(cursorField);
     }
     String cursor = after;
     while (true) {
-      List<JobRecord> page = store.page(caller.tenant(), cursor, size);
+      List<JobRecord> page = store.page(caller.tenant(), cursor, size, oldestFirst);
       for (int i = 0; i < page.size(); i++) {
         JobRecord record = page.get(i);
         dev.framecast.api.v1.Job job =
             engine.job(record.id()).map(Job::toProto).orElseGet(() -> record.toProto(0));
         if (states.isEmpty() || states.contains(job.getState())) {
-          response.addJobs(job);
+          response.addJobs(published(job));
           if (response.getJobsCount() == size) {
-            return i < page.size() - 1 || !store.page(caller.tenant(), record.id(), 1).isEmpty();
+            return i < page.size() - 1
+                || !store.page(caller.tenant(), record.id(), 1, oldestFirst).isEmpty();
           }
         }
       }
@@ -510,6 +623,14 @@ public final class SchedulerCore {
       }
       cursor = page.get(page.size() - 1).id();
     }
+  }
+
+  private static InvalidRequestException invalidCursor(String field) {
+    return InvalidRequestException.of(
+        field,
+        field.equals("page_token")
+            ? "page_token is not valid"
+            : "after_job_id names no job of this tenant");
   }
 
   private static String decodeToken(String token) {
@@ -553,6 +674,43 @@ public final class SchedulerCore {
           "JOB_STATE", "job:" + jobId, "job '" + jobId + "' has no clip: it is " + state);
     }
     return clips.get(job.tenant(), jobId);
+  }
+
+  /**
+   * One of the caller's finished job's assets (the video, its thumbnail or its sprite sheet):
+   * FAILED_PRECONDITION before the job has succeeded, NOT_FOUND when the asset is gone (expired,
+   * deleted, or a thumbnail of a clip made before thumbnails were).
+   */
+  public ClipStore.Blob content(Caller caller, String jobId, ClipStore.Asset asset)
+      throws IOException {
+    read(caller);
+    Either job = find(caller, jobId);
+    JobState state = job.toProto().getState();
+    if (state != JobState.SUCCEEDED) {
+      throw new FailedPreconditionException(
+          "JOB_STATE",
+          "job:" + jobId,
+          "job '" + jobId + "' has no " + asset.variant() + ": it is " + state);
+    }
+    return clips
+        .open(job.tenant(), jobId, asset)
+        .orElseThrow(
+            () ->
+                asset == ClipStore.Asset.VIDEO
+                    ? NotFoundException.clip(jobId)
+                    : NotFoundException.asset(jobId, asset.variant()));
+  }
+
+  /** The asset a Videos API variant names; INVALID_ARGUMENT naming {@code variant} otherwise. */
+  public static ClipStore.Asset asset(String variant) {
+    return ClipStore.Asset.ofVariant(variant)
+        .orElseThrow(
+            () ->
+                InvalidRequestException.of(
+                    "variant",
+                    "variant must be one of video, thumbnail, spritesheet, got '"
+                        + (variant.length() > 32 ? variant.substring(0, 32) + "..." : variant)
+                        + "'"));
   }
 
   private TenantPolicy policy(String tenant) {

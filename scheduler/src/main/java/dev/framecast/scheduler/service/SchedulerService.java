@@ -8,12 +8,16 @@ import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.common.errors.GrpcStatusMapper;
+import dev.framecast.common.errors.InvalidRequestException;
 import dev.framecast.common.errors.NotFoundException;
 import dev.framecast.common.errors.OverloadedException;
 import dev.framecast.common.errors.UnauthenticatedException;
 import dev.framecast.common.events.FlowControlledWriter;
 import dev.framecast.common.events.OpenStreams;
+import dev.framecast.scheduler.engine.ClipStore;
 import dev.framecast.scheduler.v1.CancelRequest;
+import dev.framecast.scheduler.v1.ContentInfo;
+import dev.framecast.scheduler.v1.ContentRequest;
 import dev.framecast.scheduler.v1.JobRequest;
 import dev.framecast.scheduler.v1.ListJobsRequest;
 import dev.framecast.scheduler.v1.ListPipelinesRequest;
@@ -134,6 +138,133 @@ public final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
       response.onCompleted();
     } catch (Exception e) {
       response.onError(toStatus(e));
+    }
+  }
+
+  @Override
+  public void delete(JobRequest request, StreamObserver<Job> response) {
+    unary(response, () -> core.delete(caller(request.getCaller()), request.getJobId()));
+  }
+
+  @Override
+  public void statContent(ContentRequest request, StreamObserver<ContentInfo> response) {
+    unary(
+        response,
+        () -> {
+          ClipStore.Asset asset = SchedulerCore.asset(request.getVariant());
+          ClipStore.Blob blob =
+              core.content(caller(request.getCaller()), request.getJobId(), asset);
+          return ContentInfo.newBuilder()
+              .setContentType(asset.contentType())
+              .setSize(blob.size())
+              .setEtag(blob.etag())
+              .build();
+        });
+  }
+
+  /**
+   * Streams the asking range as the client takes it: a chunk is read from the store only when the
+   * call is ready for one, so a slow gateway holds at most one chunk here.
+   */
+  @Override
+  public void getContent(ContentRequest request, StreamObserver<ClipChunk> response) {
+    ServerCallStreamObserver<ClipChunk> call = (ServerCallStreamObserver<ClipChunk>) response;
+    ContentPump pump;
+    try {
+      ClipStore.Asset asset = SchedulerCore.asset(request.getVariant());
+      ClipStore.Blob blob = core.content(caller(request.getCaller()), request.getJobId(), asset);
+      long offset = request.getOffset();
+      long size = blob.size();
+      if (offset < 0 || offset > size) {
+        throw InvalidRequestException.of(
+            "offset",
+            "offset "
+                + Long.toUnsignedString(offset)
+                + " is past the end of the "
+                + asset.variant()
+                + " ("
+                + size
+                + " bytes)");
+      }
+      long length = request.getLength();
+      length = length <= 0 || length > size - offset ? size - offset : length;
+      pump = new ContentPump(call, blob.open(offset, length), offset, length, asset.contentType());
+    } catch (Exception e) {
+      response.onError(toStatus(e));
+      return;
+    }
+    pump.start();
+  }
+
+  /** Writes one asset range in chunks, each read when the call is ready for it. */
+  private static final class ContentPump {
+    private final ServerCallStreamObserver<ClipChunk> call;
+    private final java.io.InputStream in;
+    private final String contentType;
+    private long position;
+    private long remaining;
+    private boolean done;
+
+    ContentPump(
+        ServerCallStreamObserver<ClipChunk> call,
+        java.io.InputStream in,
+        long offset,
+        long length,
+        String contentType) {
+      this.call = call;
+      this.in = in;
+      this.position = offset;
+      this.remaining = length;
+      this.contentType = contentType;
+    }
+
+    void start() {
+      call.setOnCancelHandler(this::finish);
+      call.setOnReadyHandler(this::drain);
+      drain();
+    }
+
+    private synchronized void drain() {
+      try {
+        while (!done && remaining > 0 && call.isReady()) {
+          byte[] data = in.readNBytes((int) Math.min(CHUNK, remaining));
+          if (data.length == 0) {
+            throw new java.io.EOFException("the stored asset ended " + remaining + " bytes early");
+          }
+          remaining -= data.length;
+          call.onNext(
+              ClipChunk.newBuilder()
+                  .setOffset(position)
+                  .setData(ByteString.copyFrom(data))
+                  .setLast(remaining == 0)
+                  .setContentType(contentType)
+                  .build());
+          position += data.length;
+        }
+        if (!done && remaining == 0) {
+          finish();
+          call.onCompleted();
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        if (!done) {
+          finish();
+          call.onError(
+              io.grpc.Status.INTERNAL
+                  .withDescription("reading the stored asset failed: " + e.getMessage())
+                  .asRuntimeException());
+        }
+      }
+    }
+
+    private synchronized void finish() {
+      if (!done) {
+        done = true;
+        try {
+          in.close();
+        } catch (java.io.IOException ignored) {
+          // Nothing more is read from it.
+        }
+      }
     }
   }
 

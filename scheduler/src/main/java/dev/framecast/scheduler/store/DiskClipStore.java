@@ -26,6 +26,8 @@ public final class DiskClipStore implements ClipStore {
   private static final String SUFFIX = ".mp4";
   private static final String FRAMES = ".frames";
   private static final String CHECKPOINT = ".latents";
+  private static final String THUMBNAIL = ".thumbnail.png";
+  private static final String SPRITESHEET = ".spritesheet.png";
 
   /** "FCK1": a checkpoint file of this layout. */
   private static final int CHECKPOINT_MAGIC = 0x46434B31;
@@ -169,6 +171,106 @@ public final class DiskClipStore implements ClipStore {
     } catch (NoSuchFileException e) {
       return java.util.Optional.empty();
     }
+  }
+
+  private static String suffix(Asset asset) {
+    return switch (asset) {
+      case VIDEO -> SUFFIX;
+      case THUMBNAIL -> THUMBNAIL;
+      case SPRITESHEET -> SPRITESHEET;
+    };
+  }
+
+  @Override
+  public void putAsset(String tenant, String jobId, Asset asset, byte[] bytes) throws IOException {
+    write(tenant, safe(jobId) + suffix(asset), bytes);
+  }
+
+  /**
+   * The asset's file, read from where it is asked for. Its tag is its size and modification time
+   * (an asset is written once, by a move, so it changes only by being replaced).
+   */
+  @Override
+  public java.util.Optional<Blob> open(String tenant, String jobId, Asset asset)
+      throws IOException {
+    Path file = root.resolve(safe(tenant)).resolve(safe(jobId) + suffix(asset));
+    java.nio.file.attribute.BasicFileAttributes attributes;
+    try {
+      attributes = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      return java.util.Optional.empty();
+    }
+    long size = attributes.size();
+    String etag =
+        "\""
+            + Long.toHexString(size)
+            + "-"
+            + Long.toHexString(attributes.lastModifiedTime().toMillis())
+            + "\"";
+    return java.util.Optional.of(
+        new Blob() {
+          @Override
+          public long size() {
+            return size;
+          }
+
+          @Override
+          public String etag() {
+            return etag;
+          }
+
+          @Override
+          public java.io.InputStream open(long offset, long length) throws IOException {
+            java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file);
+            try {
+              channel.position(offset);
+              java.io.InputStream in = java.nio.channels.Channels.newInputStream(channel);
+              return new java.io.FilterInputStream(in) {
+                private long left = length;
+
+                @Override
+                public int read() throws IOException {
+                  if (left <= 0) {
+                    return -1;
+                  }
+                  int b = super.read();
+                  if (b >= 0) {
+                    left--;
+                  }
+                  return b;
+                }
+
+                @Override
+                public int read(byte[] buffer, int off, int len) throws IOException {
+                  if (left <= 0) {
+                    return -1;
+                  }
+                  int n = super.read(buffer, off, (int) Math.min(len, left));
+                  if (n > 0) {
+                    left -= n;
+                  }
+                  return n;
+                }
+              };
+            } catch (IOException | RuntimeException e) {
+              channel.close();
+              throw e;
+            }
+          }
+        });
+  }
+
+  @Override
+  public void delete(String tenant, String jobId) throws IOException {
+    Path dir = root.resolve(safe(tenant));
+    for (String suffix : new String[] {SUFFIX, THUMBNAIL, SPRITESHEET, FRAMES, CHECKPOINT}) {
+      Files.deleteIfExists(dir.resolve(safe(jobId) + suffix));
+    }
+  }
+
+  @Override
+  public java.util.Optional<Duration> retention() {
+    return java.util.Optional.of(retention);
   }
 
   /** Deletes clips (and leftover temporary files) older than the retention; returns how many. */

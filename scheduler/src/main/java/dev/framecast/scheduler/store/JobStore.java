@@ -428,11 +428,15 @@ public final class JobStore implements AutoCloseable {
    * afterId} when given: keyset pagination, stable under inserts.
    */
   public List<JobRecord> page(String tenant, String afterId, int limit) {
+    return page(tenant, afterId, limit, false);
+  }
+
+  /** As {@link #page(String, String, int)}, oldest first when {@code oldestFirst}. */
+  public List<JobRecord> page(String tenant, String afterId, int limit, boolean oldestFirst) {
+    String order = oldestFirst ? " ORDER BY created_ms, id" : " ORDER BY created_ms DESC, id DESC";
     if (afterId == null) {
       return query(
-          "SELECT "
-              + JOB_COLUMNS
-              + " FROM jobs WHERE tenant = ? ORDER BY created_ms DESC, id DESC LIMIT ?",
+          "SELECT " + JOB_COLUMNS + " FROM jobs WHERE tenant = ?" + order + " LIMIT ?",
           s -> {
             s.setString(1, tenant);
             s.setInt(2, limit);
@@ -441,13 +445,50 @@ public final class JobStore implements AutoCloseable {
     return query(
         "SELECT "
             + JOB_COLUMNS
-            + " FROM jobs j WHERE tenant = ? AND (created_ms, id) < (SELECT created_ms, id FROM"
-            + " jobs WHERE id = ?) ORDER BY created_ms DESC, id DESC LIMIT ?",
+            + " FROM jobs j WHERE tenant = ? AND (created_ms, id) "
+            + (oldestFirst ? ">" : "<")
+            + " (SELECT created_ms, id FROM jobs WHERE id = ?)"
+            + order
+            + " LIMIT ?",
         s -> {
           s.setString(1, tenant);
           s.setString(2, afterId);
           s.setInt(3, limit);
         });
+  }
+
+  /**
+   * Deletes an ended job: its record, its events and the idempotency keys that name it, in one
+   * transaction; false when there was no such ended job. Its GPU-seconds stay in the day's usage.
+   */
+  public boolean delete(String jobId) {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement events =
+              c.prepareStatement(
+                  "DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE id = ? AND"
+                      + " finished_ms IS NOT NULL)");
+          PreparedStatement keys =
+              c.prepareStatement(
+                  "DELETE FROM idempotency_keys WHERE job_id IN (SELECT id FROM jobs WHERE id = ?"
+                      + " AND finished_ms IS NOT NULL)");
+          PreparedStatement jobs =
+              c.prepareStatement("DELETE FROM jobs WHERE id = ? AND finished_ms IS NOT NULL")) {
+        events.setString(1, jobId);
+        events.executeUpdate();
+        keys.setString(1, jobId);
+        keys.executeUpdate();
+        jobs.setString(1, jobId);
+        int deleted = jobs.executeUpdate();
+        c.commit();
+        return deleted > 0;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("deleting job " + jobId, e);
+    }
   }
 
   /** A job's stored events in seq order, without their blobs (see {@link StoredEvents}). */

@@ -34,10 +34,11 @@ import org.yaml.snakeyaml.error.YAMLException;
  * <p>A field is taken from the tenant, else from {@code defaults}, else from the built-in defaults
  * (weight 1, max_concurrent_jobs 4, max_queued_jobs 64, requests_per_minute 120, burst 20,
  * gpu_seconds_per_day 0, max_steps 0, allowed_pipelines [], max_open_streams 256, reads_per_minute
- * 6000, read_burst 600, priorities [interactive, batch], default_priority interactive). Parsing is
- * strict: a typo in a quota silently falling back to a default would be worse than a refused file,
- * so unknown keys, wrong types and negative numbers are errors. Equality is by policies, so a
- * reload that only changed comments is not a change.
+ * 6000, read_burst 600, priorities [interactive, batch], default_priority interactive; per tenant
+ * only: webhook_url and webhook_secret, none). Parsing is strict: a typo in a quota silently
+ * falling back to a default would be worse than a refused file, so unknown keys, wrong types and
+ * negative numbers are errors. Equality is by policies, so a reload that only changed comments is
+ * not a change.
  */
 public final class TenantConfig {
 
@@ -60,6 +61,8 @@ public final class TenantConfig {
   private static final String PRIORITIES = "priorities";
   private static final String DEFAULT_PRIORITY = "default_priority";
   private static final String ALLOWED_PIPELINES = "allowed_pipelines";
+  private static final String WEBHOOK_URL = "webhook_url";
+  private static final String WEBHOOK_SECRET = "webhook_secret";
 
   /** Built-in defaults, in the order fields are listed in error messages. */
   private static final Map<String, Object> BUILTIN_DEFAULTS = builtinDefaults();
@@ -236,6 +239,17 @@ public final class TenantConfig {
       case ALLOWED_PIPELINES -> stringList(where, field, value);
       case PRIORITIES -> priorities(where, field, value);
       case DEFAULT_PRIORITY -> priority(where, field, value);
+      case WEBHOOK_URL, WEBHOOK_SECRET -> {
+        if (!(value instanceof String text)) {
+          throw wrongType(where, field, "a string", value);
+        }
+        if (where.equals(DEFAULTS)) {
+          // One tenant's secret must not sign (or forge) another's deliveries.
+          throw new TenantConfigException(
+              DEFAULTS + ": " + field + " is per tenant; set it under the tenant");
+        }
+        yield text.trim();
+      }
       default -> (int) nonNegative(where, field, integer(where, field, value));
     };
   }
@@ -328,7 +342,9 @@ public final class TenantConfig {
           (Integer) f.get(READS_PER_MINUTE),
           (Integer) f.get(READ_BURST),
           priorities,
-          (Priority) f.get(DEFAULT_PRIORITY));
+          (Priority) f.get(DEFAULT_PRIORITY),
+          (String) f.get(WEBHOOK_URL),
+          (String) f.get(WEBHOOK_SECRET));
     } catch (IllegalArgumentException e) {
       // TenantPolicy's messages already name the tenant and the YAML field.
       throw new TenantConfigException(e.getMessage(), e);
@@ -387,6 +403,8 @@ public final class TenantConfig {
     defaults.put(READ_BURST, TenantPolicy.DEFAULT_READ_BURST);
     defaults.put(PRIORITIES, TenantPolicy.ALL_PRIORITIES);
     defaults.put(DEFAULT_PRIORITY, Priority.PRIORITY_INTERACTIVE);
+    defaults.put(WEBHOOK_URL, "");
+    defaults.put(WEBHOOK_SECRET, "");
     return Collections.unmodifiableMap(defaults);
   }
 }

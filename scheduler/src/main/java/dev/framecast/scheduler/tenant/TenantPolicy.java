@@ -44,7 +44,9 @@ public record TenantPolicy(
     int readsPerMinute,
     int readBurst,
     Set<Priority> priorities,
-    Priority defaultPriority) {
+    Priority defaultPriority,
+    String webhookUrl,
+    String webhookSecret) {
 
   /** The classes a tenant may use unless configured: both. */
   public static final Set<Priority> ALL_PRIORITIES =
@@ -100,7 +102,9 @@ public record TenantPolicy(
         DEFAULT_READS_PER_MINUTE,
         DEFAULT_READ_BURST,
         ALL_PRIORITIES,
-        Priority.PRIORITY_INTERACTIVE);
+        Priority.PRIORITY_INTERACTIVE,
+        "",
+        "");
   }
 
   /**
@@ -173,6 +177,67 @@ public record TenantPolicy(
       }
     }
     allowedPipelines = List.copyOf(allowedPipelines);
+    webhookUrl = webhookUrl == null ? "" : webhookUrl;
+    webhookSecret = webhookSecret == null ? "" : webhookSecret;
+    if (!webhookUrl.isEmpty()) {
+      String problem = dev.framecast.scheduler.webhook.WebhookAddresses.syntaxProblem(webhookUrl);
+      if (problem != null) {
+        throw new IllegalArgumentException(prefix(name) + "webhook_url " + problem);
+      }
+      if (webhookSecret.isEmpty()) {
+        throw new IllegalArgumentException(
+            prefix(name) + "webhook_url needs a webhook_secret to sign its deliveries");
+      }
+    }
+    if (!webhookSecret.isEmpty()) {
+      String problem = dev.framecast.scheduler.webhook.Signer.secretProblem(webhookSecret);
+      if (problem != null) {
+        throw new IllegalArgumentException(prefix(name) + "webhook_secret " + problem);
+      }
+    }
+  }
+
+  /** True when the tenant's jobs may have webhooks (its secret signs them). */
+  public boolean hasWebhookSecret() {
+    return !webhookSecret.isEmpty();
+  }
+
+  /** Every field but the webhook secret, which is never printed. */
+  @Override
+  public String toString() {
+    return "TenantPolicy[name="
+        + name
+        + ", weight="
+        + weight
+        + ", maxConcurrentJobs="
+        + maxConcurrentJobs
+        + ", maxQueuedJobs="
+        + maxQueuedJobs
+        + ", requestsPerMinute="
+        + requestsPerMinute
+        + ", burst="
+        + burst
+        + ", gpuSecondsPerDay="
+        + gpuSecondsPerDay
+        + ", maxSteps="
+        + maxSteps
+        + ", allowedPipelines="
+        + allowedPipelines
+        + ", maxOpenStreams="
+        + maxOpenStreams
+        + ", readsPerMinute="
+        + readsPerMinute
+        + ", readBurst="
+        + readBurst
+        + ", priorities="
+        + priorities
+        + ", defaultPriority="
+        + defaultPriority
+        + ", webhookUrl="
+        + webhookUrl
+        + ", webhookSecret="
+        + (webhookSecret.isEmpty() ? "none" : "(set)")
+        + "]";
   }
 
   /** True when the tenant may run {@code pipeline} (an empty allow-list allows every one). */
@@ -210,6 +275,10 @@ public record TenantPolicy(
         priorities.stream().map(TenantPolicy::yamlName).toList(),
         next.priorities.stream().map(TenantPolicy::yamlName).toList());
     change(changes, "default_priority", yamlName(defaultPriority), yamlName(next.defaultPriority));
+    change(changes, "webhook_url", webhookUrl, next.webhookUrl);
+    if (!webhookSecret.equals(next.webhookSecret)) {
+      changes.append(changes.length() == 0 ? "" : ", ").append("webhook_secret changed");
+    }
     return changes.toString();
   }
 

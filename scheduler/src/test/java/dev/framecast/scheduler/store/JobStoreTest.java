@@ -214,9 +214,58 @@ class JobStoreTest {
                   null)));
       assertThat(store.page("acme", "job-1", 2)).extracting(JobRecord::id).containsExactly("job-0");
       assertThat(store.page("globex", null, 10)).extracting(JobRecord::id).containsExactly("other");
+      // Oldest first, from the start and after a job, and the new job last.
+      assertThat(store.page("acme", null, 2, true))
+          .extracting(JobRecord::id)
+          .containsExactly("job-0", "job-1");
+      assertThat(store.page("acme", "job-2", 10, true))
+          .extracting(JobRecord::id)
+          .containsExactly("job-3", "job-4", "job-new");
       assertThat(store.unfinished())
           .extracting(JobRecord::id)
           .containsExactly("job-0", "other", "job-1", "job-2", "job-3", "job-4", "job-new");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabases.Kind.class)
+  void deleteForgetsAnEndedJobWithItsEventsAndKeysButNotItsUsage(TestDatabases.Kind kind)
+      throws Exception {
+    try (JobStore store = TestDatabases.open(TestDatabases.fresh(kind, dir))) {
+      JobEvent queued =
+          JobEvent.newBuilder()
+              .setJobId("job-1")
+              .setSeq(1)
+              .setQueued(dev.framecast.api.v1.Queued.getDefaultInstance())
+              .build();
+      store.write(
+          List.of(
+              new JobStore.JobWrite(
+                  record("job-1", "acme", JobPhase.SUCCEEDED, T0, T0.plusSeconds(2), 4, 2.0, 1),
+                  true,
+                  List.of(queued),
+                  "key-1",
+                  new byte[] {1},
+                  DAY,
+                  2.0,
+                  JobPhase.SUCCEEDED),
+              new JobStore.JobWrite(
+                  record("job-2", "acme", JobPhase.DENOISING, T0, null, 1, 0.5, 0),
+                  true,
+                  List.of(),
+                  null,
+                  null,
+                  DAY,
+                  0.5,
+                  null)));
+      assertThat(store.delete("job-2")).as("a job that has not ended stays").isFalse();
+      assertThat(store.job("job-2")).isPresent();
+      assertThat(store.delete("job-1")).isTrue();
+      assertThat(store.job("job-1")).isEmpty();
+      assertThat(store.events("job-1")).isEmpty();
+      assertThat(store.idempotencyKey("acme", "key-1", Instant.EPOCH)).isEmpty();
+      assertThat(store.usage(DAY).get("acme").gpuSeconds()).isEqualTo(2.5);
+      assertThat(store.delete("job-1")).as("twice").isFalse();
     }
   }
 

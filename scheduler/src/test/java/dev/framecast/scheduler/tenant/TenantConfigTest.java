@@ -169,4 +169,52 @@ class TenantConfigTest {
     assertThat(some.allowsPipeline("small")).isTrue();
     assertThat(some.allowsPipeline("big")).isFalse();
   }
+
+  static final String SECRET = "whsec_AQgPFh0kKzI5QEdOVVxjanF4f4aNlJuiqbC3vsXM09o=";
+
+  @Test
+  void webhooksArePerTenantAndTheSecretIsNeverPrinted() {
+    TenantConfig config =
+        TenantConfig.parse(
+            "tenants:\n"
+                + "  acme: { webhook_url: 'https://hooks.acme.example/fc', webhook_secret: '"
+                + SECRET
+                + "' }\n"
+                + "  globex: { webhook_secret: '"
+                + SECRET
+                + "' }\n"
+                + "  initech: {}\n");
+    TenantPolicy acme = config.policy("acme").orElseThrow();
+    assertThat(acme.webhookUrl()).isEqualTo("https://hooks.acme.example/fc");
+    assertThat(acme.hasWebhookSecret()).isTrue();
+    assertThat(config.policy("globex").orElseThrow().webhookUrl()).isEmpty();
+    assertThat(config.policy("initech").orElseThrow().hasWebhookSecret()).isFalse();
+    assertThat(config.toString()).doesNotContain(SECRET).contains("webhookSecret=(set)");
+    assertThat(acme.changesTo(config.policy("initech").orElseThrow()))
+        .contains("webhook_secret changed")
+        .doesNotContain(SECRET);
+  }
+
+  @Test
+  void badWebhookSettingsAreRefused() {
+    java.util.Map<String, String> cases =
+        java.util.Map.of(
+            "defaults: { webhook_secret: 'x' }\ntenants: { a: {} }",
+            "per tenant",
+            "tenants: { a: { webhook_secret: 'abc' } }",
+            "whsec_",
+            "tenants: { a: { webhook_url: 'https://h.example/' } }",
+            "needs a webhook_secret",
+            "tenants: { a: { webhook_url: 'ftp://h.example/', webhook_secret: '" + SECRET + "' } }",
+            "http or https",
+            "tenants: { a: { webhook_url: 3 } }",
+            "a string");
+    cases.forEach(
+        (yaml, message) ->
+            assertThatThrownBy(() -> TenantConfig.parse(yaml))
+                .as(yaml)
+                .isInstanceOf(TenantConfigException.class)
+                .hasMessageContaining(message)
+                .hasMessageNotContaining(SECRET));
+  }
 }
