@@ -96,6 +96,11 @@ class VideosApiTest {
     byte[] mp4 = video.asByteArray();
     assertThat(new String(mp4, 4, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ftyp");
     assertThat(video.header("Content-Length")).isEqualTo(Integer.toString(mp4.length));
+    // The project's decoder (FFmpeg) reads 16 H.264 frames of the video's size.
+    var decoded = dev.framecast.media.Mp4Decoder.decode(mp4);
+    assertThat(decoded.codec()).isEqualTo("h264");
+    assertThat(decoded.frames()).hasSize(16);
+    assertThat(decoded.width() + "x" + decoded.height()).isEqualTo(done.getString("size"));
     String etag = video.header("ETag");
     assertThat(etag).startsWith("\"").endsWith("\"");
 

@@ -8,6 +8,7 @@ import dev.framecast.scheduler.engine.Engine;
 import dev.framecast.scheduler.engine.EngineConfig;
 import dev.framecast.scheduler.engine.Journal;
 import dev.framecast.scheduler.engine.UsageSink;
+import dev.framecast.scheduler.job.Job;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.metrics.SchedulerMetrics;
 import dev.framecast.scheduler.node.CircuitBreaker;
@@ -27,6 +28,7 @@ import dev.framecast.scheduler.store.Recovery;
 import dev.framecast.scheduler.store.StoreWriter;
 import dev.framecast.scheduler.tenant.TenantPolicy;
 import dev.framecast.scheduler.tenant.TenantRegistry;
+import dev.framecast.scheduler.webhook.Outbox;
 import dev.framecast.scheduler.webhook.WebhookConfig;
 import dev.framecast.scheduler.webhook.Webhooks;
 import io.grpc.ChannelCredentials;
@@ -255,8 +257,7 @@ public final class SchedulerServer implements AutoCloseable {
         Executors.newFixedThreadPool(
             Math.max(1, options.workerThreads()), daemon("framecast-render"));
     streams = Executors.newCachedThreadPool(daemon("framecast-stream"));
-    webhooks = new Webhooks(options.webhooks(), tenants::policy, this::webhookOutcome, clock);
-    metrics = new SchedulerMetrics(new LedgerSink(ledger, webhooks));
+    metrics = new SchedulerMetrics(new LedgerSink(ledger, this::jobEnded));
     if (options.metricsPort() >= 0) {
       // Before the lease: a standby answers its probes and reports leader 0.
       int port = metrics.serve(options.metricsPort());
@@ -298,6 +299,14 @@ public final class SchedulerServer implements AutoCloseable {
       writer = null;
       lease = null;
     }
+    // The outbox is the job store: deliveries owed survive a restart and move to a standby.
+    webhooks =
+        new Webhooks(
+            options.webhooks(),
+            tenants::policy,
+            this::webhookOutcome,
+            clock,
+            jobStore == null ? Outbox.NONE : jobStore);
     engine =
         new Engine(
             options.engine(),
@@ -326,6 +335,7 @@ public final class SchedulerServer implements AutoCloseable {
     core =
         new SchedulerCore(
             engine, tenants, admission, ledger, store, streams, metrics, jobStore, webhooks);
+    webhooks.start();
     if (!closed.get()) {
       metrics.role(SchedulerMetrics.Role.LEADER);
     }
@@ -366,10 +376,11 @@ public final class SchedulerServer implements AutoCloseable {
   }
 
   /** Reports GPU-seconds and outcomes to the usage ledger, and ended jobs to the webhooks. */
-  private record LedgerSink(UsageLedger ledger, Webhooks webhooks) implements UsageSink {
+  private record LedgerSink(UsageLedger ledger, java.util.function.Consumer<Job> ended)
+      implements UsageSink {
     @Override
-    public void ended(dev.framecast.scheduler.job.Job job) {
-      webhooks.ended(job);
+    public void ended(Job job) {
+      ended.accept(job);
     }
 
     @Override
@@ -385,6 +396,11 @@ public final class SchedulerServer implements AutoCloseable {
         default -> ledger.recordOutcome(tenant, UsageLedger.Outcome.FAILED);
       }
     }
+  }
+
+  /** A job ended (the loop thread): its webhooks are queued. */
+  private void jobEnded(Job job) {
+    webhooks.ended(job);
   }
 
   private void webhookOutcome(String tenant, String event, String outcome) {
@@ -450,6 +466,11 @@ public final class SchedulerServer implements AutoCloseable {
     if (engine != null) {
       engine.close();
     }
+    // After the loop (no job ends any more), before the lease goes: a standby that takes over
+    // sends what is still owed, this one no longer does.
+    if (webhooks != null) {
+      webhooks.close();
+    }
     if (writer != null) {
       writer.close(); // writes what the engine changed last, then stops
     }
@@ -473,7 +494,6 @@ public final class SchedulerServer implements AutoCloseable {
     if (jobStore != null) {
       jobStore.close();
     }
-    webhooks.close();
     metrics.close();
     pool.close();
     housekeeping.shutdownNow();

@@ -335,9 +335,9 @@ public class VideosResource {
       request.setAfterJobId(after);
     }
     ListJobsRequest built = request.build();
-    limits.list(built);
     ListJobsResponse page;
     try {
+      limits.list(built);
       page = record("ListJobs", caller, () -> backend.list(caller, built));
     } catch (RuntimeException e) {
       throw renamed(e, "after_job_id", "after");

@@ -129,8 +129,13 @@ public class JobsResource {
   public Response clip(@PathParam("id") String id) {
     Caller caller = caller();
     limits.jobId(id);
-    byte[] clip = record("GetClip", caller, () -> backend.clip(caller, id));
-    return Response.ok(clip, "video/mp4")
+    Backend.Content clip = record("GetClip", caller, () -> backend.content(caller, id, "video"));
+    long size = clip.size();
+    // Streamed from the clip store as the client reads it, never held whole here.
+    jakarta.ws.rs.core.StreamingOutput body = out -> clip.copyTo(0, size, out);
+    return Response.ok(body, "video/mp4")
+        .header("Content-Length", size)
+        .header("ETag", clip.etag())
         .header("Content-Disposition", "inline; filename=\"" + id + ".mp4\"")
         .header("Cache-Control", "private, max-age=86400")
         .build();

@@ -9,6 +9,7 @@ import dev.framecast.api.v1.JobEvent;
 import dev.framecast.scheduler.job.JobPhase;
 import dev.framecast.scheduler.job.JobRecord;
 import dev.framecast.scheduler.job.JobSpec;
+import dev.framecast.scheduler.webhook.Outbox;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ import org.flywaydb.core.Flyway;
  * migrated by Flyway on open; connections are pooled (HikariCP). Only {@link StoreWriter} writes;
  * readers (GetJob, ListJobs, replay, recovery) call the read methods from any thread.
  */
-public final class JobStore implements AutoCloseable {
+public final class JobStore implements AutoCloseable, Outbox {
   /** A job's write in one group commit: its record and what changed since the last commit. */
   record JobWrite(
       JobRecord record,
@@ -538,6 +539,79 @@ public final class JobStore implements AutoCloseable {
       }
     } catch (SQLException e) {
       throw new StoreException("reading an idempotency key of tenant " + tenant, e);
+    }
+  }
+
+  @Override
+  public void save(Outbox.Pending delivery) {
+    update(
+        "INSERT INTO webhook_deliveries (id, tenant, event_type, url, body, attempts, due_ms)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        "keeping webhook delivery " + delivery.id(),
+        s -> {
+          s.setString(1, delivery.id());
+          s.setString(2, delivery.tenant());
+          s.setString(3, delivery.type());
+          s.setString(4, delivery.url());
+          s.setString(5, delivery.body());
+          s.setInt(6, delivery.attempts());
+          s.setLong(7, delivery.due().toEpochMilli());
+        });
+  }
+
+  @Override
+  public void attempted(String id, int attempts, Instant due) {
+    update(
+        "UPDATE webhook_deliveries SET attempts = ?, due_ms = ? WHERE id = ?",
+        "updating webhook delivery " + id,
+        s -> {
+          s.setInt(1, attempts);
+          s.setLong(2, due.toEpochMilli());
+          s.setString(3, id);
+        });
+  }
+
+  @Override
+  public void done(String id) {
+    update(
+        "DELETE FROM webhook_deliveries WHERE id = ?",
+        "forgetting webhook delivery " + id,
+        s -> s.setString(1, id));
+  }
+
+  @Override
+  public List<Outbox.Pending> pending() {
+    List<Outbox.Pending> deliveries = new ArrayList<>();
+    try (Connection c = pool.getConnection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT id, tenant, event_type, url, body, attempts, due_ms FROM"
+                    + " webhook_deliveries ORDER BY due_ms, id");
+        ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        deliveries.add(
+            new Outbox.Pending(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getInt(6),
+                Instant.ofEpochMilli(rs.getLong(7))));
+      }
+    } catch (SQLException e) {
+      throw new StoreException("reading the webhook deliveries owed", e);
+    }
+    return deliveries;
+  }
+
+  private void update(String sql, String what, Binder binder) {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s = c.prepareStatement(sql)) {
+      binder.bind(s);
+      s.executeUpdate();
+    } catch (SQLException e) {
+      throw new StoreException(what, e);
     }
   }
 

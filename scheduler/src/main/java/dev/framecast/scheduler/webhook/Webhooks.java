@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -36,9 +37,12 @@ import java.util.logging.Logger;
  * one event carries the same {@code webhook-id}, so a receiver drops repeats by it. Redirects are
  * not followed. Every attempt resolves the host again and checks each address against {@link
  * WebhookAddresses} (as the submission did), so a name that comes to point inside the network is
- * refused. The loop only hands the job over ({@link #ended}); checks, signing and HTTP run on the
- * webhook thread and the HTTP client's. Pending deliveries live in memory: a scheduler restart
- * loses those not yet delivered.
+ * refused. The loop only hands the job over ({@link #ended}); checks, signing, the outbox and HTTP
+ * run on the webhook thread (and the HTTP client's).
+ *
+ * <p>Deliveries owed are kept in an {@link Outbox} (the job store) from before the first attempt
+ * until delivered or given up, so a scheduler that restarts, or a standby that takes over, sends
+ * them ({@link #start}). Without a job store they live in memory only.
  */
 public final class Webhooks implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Webhooks.class.getName());
@@ -59,6 +63,7 @@ public final class Webhooks implements AutoCloseable {
   private final Function<String, Optional<TenantPolicy>> tenants;
   private final Listener listener;
   private final Clock clock;
+  private final Outbox outbox;
   private final HttpClient http;
   private final ScheduledThreadPoolExecutor timer;
   private final AtomicInteger pending = new AtomicInteger();
@@ -68,7 +73,20 @@ public final class Webhooks implements AutoCloseable {
       Function<String, Optional<TenantPolicy>> tenants,
       Listener listener,
       Clock clock) {
+    this(config, tenants, listener, clock, Outbox.NONE);
+  }
+
+  /**
+   * @param outbox where deliveries owed are kept across restarts ({@link Outbox#NONE}: nowhere)
+   */
+  public Webhooks(
+      WebhookConfig config,
+      Function<String, Optional<TenantPolicy>> tenants,
+      Listener listener,
+      Clock clock,
+      Outbox outbox) {
     this.config = config;
+    this.outbox = outbox;
     this.addresses = new WebhookAddresses(config.allow(), config.deny());
     this.tenants = tenants;
     this.listener = listener;
@@ -87,6 +105,35 @@ public final class Webhooks implements AutoCloseable {
             .connectTimeout(config.timeout())
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
+  }
+
+  /**
+   * Sends what the outbox says is owed (a restart, a standby taking over), each when it is due;
+   * returns how many. Call once, when this scheduler leads.
+   */
+  public int start() {
+    List<Outbox.Pending> owed;
+    try {
+      owed = outbox.pending();
+    } catch (RuntimeException e) {
+      LOG.warning("cannot read the webhook deliveries owed: " + e);
+      return 0;
+    }
+    long now = clock.millis();
+    for (Outbox.Pending p : owed) {
+      Delivery delivery = new Delivery(p.tenant(), p.type(), p.url(), p.id(), p.body());
+      pending.incrementAndGet();
+      long wait = Math.max(0, p.due().toEpochMilli() - now);
+      try {
+        timer.schedule(() -> attempt(delivery, p.attempts() + 1), wait, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        pending.decrementAndGet();
+      }
+    }
+    if (!owed.isEmpty()) {
+      LOG.info(owed.size() + " webhook deliveries owed from before the start: sending them");
+    }
+    return owed.size();
   }
 
   /** Deliveries waiting for an attempt or a retry. */
@@ -170,14 +217,36 @@ public final class Webhooks implements AutoCloseable {
         continue;
       }
       try {
-        timer.execute(() -> attempt(delivery, 1));
+        timer.execute(
+            () -> {
+              keep(() -> outbox.save(delivery.pending(0, clock.instant())), delivery);
+              attempt(delivery, 1);
+            });
       } catch (java.util.concurrent.RejectedExecutionException stopped) {
         pending.decrementAndGet();
       }
     }
   }
 
-  private record Delivery(String tenant, String type, String url, String id, String body) {}
+  private record Delivery(String tenant, String type, String url, String id, String body) {
+    Outbox.Pending pending(int attempts, Instant due) {
+      return new Outbox.Pending(id, tenant, type, url, body, attempts, due);
+    }
+  }
+
+  /** An outbox write; a failed one is logged, and the delivery goes on from memory. */
+  private static void keep(Runnable write, Delivery delivery) {
+    try {
+      write.run();
+    } catch (RuntimeException e) {
+      LOG.warning(
+          "webhook "
+              + delivery.id()
+              + ": the outbox failed ("
+              + e
+              + "); a restart before it is delivered would lose it");
+    }
+  }
 
   private void attempt(Delivery delivery, int attempt) {
     Optional<TenantPolicy> tenant = tenants.apply(delivery.tenant());
@@ -213,31 +282,44 @@ public final class Webhooks implements AutoCloseable {
     http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
         .whenComplete(
             (response, error) -> {
-              if (error == null && response.statusCode() / 100 == 2) {
-                pending.decrementAndGet();
-                listener.delivery(delivery.tenant(), delivery.type(), "delivered");
-                return;
-              }
-              String why =
-                  error != null ? error.toString() : "HTTP " + response.statusCode() + " answer";
-              if (attempt >= config.maxAttempts()) {
-                give(delivery, "failed", "after " + attempt + " attempts; the last: " + why);
-                return;
-              }
-              listener.delivery(delivery.tenant(), delivery.type(), "retried");
-              long wait = config.backoff(attempt).toMillis();
-              long jittered = wait / 2 + ThreadLocalRandom.current().nextLong(wait / 2 + 1);
               try {
-                timer.schedule(
-                    () -> attempt(delivery, attempt + 1), jittered, TimeUnit.MILLISECONDS);
+                // Back on the webhook thread: the outbox is written from there only.
+                timer.execute(() -> answered(delivery, attempt, response, error));
               } catch (java.util.concurrent.RejectedExecutionException stopped) {
                 pending.decrementAndGet();
               }
             });
   }
 
+  private void answered(
+      Delivery delivery, int attempt, HttpResponse<Void> response, Throwable error) {
+    if (error == null && response.statusCode() / 100 == 2) {
+      pending.decrementAndGet();
+      keep(() -> outbox.done(delivery.id()), delivery);
+      listener.delivery(delivery.tenant(), delivery.type(), "delivered");
+      return;
+    }
+    String why = error != null ? error.toString() : "HTTP " + response.statusCode() + " answer";
+    if (attempt >= config.maxAttempts()) {
+      give(delivery, "failed", "after " + attempt + " attempts; the last: " + why);
+      return;
+    }
+    listener.delivery(delivery.tenant(), delivery.type(), "retried");
+    long wait = config.backoff(attempt).toMillis();
+    long jittered = wait / 2 + ThreadLocalRandom.current().nextLong(wait / 2 + 1);
+    keep(
+        () -> outbox.attempted(delivery.id(), attempt, clock.instant().plusMillis(jittered)),
+        delivery);
+    try {
+      timer.schedule(() -> attempt(delivery, attempt + 1), jittered, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      pending.decrementAndGet();
+    }
+  }
+
   private void give(Delivery delivery, String outcome, String why) {
     pending.decrementAndGet();
+    keep(() -> outbox.done(delivery.id()), delivery);
     listener.delivery(delivery.tenant(), delivery.type(), outcome);
     LOG.warning(
         "webhook "
@@ -281,13 +363,20 @@ public final class Webhooks implements AutoCloseable {
     return out.toString();
   }
 
-  /** Stops; deliveries not yet made are dropped (logged). */
+  /**
+   * Stops; deliveries not yet made stay in the outbox for the next start (or are lost without one).
+   */
   @Override
   public void close() {
     timer.shutdownNow();
     int left = pending.get();
     if (left > 0) {
-      LOG.warning(left + " webhook deliveries were pending when the scheduler stopped");
+      LOG.info(
+          left
+              + " webhook deliveries were pending when the scheduler stopped"
+              + (outbox == Outbox.NONE
+                  ? " (no job store: they are lost)"
+                  : "; the next start sends them"));
     }
   }
 

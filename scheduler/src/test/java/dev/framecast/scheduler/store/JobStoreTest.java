@@ -269,6 +269,39 @@ class JobStoreTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(TestDatabases.Kind.class)
+  void webhookDeliveriesOwedAreKeptUntilDone(TestDatabases.Kind kind) throws Exception {
+    try (JobStore store = TestDatabases.open(TestDatabases.fresh(kind, dir))) {
+      var later =
+          new dev.framecast.scheduler.webhook.Outbox.Pending(
+              "evt_2", "acme", "video.failed", "https://h.example/b", "{}", 0, T0.plusSeconds(5));
+      var sooner =
+          new dev.framecast.scheduler.webhook.Outbox.Pending(
+              "evt_1", "acme", "video.completed", "https://h.example/a", "{\"a\":1}", 0, T0);
+      store.save(later);
+      store.save(sooner);
+      store.save(sooner); // kept once
+      assertThat(store.pending()).containsExactly(sooner, later);
+      store.attempted("evt_1", 2, T0.plusSeconds(9));
+      assertThat(store.pending())
+          .containsExactly(
+              later,
+              new dev.framecast.scheduler.webhook.Outbox.Pending(
+                  "evt_1",
+                  "acme",
+                  "video.completed",
+                  "https://h.example/a",
+                  "{\"a\":1}",
+                  2,
+                  T0.plusSeconds(9)));
+      store.done("evt_2");
+      store.done("evt_1");
+      store.done("evt_1");
+      assertThat(store.pending()).isEmpty();
+    }
+  }
+
   static JobRecord record(
       String id,
       String tenant,

@@ -149,6 +149,56 @@ class WebhooksTest {
     }
   }
 
+  /**
+   * A delivery owed when the scheduler stops is in the job store; the next start sends it, with the
+   * same webhook-id, and it is forgotten once delivered.
+   */
+  @Test
+  void deliveriesOwedSurviveARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    failFirst.set(1);
+    WebhookConfig slow =
+        new WebhookConfig(
+            List.of("127.0.0.0/8"),
+            List.of(),
+            5,
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(5));
+    Map<String, TenantPolicy> tenants = Map.of("acme", tenant("acme", "", SECRET));
+    try (var store =
+        dev.framecast.scheduler.store.JobStore.open(
+            "jdbc:sqlite:" + dir.resolve("jobs.db"), null, null)) {
+      try (Webhooks first =
+          new Webhooks(
+              slow,
+              name -> Optional.ofNullable(tenants.get(name)),
+              (tenant, event, outcome) -> outcomes.add(event + " " + outcome),
+              Clock.systemUTC(),
+              store)) {
+        first.ended("acme", "job-9", JobPhase.SUCCEEDED, url, null);
+        await(() -> outcomes.contains("video.completed retried"));
+        await(() -> store.pending().size() == 1 && store.pending().get(0).attempts() == 1);
+      }
+      assertThat(received).hasSize(1);
+      // The next start: the retry is due in up to 30 s; a clock 31 s ahead makes it due now.
+      Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(31));
+      try (Webhooks second =
+          new Webhooks(
+              slow,
+              name -> Optional.ofNullable(tenants.get(name)),
+              (tenant, event, outcome) -> outcomes.add(event + " " + outcome),
+              ahead,
+              store)) {
+        assertThat(second.start()).isEqualTo(1);
+        await(() -> outcomes.contains("video.completed delivered"));
+        await(() -> store.pending().isEmpty());
+      }
+      assertThat(received).hasSize(2);
+      assertThat(received.get(1).id()).isEqualTo(received.get(0).id());
+    }
+  }
+
   @Test
   void deliveriesToAnAddressThatIsNotAllowedAreRefused() throws Exception {
     try (Webhooks webhooks = webhooks(Map.of("acme", tenant("acme", "", SECRET)), List.of())) {
