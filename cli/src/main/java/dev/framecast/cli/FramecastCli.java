@@ -7,13 +7,13 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Entry point of the subcommands that run in Java: {@code generate}, {@code demo} and {@code eval}.
- * Maps every way a command can end to the documented exit code, in this one place.
+ * Entry point of the subcommands that run in Java: {@code generate}, {@code demo}, {@code eval} and
+ * {@code probe}. Maps every way a command can end to the documented exit code, in this one place.
  */
 public final class FramecastCli {
   static final String USAGE =
       """
-      Usage: framecast generate|demo|eval [options]   (framecast COMMAND --help for its options)
+      Usage: framecast generate|demo|eval|probe [options]   (framecast COMMAND --help for its options)
       """;
 
   private FramecastCli() {}
@@ -33,8 +33,9 @@ public final class FramecastCli {
         case "generate" -> GenerateCommand.run(rest, terminal, env);
         case "demo" -> DemoCommand.run(rest, terminal, env);
         case "eval" -> EvalCommand.run(rest, terminal, env);
+        case "probe" -> ProbeCommand.run(rest, terminal);
         default -> {
-          err.println("framecast: expected generate, demo or eval; got '" + command + "'");
+          err.println("framecast: expected generate, demo, eval or probe; got '" + command + "'");
           err.print(USAGE);
           yield CliException.USAGE;
         }
