@@ -25,8 +25,9 @@ COPY --from=build /src/gateway/target/quarkus-app/quarkus-run.jar /app/
 COPY --from=build /src/gateway/target/quarkus-app/app/ /app/app/
 COPY --from=build /src/gateway/target/quarkus-app/quarkus/ /app/quarkus/
 USER 10001:10001
-# gRPC, REST + SSE and the web page on 8080; /q/health and /q/metrics on the management port 9000.
-EXPOSE 8080 9000
+# gRPC, REST + SSE and the web page on 8080; /q/health and /q/metrics on the management port 9000;
+# gRPC reflection (descriptors only) on 9001 in distributed mode.
+EXPOSE 8080 9000 9001
 # No curl in the image: bash's /dev/tcp asks /q/health/live.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9000 && printf 'GET /q/health/live HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]

@@ -109,6 +109,15 @@ public interface GatewayConfig {
   }
 
   interface Distributed {
+    /**
+     * gRPC reflection of the public API (grpcurl, Postman) on a port of its own beside the
+     * management port, bound to the management interface's address, never the public port: -1 turns
+     * it off, 0 takes any free port. The services listed there answer UNIMPLEMENTED; calls go to
+     * the public port.
+     */
+    @WithDefault("9001")
+    int reflectionPort();
+
     /** host:port of the scheduler, or dns:///name:port. */
     @WithDefault("localhost:8090")
     String scheduler();

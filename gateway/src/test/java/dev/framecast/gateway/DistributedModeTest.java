@@ -201,10 +201,68 @@ class DistributedModeTest extends GrpcTestBase {
 
   @org.junit.jupiter.api.Test
   void thePublicPortOffersNoReflectionInDistributedMode() throws Exception {
+    var answer = listServices(client.channel);
+
+    assertThatThrownBy(() -> answer.get(30, java.util.concurrent.TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("UNIMPLEMENTED");
+  }
+
+  @jakarta.inject.Inject dev.framecast.gateway.api.ReflectionPort reflection;
+
+  /** Reflection lives on its own port beside the management port: the API's descriptors only. */
+  @org.junit.jupiter.api.Test
+  void reflectionIsServedOnItsOwnPortWithDescriptorsOnly() throws Exception {
+    assertThat(reflection.port()).isPositive();
+    io.grpc.ManagedChannel channel =
+        io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", reflection.port())
+            .usePlaintext()
+            .build();
+    try {
+      var answer = listServices(channel);
+      assertThat(
+              answer
+                  .get(30, java.util.concurrent.TimeUnit.SECONDS)
+                  .getListServicesResponse()
+                  .getServiceList())
+          .extracting(io.grpc.reflection.v1.ServiceResponse::getName)
+          .contains("framecast.v1.VideoGeneration");
+      // Nothing is served there: a call with a valid token is UNIMPLEMENTED.
+      var stub =
+          dev.framecast.api.v1.VideoGenerationGrpc.newBlockingStub(channel)
+              .withCallCredentials(
+                  new io.grpc.CallCredentials() {
+                    @Override
+                    public void applyRequestMetadata(
+                        RequestInfo info,
+                        java.util.concurrent.Executor executor,
+                        MetadataApplier applier) {
+                      io.grpc.Metadata headers = new io.grpc.Metadata();
+                      headers.put(
+                          io.grpc.Metadata.Key.of(
+                              "authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+                          "Bearer " + DistributedPlatform.token("acme"));
+                      applier.apply(headers);
+                    }
+                  });
+      assertThat(
+              failure(() -> stub.getJob(GetJobRequest.newBuilder().setJobId("x").build()))
+                  .getStatus()
+                  .getCode())
+          .isEqualTo(Status.Code.UNIMPLEMENTED);
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /** Asks the server on {@code channel} which services it has (gRPC reflection v1). */
+  private static java.util.concurrent.CompletableFuture<
+          io.grpc.reflection.v1.ServerReflectionResponse>
+      listServices(io.grpc.Channel channel) {
     java.util.concurrent.CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> answer =
         new java.util.concurrent.CompletableFuture<>();
     io.grpc.stub.StreamObserver<io.grpc.reflection.v1.ServerReflectionRequest> requests =
-        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(client.channel)
+        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel)
             .serverReflectionInfo(
                 new io.grpc.stub.StreamObserver<>() {
                   @Override
@@ -222,9 +280,7 @@ class DistributedModeTest extends GrpcTestBase {
                 });
     requests.onNext(
         io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
-
-    assertThatThrownBy(() -> answer.get(30, java.util.concurrent.TimeUnit.SECONDS))
-        .hasCauseInstanceOf(StatusRuntimeException.class)
-        .hasMessageContaining("UNIMPLEMENTED");
+    answer.thenRun(requests::onCompleted);
+    return answer;
   }
 }

@@ -20,6 +20,11 @@ class SchedulerTransportTest {
   private static GatewayConfig.Distributed distributed(TlsFiles files, boolean insecure) {
     return new GatewayConfig.Distributed() {
       @Override
+      public int reflectionPort() {
+        return -1;
+      }
+
+      @Override
       public String scheduler() {
         return "localhost:8090";
       }
