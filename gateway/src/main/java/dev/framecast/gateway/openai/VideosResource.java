@@ -55,6 +55,7 @@ import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
  * are OpenAI's error object ({@link OpenAiErrors}).
  */
 @Path("/v1/videos")
+@jakarta.inject.Singleton
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class VideosResource {
@@ -284,9 +285,32 @@ public class VideosResource {
     }
   }
 
-  /** The job's model as listed now (null when no longer listed: size and seconds from the clip). */
-  private ModelInfo modelOf(Caller caller, Job job) {
+  /** How long a tenant's model list is reused for showing videos (a poll loop asks often). */
+  static final long MODELS_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
+  private record CachedModels(ListModelsResponse models, long until) {}
+
+  private final Map<String, CachedModels> modelsByTenant =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The tenant's models for showing videos (size, seconds): asked of the scheduler at most every 5
+   * s per tenant, so a client polling retrieve costs one scheduler call per poll, not two.
+   */
+  private ListModelsResponse shownModels(Caller caller) {
+    long now = System.nanoTime();
+    CachedModels cached = modelsByTenant.get(caller.tenant());
+    if (cached != null && now - cached.until() < 0) {
+      return cached.models();
+    }
     ListModelsResponse models = record("ListModels", caller, () -> backend.models(caller));
+    modelsByTenant.put(caller.tenant(), new CachedModels(models, now + MODELS_TTL_NANOS));
+    return models;
+  }
+
+  /** The job's model as listed (null when no longer listed: size and seconds from the clip). */
+  private ModelInfo modelOf(Caller caller, Job job) {
+    ListModelsResponse models = shownModels(caller);
     return models.getModelsList().stream()
         .filter(m -> m.getName().equals(job.getRequest().getModel()))
         .findFirst()
@@ -344,9 +368,7 @@ public class VideosResource {
     }
     Map<String, ModelInfo> models = new LinkedHashMap<>();
     if (page.getJobsCount() > 0) {
-      record("ListModels", caller, () -> backend.models(caller))
-          .getModelsList()
-          .forEach(m -> models.put(m.getName(), m));
+      shownModels(caller).getModelsList().forEach(m -> models.put(m.getName(), m));
     }
     JsonArrayBuilder data = Json.createArrayBuilder();
     for (Job job : page.getJobsList()) {
