@@ -318,6 +318,56 @@ class VideosApiTest {
   }
 
   @Test
+  void aDeletedVideosIdempotencyKeyMakesANewVideo() {
+    String key = "videos-key-" + System.nanoTime();
+    String first =
+        given()
+            .header("Authorization", bearer("acme"))
+            .header("Idempotency-Key", key)
+            .multiPart("prompt", "a red circle moving left")
+            .multiPart("steps", "40")
+            .post("/v1/videos")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("id");
+    String repeat =
+        given()
+            .header("Authorization", bearer("acme"))
+            .header("Idempotency-Key", key)
+            .multiPart("prompt", "a red circle moving left")
+            .multiPart("steps", "40")
+            .post("/v1/videos")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("id");
+    assertThat(repeat).isEqualTo(first);
+    given()
+        .header("Authorization", bearer("acme"))
+        .delete("/v1/videos/" + first)
+        .then()
+        .statusCode(200);
+    String again =
+        given()
+            .header("Authorization", bearer("acme"))
+            .header("Idempotency-Key", key)
+            .multiPart("prompt", "a red circle moving left")
+            .multiPart("steps", "40")
+            .post("/v1/videos")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("id");
+    assertThat(again).isNotEqualTo(first);
+    given()
+        .header("Authorization", bearer("acme"))
+        .delete("/v1/videos/" + again)
+        .then()
+        .statusCode(200);
+  }
+
+  @Test
   void errorsComeInOpenAiShape() {
     // A bad API key.
     given()

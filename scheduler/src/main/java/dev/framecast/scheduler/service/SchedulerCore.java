@@ -502,6 +502,14 @@ public final class SchedulerCore {
       store.delete(jobId);
     }
     engine.forget(jobId);
+    // Its idempotency key goes with it (the store's went in the same transaction): the key then
+    // makes a new job, here and after a restart alike.
+    String key = last.getRequest().getIdempotencyKey();
+    if (!key.isEmpty()) {
+      synchronized (tenantLock(job.tenant())) {
+        idempotency.forget(job.tenant(), key, jobId);
+      }
+    }
     clips.delete(job.tenant(), jobId);
     metrics.deleted(job.tenant());
     return last;
