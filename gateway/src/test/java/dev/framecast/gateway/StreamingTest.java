@@ -153,6 +153,38 @@ class StreamingTest extends GrpcTestBase {
   }
 
   @Test
+  void deleteJobForgetsTheJobForItsTenantOnly() {
+    var acme = client.tenant("acme");
+    Job job =
+        acme.submitJob(
+            GenerateRequest.newBuilder().setPrompt("a green ring moving up").setSteps(60).build());
+    GetJobRequest get = GetJobRequest.newBuilder().setJobId(job.getId()).build();
+    dev.framecast.api.v1.DeleteJobRequest delete =
+        dev.framecast.api.v1.DeleteJobRequest.newBuilder().setJobId(job.getId()).build();
+    // Another tenant cannot delete it (nor see it).
+    assertThat(
+            GrpcClient.failure(() -> client.tenant("globex").deleteJob(delete))
+                .getStatus()
+                .getCode())
+        .isEqualTo(io.grpc.Status.Code.NOT_FOUND);
+    // Running: cancelled first, then deleted; the job as it was comes back.
+    Job deleted = acme.deleteJob(delete);
+    assertThat(deleted.getId()).isEqualTo(job.getId());
+    assertThat(deleted.getState()).isEqualTo(JobState.CANCELLED);
+    assertThat(GrpcClient.failure(() -> acme.getJob(get)).getStatus().getCode())
+        .isEqualTo(io.grpc.Status.Code.NOT_FOUND);
+    assertThat(GrpcClient.failure(() -> acme.deleteJob(delete)).getStatus().getCode())
+        .isEqualTo(io.grpc.Status.Code.NOT_FOUND);
+    assertThat(
+            GrpcClient.failure(
+                    () ->
+                        acme.deleteJob(dev.framecast.api.v1.DeleteJobRequest.newBuilder().build()))
+                .getStatus()
+                .getCode())
+        .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
   void aClientThatReadsNothingStallsNeitherItsJobNorOthers() throws Exception {
     // A stream that takes one event and then asks for nothing more (manual flow control).
     CopyOnWriteArrayList<JobEvent> slow = new CopyOnWriteArrayList<>();

@@ -1,6 +1,7 @@
 package dev.framecast.gateway.api;
 
 import dev.framecast.api.v1.CancelJobRequest;
+import dev.framecast.api.v1.DeleteJobRequest;
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.GetJobRequest;
 import dev.framecast.api.v1.GetUsageRequest;
@@ -115,6 +116,17 @@ public class VideoGenerationService extends VideoGenerationGrpc.VideoGenerationI
         caller -> {
           limits.cancel(request.getJobId(), request.getReason());
           return backend.cancel(caller, request.getJobId(), request.getReason());
+        });
+  }
+
+  @Override
+  public void deleteJob(DeleteJobRequest request, StreamObserver<Job> response) {
+    unary(
+        "DeleteJob",
+        response,
+        caller -> {
+          limits.jobId(request.getJobId());
+          return backend.delete(caller, request.getJobId());
         });
   }
 
