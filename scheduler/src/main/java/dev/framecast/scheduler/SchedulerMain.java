@@ -252,7 +252,7 @@ public final class SchedulerMain {
         tls,
         tlsClients,
         tlsNodes,
-        webhooks(webhookAllow, webhookDeny, webhookAttempts, webhookRetry));
+        WebhookConfig.of(webhookAllow, webhookDeny, webhookAttempts, webhookRetry));
   }
 
   static List<String> ranges(String value) {
@@ -260,18 +260,6 @@ public final class SchedulerMain {
         .map(String::trim)
         .filter(r -> !r.isEmpty())
         .toList();
-  }
-
-  static WebhookConfig webhooks(
-      List<String> allow, List<String> deny, int attempts, Duration firstRetry) {
-    WebhookConfig base = WebhookConfig.DEFAULT;
-    return new WebhookConfig(
-        allow,
-        deny,
-        attempts,
-        firstRetry,
-        firstRetry.compareTo(base.maxRetry()) > 0 ? firstRetry : base.maxRetry(),
-        base.timeout());
   }
 
   static SchedulerServer.Database database(String url, String user, String password) {

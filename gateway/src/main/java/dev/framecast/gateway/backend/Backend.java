@@ -36,14 +36,11 @@ public interface Backend extends AutoCloseable {
    */
   Flow.Publisher<JobEvent> events(Caller caller, String jobId, long afterSeq);
 
-  /** The finished clip's bytes (a few MB at most for the reference pipeline). */
-  byte[] clip(Caller caller, String jobId);
-
   /**
    * One asset of the caller's finished job ({@code variant}: "video", "thumbnail", "spritesheet";
    * empty for the video): what it is, and its bytes copied a range at a time from the clip store,
-   * never held whole here. Fails like {@link #clip} (FAILED_PRECONDITION before the job has
-   * succeeded, NOT_FOUND once the asset is gone, INVALID_ARGUMENT for an unknown variant).
+   * never held whole here. FAILED_PRECONDITION before the job has succeeded, NOT_FOUND once the
+   * asset is gone, INVALID_ARGUMENT for an unknown variant.
    */
   Content content(Caller caller, String jobId, String variant);
 

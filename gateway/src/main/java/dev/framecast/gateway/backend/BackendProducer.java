@@ -53,7 +53,11 @@ public class BackendProducer {
                         EngineConfig.builder().policy(policy(embedded)).build(),
                         embedded.schedulerMetricsPort(),
                         database(embedded),
-                        webhooks(embedded)))
+                        dev.framecast.scheduler.webhook.WebhookConfig.of(
+                            embedded.webhookAllow().orElse(List.of()),
+                            List.of(),
+                            dev.framecast.scheduler.webhook.WebhookConfig.DEFAULT.maxAttempts(),
+                            embedded.webhookRetry())))
                 .closeOnStopSignal(drain::stop);
           }
           case DISTRIBUTED ->
@@ -166,18 +170,5 @@ public class BackendProducer {
     if (backend != null) {
       backend.close();
     }
-  }
-
-  /** The embedded scheduler's webhook delivery: loopback and private ranges only when allowed. */
-  static dev.framecast.scheduler.webhook.WebhookConfig webhooks(GatewayConfig.Embedded embedded) {
-    var base = dev.framecast.scheduler.webhook.WebhookConfig.DEFAULT;
-    java.time.Duration first = embedded.webhookRetry();
-    return new dev.framecast.scheduler.webhook.WebhookConfig(
-        embedded.webhookAllow().orElse(List.of()),
-        List.of(),
-        base.maxAttempts(),
-        first,
-        first.compareTo(base.maxRetry()) > 0 ? first : base.maxRetry(),
-        base.timeout());
   }
 }

@@ -8,7 +8,6 @@ import dev.framecast.api.v1.ListJobsResponse;
 import dev.framecast.api.v1.ListModelsResponse;
 import dev.framecast.api.v1.Usage;
 import dev.framecast.common.Caller;
-import dev.framecast.common.errors.NotFoundException;
 import dev.framecast.node.InferenceNode;
 import dev.framecast.node.NodeOptions;
 import dev.framecast.scheduler.Renderers;
@@ -216,15 +215,6 @@ public final class EmbeddedBackend implements Backend {
   @Override
   public Flow.Publisher<JobEvent> events(Caller caller, String jobId, long afterSeq) {
     return core.events(caller, jobId, afterSeq);
-  }
-
-  @Override
-  public byte[] clip(Caller caller, String jobId) {
-    try {
-      return core.clip(caller, jobId).orElseThrow(() -> NotFoundException.clip(jobId));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   @Override

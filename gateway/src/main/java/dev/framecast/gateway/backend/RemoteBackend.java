@@ -1,6 +1,5 @@
 package dev.framecast.gateway.backend;
 
-import com.google.protobuf.ByteString;
 import dev.framecast.api.v1.ClipChunk;
 import dev.framecast.api.v1.GenerateRequest;
 import dev.framecast.api.v1.Job;
@@ -44,8 +43,6 @@ import java.util.concurrent.TimeUnit;
  * the scheduler's event log.
  */
 public final class RemoteBackend implements Backend {
-  private static final int MAX_CLIP_BYTES = 512 << 20;
-
   /** The most tries of a call the scheduler answered UNAVAILABLE (within the call's deadline). */
   static final int MAX_ATTEMPTS = 8;
 
@@ -307,24 +304,6 @@ public final class RemoteBackend implements Backend {
     public void onCompleted() {
       subscriber.onComplete();
     }
-  }
-
-  @Override
-  public byte[] clip(Caller caller, String jobId) {
-    Iterator<ClipChunk> chunks =
-        stub().getClip(JobRequest.newBuilder().setCaller(wire(caller)).setJobId(jobId).build());
-    ByteString clip = ByteString.EMPTY;
-    while (chunks.hasNext()) {
-      ClipChunk chunk = chunks.next();
-      if (chunk.getOffset() != clip.size()
-          || clip.size() + chunk.getData().size() > MAX_CLIP_BYTES) {
-        throw Status.INTERNAL
-            .withDescription("the scheduler sent the clip of job '" + jobId + "' out of order")
-            .asRuntimeException();
-      }
-      clip = clip.concat(chunk.getData());
-    }
-    return clip.toByteArray();
   }
 
   /** How long one download may take from the scheduler (a slow client slows it down). */

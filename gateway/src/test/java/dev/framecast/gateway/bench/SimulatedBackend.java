@@ -296,7 +296,7 @@ public final class SimulatedBackend implements Backend {
     return task -> context.runOnContext(ignored -> task.run());
   }
 
-  @Override
+  /** The fake clip (SimulatedScheduler's GetClip). */
   public byte[] clip(Caller caller, String jobId) {
     SimulatedBackendJob job = jobs.owned(caller, jobId);
     if (job.state() != JobState.SUCCEEDED) {

@@ -9,7 +9,6 @@ import dev.framecast.api.v1.Usage;
 import dev.framecast.common.Caller;
 import dev.framecast.common.errors.GrpcStatusMapper;
 import dev.framecast.common.events.FlowControlledWriter;
-import dev.framecast.gateway.backend.Backend;
 import dev.framecast.scheduler.v1.CancelRequest;
 import dev.framecast.scheduler.v1.JobRequest;
 import dev.framecast.scheduler.v1.ListJobsRequest;
@@ -37,16 +36,16 @@ import java.util.concurrent.TimeUnit;
 public final class SimulatedScheduler implements AutoCloseable {
   private static final int CHUNK = 1 << 20;
 
-  private final Backend backend;
+  private final SimulatedBackend backend;
   private final Server server;
 
-  private SimulatedScheduler(Backend backend, Server server) {
+  private SimulatedScheduler(SimulatedBackend backend, Server server) {
     this.backend = backend;
     this.server = server;
   }
 
   /** Serves the backend on 127.0.0.1, on a free port. */
-  public static SimulatedScheduler start(Backend backend) throws IOException {
+  public static SimulatedScheduler start(SimulatedBackend backend) throws IOException {
     Server server =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
             .addService(new Service(backend))
@@ -72,9 +71,9 @@ public final class SimulatedScheduler implements AutoCloseable {
   }
 
   private static final class Service extends SchedulerGrpc.SchedulerImplBase {
-    private final Backend backend;
+    private final SimulatedBackend backend;
 
-    Service(Backend backend) {
+    Service(SimulatedBackend backend) {
       this.backend = backend;
     }
 

@@ -672,16 +672,12 @@ public final class SchedulerCore {
     return response.build();
   }
 
-  /** The finished clip of the caller's job. */
+  /** The finished clip of the caller's job, whole (the asset {@link ClipStore.Asset#VIDEO}). */
   public Optional<byte[]> clip(Caller caller, String jobId) throws IOException {
-    read(caller);
-    Either job = find(caller, jobId);
-    JobState state = job.toProto().getState();
-    if (state != JobState.SUCCEEDED) {
-      throw new FailedPreconditionException(
-          "JOB_STATE", "job:" + jobId, "job '" + jobId + "' has no clip: it is " + state);
+    ClipStore.Blob clip = content(caller, jobId, ClipStore.Asset.VIDEO);
+    try (java.io.InputStream in = clip.open(0, clip.size())) {
+      return Optional.of(in.readAllBytes());
     }
-    return clips.get(job.tenant(), jobId);
   }
 
   /**

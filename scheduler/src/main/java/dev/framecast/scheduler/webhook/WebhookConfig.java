@@ -51,9 +51,15 @@ public record WebhookConfig(
     new WebhookAddresses(allow, deny);
   }
 
-  /** The same with these allowed ranges. */
-  public WebhookConfig allowing(List<String> ranges) {
-    return new WebhookConfig(ranges, deny, maxAttempts, firstRetry, maxRetry, timeout);
+  /**
+   * The default delivery with these ranges, attempts and first wait (the longest wait stays the
+   * default's unless the first is longer): what the scheduler's flags and the embedded gateway's
+   * settings give.
+   */
+  public static WebhookConfig of(
+      List<String> allow, List<String> deny, int maxAttempts, Duration firstRetry) {
+    Duration longest = firstRetry.compareTo(DEFAULT.maxRetry) > 0 ? firstRetry : DEFAULT.maxRetry;
+    return new WebhookConfig(allow, deny, maxAttempts, firstRetry, longest, DEFAULT.timeout);
   }
 
   /** The wait before attempt {@code attempt + 1} (attempt counts from 1), before jitter. */

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -378,9 +377,5 @@ public final class Webhooks implements AutoCloseable {
                   ? " (no job store: they are lost)"
                   : "; the next start sends them"));
     }
-  }
-
-  Duration timeout() {
-    return config.timeout();
   }
 }
