@@ -4,6 +4,7 @@ import dev.framecast.node.infer.InferenceException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Faults a test (or an operator drill) asks for, per model; nothing happens unless asked. The node
@@ -13,6 +14,7 @@ public final class FaultInjector {
   private final Map<String, Long> addedLatencyMillis = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
   private final Map<String, Boolean> notReady = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
   private volatile Runnable stopAbruptly = () -> {};
 
   /** Adds this much latency to every request for the model (0 removes it). */
@@ -68,8 +70,18 @@ public final class FaultInjector {
     return addedLatencyMillis.getOrDefault(model, 0L);
   }
 
-  /** Throws UNAVAILABLE if a failure was asked for this model. */
+  /**
+   * The requests for the model that reached the fault point (before any injected failure or
+   * latency), so a drill can wait until a request is at the node rather than guess.
+   */
+  public long requests(String model) {
+    AtomicLong n = requests.get(model);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Counts the request, then throws UNAVAILABLE if a failure was asked for this model. */
   public void maybeFail(String model) {
+    requests.computeIfAbsent(model, m -> new AtomicLong()).incrementAndGet();
     AtomicInteger left = failuresLeft.get(model);
     if (left != null && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new InferenceException(
