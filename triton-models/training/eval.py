@@ -14,7 +14,9 @@ Sampler (mirrors the Java scheduler):
     advances every sample one Euler step; the final latents are decoded by vae.
 
 Scoring: colour = mean colour of the bright pixels mapped to the nearest of the 7 colours;
-direction = displacement of the bright pixels' centroid from the first frames to the last.
+direction = displacement of the bright pixels' centroid from the first frames to the last;
+shapes = the 4-connected regions of >= 6 bright pixels in each frame (one shape a frame is
+right: two or more is a shape in pieces or a second shape, none a blank frame).
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from data import COLOURS, EvalPrompt, eval_prompts, tokenize  # noqa: E402
 BRIGHT = 0.35          # a pixel belongs to the shape if its brightest channel exceeds this
 EDGE_FRAMES = 4        # frames averaged at each end to measure motion
 MIN_MOTION_PX = 3.0    # ground truth moves >= 1.6 px/frame * 12 frames ~ 19 px
+MIN_SHAPE_PX = 6       # a connected bright region this large counts as a shape (smaller: specks)
 
 
 # --------------------------------------------------------------------------------------------
@@ -48,6 +51,29 @@ class Score:
     direction: Optional[str]   # None when the shape did not move measurably
     mean_rgb: List[float]
     displacement: List[float]  # [dx, dy] in px, y pointing down
+    shapes: List[int]          # shapes (connected bright regions) in each frame; 1 is right
+
+
+def count_shapes(mask: np.ndarray, min_pixels: int = MIN_SHAPE_PX) -> int:
+    """4-connected regions of True pixels with at least `min_pixels` pixels in one frame [H, W]:
+    a coherent shape is one region, a shape in pieces or a second shape is more, a blank frame 0."""
+    seen = np.zeros_like(mask, dtype=bool)
+    h, w = mask.shape
+    found = 0
+    for y0, x0 in zip(*np.nonzero(mask)):
+        if seen[y0, x0]:
+            continue
+        seen[y0, x0] = True
+        stack, size = [(y0, x0)], 0
+        while stack:
+            y, x = stack.pop()
+            size += 1
+            for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                if 0 <= ny < h and 0 <= nx < w and mask[ny, nx] and not seen[ny, nx]:
+                    seen[ny, nx] = True
+                    stack.append((ny, nx))
+        found += size >= min_pixels
+    return found
 
 
 def to_frames_hwc(clip) -> np.ndarray:
@@ -71,8 +97,9 @@ def nearest_colour(rgb: np.ndarray) -> str:
 def score_clip(clip) -> Score:
     frames = to_frames_hwc(clip)                       # [T, H, W, 3]
     mask = frames.max(axis=-1) > BRIGHT                # [T, H, W]
+    shapes = [count_shapes(m) for m in mask]
     if not mask.any():
-        return Score(None, None, [0.0, 0.0, 0.0], [0.0, 0.0])
+        return Score(None, None, [0.0, 0.0, 0.0], [0.0, 0.0], shapes)
     mean_rgb = frames[mask].mean(axis=0)
     colour = nearest_colour(mean_rgb)
 
@@ -91,7 +118,8 @@ def score_clip(clip) -> Score:
                 direction = "right" if disp[0] > 0 else "left"
             else:
                 direction = "down" if disp[1] > 0 else "up"
-    return Score(colour, direction, [float(v) for v in mean_rgb], [float(v) for v in disp])
+    return Score(colour, direction, [float(v) for v in mean_rgb], [float(v) for v in disp],
+                 shapes)
 
 
 def score_clips(clips: Sequence, prompts: Sequence[EvalPrompt]) -> dict:
@@ -101,10 +129,14 @@ def score_clips(clips: Sequence, prompts: Sequence[EvalPrompt]) -> dict:
         s = score_clip(clip)
         rows.append({"prompt": p.prompt, "seed": p.seed, "expected_colour": p.colour,
                      "expected_direction": p.direction, **asdict(s),
-                     "colour_ok": s.colour == p.colour, "direction_ok": s.direction == p.direction})
+                     "colour_ok": s.colour == p.colour, "direction_ok": s.direction == p.direction,
+                     "one_shape_frames": sum(n == 1 for n in s.shapes)})
     return {"results": rows,
             "colour_correct": sum(r["colour_ok"] for r in rows),
             "direction_correct": sum(r["direction_ok"] for r in rows),
+            "one_shape_frames": sum(r["one_shape_frames"] for r in rows),
+            "one_shape_clips": sum(r["one_shape_frames"] == len(r["shapes"]) for r in rows),
+            "frames": sum(len(r["shapes"]) for r in rows),
             "total": len(rows)}
 
 
@@ -223,7 +255,9 @@ def main(argv: Optional[List[str]] = None) -> int:
               f" {'ok ' if r['colour_ok'] else 'BAD'}  direction {r['direction']!s:6s}"
               f" {'ok' if r['direction_ok'] else 'BAD'}")
     print(f"colour {report['colour_correct']}/{report['total']}, "
-          f"direction {report['direction_correct']}/{report['total']}")
+          f"direction {report['direction_correct']}/{report['total']}, "
+          f"one shape in {report['one_shape_frames']}/{report['frames']} frames "
+          f"({report['one_shape_clips']}/{report['total']} clips in every frame)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)

@@ -26,7 +26,7 @@ from onnx import TensorProto
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
-from eval import score_clips  # noqa: E402
+from eval import count_shapes, score_clips  # noqa: E402
 from export import GuidedEulerStep, export_all  # noqa: E402
 from model import MixFfn, ModelConfig, TextEncoder, word_buckets  # noqa: E402
 from train import (RECIPES, STAGES, Progress, Run, caption_table, dit_batch,  # noqa: E402
@@ -111,10 +111,27 @@ def check_scorer() -> str:
     as_float = score_clips(clips.numpy(), prompts)
     u8 = (clips.permute(0, 1, 3, 4, 2) * 255).round().to(torch.uint8).numpy()   # vae layout
     as_u8 = score_clips(u8, prompts)
+    frames = clips.shape[0] * clips.shape[1]
     for rep in (as_float, as_u8):
         expect(rep["colour_correct"] == 28 and rep["direction_correct"] == 28,
                f"scorer: colour {rep['colour_correct']}/28 direction {rep['direction_correct']}/28")
-    return "colour 28/28, direction 28/28 (float and uint8 clips)"
+        expect(rep["one_shape_frames"] == frames and rep["one_shape_clips"] == 28,
+               f"scorer: one shape in {rep['one_shape_frames']}/{frames} ground-truth frames")
+    # A second shape, a shape cut in two, a blank frame and a speck are told apart.
+    frame = u8[0, 0].max(axis=-1) > 0                                  # [H, W], one shape
+    ys, xs = np.nonzero(frame)
+    second = frame.copy()                                              # an 8x8 block in the
+    y = 0 if ys.mean() > 32 else 56                                    # corner away from it
+    x = 0 if xs.mean() > 32 else 56
+    second[y:y + 8, x:x + 8] = True
+    cut = frame.copy()
+    cut[:, (xs.min() + xs.max()) // 2] = False                          # a vertical gap
+    speck = frame.copy()
+    speck[y, x:x + 3] = True                                                # 3 pixels: not a shape
+    counts = [count_shapes(m) for m in (frame, second, cut, speck, np.zeros_like(frame))]
+    expect(counts == [1, 2, 2, 1, 0], f"count_shapes: {counts}, expected [1, 2, 2, 1, 0]")
+    return (f"colour 28/28, direction 28/28, one shape in {frames}/{frames} frames"
+            " (float and uint8 clips); second shape, cut and blank frames counted")
 
 
 class SmokeTraining:

@@ -92,8 +92,8 @@ class Recipe:
     # generators of its own: the run's weights do not depend on it.
     eval_every: int = 0
     eval_prompts: int = 28
-    eval_steps: int = 16
-    eval_guidance: float = 6.0
+    eval_steps: int = 24           # as eval.py and the platform (the DiT config's defaults)
+    eval_guidance: float = 4.0
 
     def model_config(self) -> ModelConfig:
         cfg = ModelConfig()
@@ -382,8 +382,9 @@ def sample_and_score(text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT, cf
                      sheet: Optional[str] = None, shift: float = 1.0) -> dict:
     """The first `prompts` evaluation prompts sampled in torch (fp32, on the CPU) the way the
     platform samples (guided Euler steps on t = 1 - i/steps, an empty negative prompt), scored
-    by eval.py: {"colour": n, "direction": n, "moving": n, "total": n}; "moving" counts the
-    clips whose shape moved measurably in any direction. `sheet`: a contact sheet PNG."""
+    by eval.py: {"colour": n, "direction": n, "moving": n, "one_shape_frames": n, "frames": n,
+    "total": n}; "moving" counts the clips whose shape moved measurably in any direction,
+    "one_shape_frames" the frames holding exactly one shape. `sheet`: a contact sheet PNG."""
     import eval as evaluation  # noqa: E402  (numpy)
     chosen = data.eval_prompts()[:prompts]
     text, vae, dit = text.float().cpu(), vae.float().cpu(), dit.float().cpu()
@@ -409,6 +410,7 @@ def sample_and_score(text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT, cf
         evaluation.write_png(sheet, evaluation.contact_sheet(u8))
     return {"colour": report["colour_correct"], "direction": report["direction_correct"],
             "moving": sum(r["direction"] is not None for r in report["results"]),
+            "one_shape_frames": report["one_shape_frames"], "frames": report["frames"],
             "total": report["total"]}
 
 
@@ -733,7 +735,8 @@ class Run:
         self.progress.say(
             f"[eval   ] step {self.step:>6,}: colour {found['colour']}/{found['total']},"
             f" direction {found['direction']}/{found['total']} (moving"
-            f" {found['moving']}/{found['total']}; EMA weights, {r.eval_steps}"
+            f" {found['moving']}/{found['total']}; one shape in {found['one_shape_frames']}/"
+            f"{found['frames']} frames; EMA weights, {r.eval_steps}"
             f" steps, guidance {r.eval_guidance:g}; {time.time() - start:.0f} s)")
 
     def start_from_latents(self, other_work: str) -> str:

@@ -44,16 +44,17 @@ public record EvalOptions(
 
       Generates the 28 evaluation prompts of triton-models/training/eval.py (same prompts, same
       seeds) through the public API, decodes each MP4 and scores it with eval.py's rules: the
-      colour of the bright pixels and the direction their centroid moves. Prints a line per
-      prompt and the totals (colour x/28, direction x/28). Without --server it starts the
-      embedded gateway, as demo does.
+      colour of the bright pixels, the direction their centroid moves and the shapes in each
+      frame (one is right). Prints a line per prompt and the totals (colour x/28, direction
+      x/28, frames with one shape). Without --server it starts the embedded gateway, as demo
+      does.
 
         --server URL          a running gateway instead of the embedded one
         --token T             bearer token for --server (default $FRAMECAST_TOKEN; for a local
                               server a development token is minted from ~/.framecast)
         --tenant T            tenant of that development token (default acme)
         --steps N             denoising steps (default: the model's, 24 as in eval.py)
-        --guidance G          guidance scale (default: the model's, 4 as in eval.py)
+        --guidance G          guidance scale (default: the model's, as eval.py's)
         --limit N             only the first N prompts (a quick check)
         --parallel N          jobs in flight at once (default 8)
         --json FILE           write the report as JSON (eval.py's keys)

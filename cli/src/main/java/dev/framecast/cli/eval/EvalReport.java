@@ -31,6 +31,31 @@ public final class EvalReport {
     return (int) rows.stream().filter(EvalRunner.Row::directionOk).count();
   }
 
+  /** Frames holding exactly one shape, over every clip produced. */
+  public int oneShapeFrames() {
+    return rows.stream()
+        .filter(r -> r.score() != null)
+        .mapToInt(r -> r.score().oneShapeFrames())
+        .sum();
+  }
+
+  /** Frames of every clip produced. */
+  public int frames() {
+    return rows.stream()
+        .filter(r -> r.score() != null)
+        .mapToInt(r -> r.score().shapes().length)
+        .sum();
+  }
+
+  /** Clips that hold exactly one shape in every frame. */
+  public int oneShapeClips() {
+    return (int)
+        rows.stream()
+            .filter(
+                r -> r.score() != null && r.score().oneShapeFrames() == r.score().shapes().length)
+            .count();
+  }
+
   /** Python's spelling of a missing value, so the table reads like eval.py's. */
   static String name(String value) {
     return value == null ? "None" : value;
@@ -59,8 +84,15 @@ public final class EvalReport {
 
   public String totals() {
     return String.format(
-        "colour %d/%d, direction %d/%d",
-        colourCorrect(), rows.size(), directionCorrect(), rows.size());
+        "colour %d/%d, direction %d/%d, one shape in %d/%d frames (%d/%d clips in every frame)",
+        colourCorrect(),
+        rows.size(),
+        directionCorrect(),
+        rows.size(),
+        oneShapeFrames(),
+        frames(),
+        oneShapeClips(),
+        rows.size());
   }
 
   /** The JSON report; {@code meta} (steps, guidance, seconds, server) is added at the top level. */
@@ -76,8 +108,10 @@ public final class EvalReport {
       r.put("direction", row.score() == null ? null : row.score().direction());
       r.put("mean_rgb", row.score() == null ? null : row.score().meanRgb());
       r.put("displacement", row.score() == null ? null : row.score().displacement());
+      r.put("shapes", row.score() == null ? null : row.score().shapes());
       r.put("colour_ok", row.colourOk());
       r.put("direction_ok", row.directionOk());
+      r.put("one_shape_frames", row.score() == null ? 0 : row.score().oneShapeFrames());
       r.put("job_id", row.jobId());
       r.put("steps", row.steps());
       r.put("gpu_seconds", row.gpuSeconds());
@@ -88,6 +122,9 @@ public final class EvalReport {
     report.put("results", results);
     report.put("colour_correct", colourCorrect());
     report.put("direction_correct", directionCorrect());
+    report.put("one_shape_frames", oneShapeFrames());
+    report.put("one_shape_clips", oneShapeClips());
+    report.put("frames", frames());
     report.put("total", rows.size());
     report.putAll(meta);
     return new GsonBuilder().serializeNulls().setPrettyPrinting().create().toJson(report) + "\n";

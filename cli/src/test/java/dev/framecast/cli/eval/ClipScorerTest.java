@@ -85,6 +85,7 @@ class ClipScorerTest {
       SyntheticClips.draw(
           new int[] {0, 200, 230}, SyntheticClips.Shape.SQUARE, 7, 50, 20, -1.9, 0.4),
       SyntheticClips.draw(new int[] {120, 120, 120}, SyntheticClips.Shape.CIRCLE, 6, 32, 32, 0, 0),
+      twoCircles(),
     };
     for (byte[] rgb : clips) {
       // The decoded video, not the drawing: what eval scores is what the platform delivers.
@@ -119,7 +120,54 @@ class ClipScorerTest {
         assertThat(java.displacement()[i])
             .isCloseTo(python.getAsJsonArray("displacement").get(i).getAsDouble(), within(1e-9));
       }
+      int[] shapes = new int[clip.frames().size()];
+      for (int f = 0; f < shapes.length; f++) {
+        shapes[f] = python.getAsJsonArray("shapes").get(f).getAsInt();
+      }
+      assertThat(java.shapes()).containsExactly(shapes);
     }
+  }
+
+  @Test
+  void eachFramesShapesAreCounted() throws Exception {
+    ClipScorer.Score one = scoreFrames(SyntheticClips.redCircleMovingRight());
+    assertThat(one.shapes()).containsOnly(1);
+    assertThat(one.oneShapeFrames()).isEqualTo(SyntheticClips.FRAMES);
+
+    ClipScorer.Score two = scoreFrames(twoCircles());
+    assertThat(two.shapes()).containsOnly(2);
+    assertThat(two.oneShapeFrames()).isZero();
+
+    byte[] black = new byte[SyntheticClips.SIZE * SyntheticClips.SIZE * 3];
+    byte[] speck = black.clone();
+    for (int x = 0; x < ClipScorer.MIN_SHAPE_PX - 1; x++) {
+      speck[3 * (10 * SyntheticClips.SIZE + 20 + x)] = (byte) 255; // 5 red pixels in a row
+    }
+    assertThat(
+            ClipScorer.score(List.of(black, speck), SyntheticClips.SIZE, SyntheticClips.SIZE)
+                .shapes())
+        .containsExactly(0, 0);
+  }
+
+  /**
+   * The frames as drawn: through H.264 (OpenH264 at the platform's rate) a faint copy can trail a
+   * saturated shape in inter frames (up to 150 of 255 here), which the count rightly sees as a
+   * second shape; the comparison with eval.py above runs on decoded frames.
+   */
+  private static ClipScorer.Score scoreFrames(byte[] rgb) {
+    return ClipScorer.score(SyntheticClips.split(rgb), SyntheticClips.SIZE, SyntheticClips.SIZE);
+  }
+
+  /** Two red circles far apart, both moving right: a second shape in every frame. */
+  private static byte[] twoCircles() {
+    byte[] a =
+        SyntheticClips.draw(new int[] {255, 0, 0}, SyntheticClips.Shape.CIRCLE, 7, 12, 14, 2, 0);
+    byte[] b =
+        SyntheticClips.draw(new int[] {255, 0, 0}, SyntheticClips.Shape.CIRCLE, 7, 12, 48, 2, 0);
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (byte) Math.max(a[i] & 0xFF, b[i] & 0xFF);
+    }
+    return a;
   }
 
   private static String nullable(JsonObject o, String key) {
