@@ -15,8 +15,9 @@ import java.nio.file.Path;
  *   <li>{@code moov} before {@code mdat} ("faststart"), so playback starts before the download
  *       ends.
  *   <li>Frame {@code i} at {@code i / fps} seconds; the clip lasts {@code frames / fps} seconds.
- *   <li>A keyframe every two seconds; bit rate {@code width * height * fps * bitsPerPixel}, at
- *       least {@link #MIN_BIT_RATE}.
+ *   <li>An IDR picture every other frame (so OpenH264's background skip cannot leave a copy of a
+ *       moving shape behind: {@code FfmpegMp4Writer.INTRA_PERIOD}); bit rate {@code width * height
+ *       * fps * bitsPerPixel}, at least {@link #MIN_BIT_RATE}.
  *   <li>Odd widths or heights are padded to even ones (4:2:0 needs them) by repeating the last
  *       column or row: a 63x47 clip is encoded as 64x48.
  * </ul>

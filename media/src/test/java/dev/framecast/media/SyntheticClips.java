@@ -49,6 +49,29 @@ final class SyntheticClips {
     return rgb;
   }
 
+  /**
+   * A disc of one colour on black, {@code size x size}, its centre at {@code (x0 + dx * f, y0 + dy
+   * * f)} in frame {@code f}; {@code path} is {@code {x0, y0, dx, dy}}.
+   */
+  static byte[] disc(int frames, int size, int[] colour, int radius, int[] path) {
+    byte[] rgb = new byte[frames * size * size * 3];
+    for (int f = 0; f < frames; f++) {
+      double cx = path[0] + path[2] * f;
+      double cy = path[1] + path[3] * f;
+      for (int y = 0; y < size; y++) {
+        for (int x = 0; x < size; x++) {
+          if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= radius * radius) {
+            int p = 3 * ((f * size + y) * size + x);
+            for (int c = 0; c < 3; c++) {
+              rgb[p + c] = (byte) colour[c];
+            }
+          }
+        }
+      }
+    }
+    return rgb;
+  }
+
   private static byte clamp(int v) {
     return (byte) Math.max(0, Math.min(255, v));
   }

@@ -149,11 +149,7 @@ class ClipScorerTest {
         .containsExactly(0, 0);
   }
 
-  /**
-   * The frames as drawn: through H.264 (OpenH264 at the platform's rate) a faint copy can trail a
-   * saturated shape in inter frames (up to 150 of 255 here), which the count rightly sees as a
-   * second shape; the comparison with eval.py above runs on decoded frames.
-   */
+  /** The frames as drawn, not through H.264 (the comparison with eval.py runs on decoded ones). */
   private static ClipScorer.Score scoreFrames(byte[] rgb) {
     return ClipScorer.score(SyntheticClips.split(rgb), SyntheticClips.SIZE, SyntheticClips.SIZE);
   }
