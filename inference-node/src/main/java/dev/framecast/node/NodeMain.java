@@ -1,5 +1,6 @@
 package dev.framecast.node;
 
+import dev.framecast.common.ShutdownSignals;
 import dev.framecast.common.tls.TransportSecurity;
 import dev.framecast.node.fault.FaultInjector;
 import dev.framecast.node.infer.OutputOrder;

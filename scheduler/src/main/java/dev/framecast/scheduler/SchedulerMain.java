@@ -1,5 +1,6 @@
 package dev.framecast.scheduler;
 
+import dev.framecast.common.ShutdownSignals;
 import dev.framecast.common.tls.TransportSecurity;
 import dev.framecast.scheduler.batch.ProfileCsv;
 import dev.framecast.scheduler.engine.EngineConfig;
@@ -157,14 +158,15 @@ public final class SchedulerMain {
                     new InetSocketAddress(args.port()), "the scheduler", args.tlsClients()));
     Logger.getLogger(SchedulerMain.class.getName())
         .info("framecast.scheduler.v1 over " + security.describe());
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  security.close();
-                },
-                "framecast-scheduler-shutdown"));
+    Runnable stop =
+        () -> {
+          server.close();
+          security.close();
+        };
+    // On SIGTERM/SIGINT the stop runs before the JVM's shutdown hooks, which would reset the
+    // logging it reports through (ShutdownSignals); the hook covers System.exit and the rest.
+    ShutdownSignals.drainFirst("the scheduler", stop);
+    Runtime.getRuntime().addShutdownHook(new Thread(stop, "framecast-scheduler-shutdown"));
     server.awaitTermination();
   }
 

@@ -164,6 +164,10 @@ class GracefulStopIT {
     signalled = Instant.now();
     scheduler.signalTerm();
     stopped(scheduler, signalled);
+    // Logged from the signal's drain, before the JVM's hooks reset java.util.logging.
+    assertThat(scheduler.logText())
+        .contains("SIGTERM: stopping the scheduler")
+        .contains("event stream(s) to reconnect");
     scheduler = startScheduler(2);
 
     // Every follower was told by the scheduler (through the gateway) where to resume, rather than

@@ -285,12 +285,12 @@ public final class EmbeddedBackend implements Backend {
   /**
    * Closes this backend on SIGTERM/SIGINT before the JVM's shutdown hooks run: the in-process
    * node's ONNX Runtime sessions must be freed before the binding's own hook frees its environment
-   * ({@code dev.framecast.node.ShutdownSignals}).
+   * ({@code dev.framecast.common.ShutdownSignals}).
    *
    * @param first runs before: the gateway ends its event streams, asking clients to reconnect
    */
   public EmbeddedBackend closeOnStopSignal(Runnable first) {
-    dev.framecast.node.ShutdownSignals.drainFirst(
+    dev.framecast.common.ShutdownSignals.drainFirst(
         "the embedded scheduler and node",
         () -> {
           first.run();

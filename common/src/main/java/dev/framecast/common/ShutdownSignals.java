@@ -1,4 +1,4 @@
-package dev.framecast.node;
+package dev.framecast.common;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -9,11 +9,14 @@ import sun.misc.SignalHandler;
  * Runs a drain when the process is asked to stop (SIGTERM, SIGINT), before the JVM starts its
  * shutdown hooks, then lets the JVM exit as it would have (143 for SIGTERM, 130 for SIGINT).
  *
- * <p>Why not a shutdown hook: ONNX Runtime's Java binding frees its native environment from a
- * shutdown hook of its own, and hooks run concurrently, so a session still running (or being closed
- * by our hook) when that hook runs crashes the JVM in native code (inference-node/README.md,
- * "Stopping"). Draining here, on the signal, means every instance thread has stopped and every
- * session is closed before any hook runs. A second signal while the drain runs exits at once.
+ * <p>Why not a shutdown hook: the JVM runs its hooks concurrently, and some of them tear down what
+ * a drain needs. ONNX Runtime's Java binding frees its native environment from a hook of its own,
+ * so a session still running (or being closed by our hook) crashes the JVM in native code
+ * (inference-node/README.md, "Stopping"); and {@code java.util.logging}'s LogManager resets its
+ * handlers from its own hook, so whatever a drain logs from a hook (the scheduler's "asked N event
+ * stream(s) to reconnect") may never be written. Draining here, on the signal, runs before any
+ * hook. A second signal while the drain runs exits at once. Used by the inference node, the
+ * scheduler and the embedded gateway.
  */
 public final class ShutdownSignals {
   private static final Logger LOG = Logger.getLogger(ShutdownSignals.class.getName());
