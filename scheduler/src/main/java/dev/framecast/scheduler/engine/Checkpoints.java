@@ -16,12 +16,14 @@ import java.util.logging.Logger;
 
 /**
  * Latent checkpoints of running jobs, kept with the clip store: every {@code every} steps a job's
- * latents (and the GPU-seconds charged so far) are written, on one I/O thread of their own in the
- * order they were taken (so an older checkpoint never replaces a newer one, and a job's deletion
- * comes after its writes); when the engine stops, every job between steps is written too, the loop
- * waiting for those writes before it exits. A scheduler that takes the job back resumes it at that
- * step instead of its first ({@code store.Recovery}); an ended job's checkpoint is deleted. A
- * failed write is logged and costs only the steps since the previous checkpoint.
+ * latents (and the GPU-seconds charged so far) are written, and after its last step (its final
+ * latents: a job that then waits for, or is in, its VAE decode or its video encode when the
+ * scheduler dies resumes at the decode, not {@code every - 1} steps back), on one I/O thread of
+ * their own in the order they were taken (so an older checkpoint never replaces a newer one, and a
+ * job's deletion comes after its writes); when the engine stops, every job between steps is written
+ * too, the loop waiting for those writes before it exits. A scheduler that takes the job back
+ * resumes it at that step instead of its first ({@code store.Recovery}); an ended job's checkpoint
+ * is deleted. A failed write is logged and costs only the steps since the previous checkpoint.
  */
 final class Checkpoints implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Checkpoints.class.getName());
@@ -52,9 +54,12 @@ final class Checkpoints implements AutoCloseable {
                 });
   }
 
-  /** A DiT step was applied to the job (loop thread): writes a checkpoint when one is due. */
+  /**
+   * A DiT step was applied to the job (loop thread): writes a checkpoint when one is due, every
+   * {@code every} steps and after the last.
+   */
   void stepped(Job job) {
-    if (every > 0 && job.step() % every == 0 && job.step() < job.totalSteps()) {
+    if (every > 0 && (job.step() % every == 0 || job.step() == job.totalSteps())) {
       LatentCheckpoint checkpoint = take(job);
       io.execute(() -> write(job, checkpoint));
     }

@@ -184,6 +184,12 @@ final class Planner {
       job.timings().entered(JobPhase.DENOISING, now);
       events.append(
           job, JobEvent.newBuilder().setStarted(Started.newBuilder().setNode(start.node().name())));
+      if (job.step() >= job.totalSteps()) {
+        // Checkpointed after its last step (it was decoding or encoding its clip): no step left,
+        // straight to the VAE's line.
+        job.timings().entered(JobPhase.DECODING, now);
+        lines.denoised(job, start.node());
+      }
     }
     // Jobs waiting for their text or their decoding wait on nodes too: with none up they would
     // otherwise wait for ever.

@@ -26,10 +26,11 @@ public record LatentCheckpoint(int step, double gpuSeconds, byte[] latents) {
 
   /**
    * Whether it can resume a job of {@code totalSteps} steps whose pipeline's latents have {@code
-   * latentSize} elements: a step before the last, latents of that size.
+   * latentSize} elements: a step up to the last (after the last, the job resumes at its decode),
+   * latents of that size.
    */
   public boolean fits(int totalSteps, int latentSize) {
-    return step < totalSteps && latents.length == latentSize * Float.BYTES;
+    return step <= totalSteps && latents.length == latentSize * Float.BYTES;
   }
 
   /** The size of the latents in bytes (without copying them). */

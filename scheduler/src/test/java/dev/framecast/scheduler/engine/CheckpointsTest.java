@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Latent checkpoints as the loop takes them ({@link Checkpoints}), driven by hand: every N steps
- * while a job runs, none at its last step, all running jobs when the engine stops, and a job's
+ * while a job runs and after its last, all running jobs when the engine stops, and a job's
  * checkpoint deleted once it ends, in that order.
  */
 class CheckpointsTest {
@@ -59,8 +59,9 @@ class CheckpointsTest {
     assertThat(job.phase()).isEqualTo(JobPhase.SUCCEEDED);
     String id = job.id();
     assertThat(store.calls)
-        .as("after steps 2 and 4, none after the last (5), deleted at the end")
-        .containsExactly("put " + id + " 2", "put " + id + " 4", "delete " + id);
+        .as("after steps 2 and 4 and the last (5), deleted at the end")
+        .containsExactly(
+            "put " + id + " 2", "put " + id + " 4", "put " + id + " 5", "delete " + id);
   }
 
   @Test

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A stopping scheduler lets the DiT step in flight finish and keeps it: with a node that takes 1.5
  * s a step, a scheduler closed right after a job's first step waits for the second, commits it,
- * checkpoints the job at step 2, and its successor goes on at step 3.
+ * checkpoints the job at step 2, and its successor goes on at step 3. A job stopped in its VAE
+ * decode resumes at the decode: its successor runs no DiT step.
  */
 class StopDrainTest {
   private static final Caller ACME = new Caller("acme", "test", false);
@@ -97,6 +98,65 @@ class StopDrainTest {
                 .getProgress()
                 .getStep();
         assertThat(firstAfter).isEqualTo(3);
+        assertThat(events).last().matches(JobEvent::hasCompleted, "completed");
+      }
+    }
+  }
+
+  @Test
+  void aJobStoppedInItsDecodeResumesAtTheDecode() throws Exception {
+    SchedulerServer.Database database = TestDatabases.sqlite(dir);
+    Path repository = Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
+    try (InferenceNode node =
+        InferenceNode.start(
+            NodeOptions.builder(repository).host("127.0.0.1").port(0).metricsPort(-1).build())) {
+      // Checkpoints only after the last step (every 100), and no grace: the decode in flight at
+      // the stop is abandoned.
+      SchedulerServer.Options options =
+          new SchedulerServer.Options(
+              List.of("127.0.0.1:" + node.port()),
+              List.of(PipelineSpec.reference()),
+              null,
+              dir.resolve("clips"),
+              Duration.ofDays(7),
+              EngineConfig.builder().checkpointEvery(100).stopGrace(Duration.ZERO).build(),
+              1,
+              database);
+      GenerateRequest request =
+          GenerateRequest.newBuilder()
+              .setPrompt("a red circle moving right")
+              .setSeed(5)
+              .setSteps(4)
+              .build();
+      Job job;
+      node.faults().addLatency("vae", 3000);
+      try (SchedulerServer first = new SchedulerServer(options, Renderers.standard())) {
+        SchedulerCore core = first.core();
+        job = core.submit(ACME, request);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (node.faults().requests("vae") < 1) {
+          assertThat(System.nanoTime()).as("the decode").isLessThan(deadline);
+          Thread.sleep(5);
+        }
+        assertThat(core.get(ACME, job.getId()).getStep()).isEqualTo(4);
+      }
+      node.faults().addLatency("vae", 0);
+      long ditRequests = node.faults().requests("dit");
+
+      try (SchedulerServer second = new SchedulerServer(options, Renderers.standard())) {
+        SchedulerCore core = second.core();
+        List<JobEvent> events =
+            new ArrayList<>(DurableSchedulerTest.Recorder.of(core, ACME, job.getId(), 0).await());
+        int restart = -1;
+        for (int i = 0; i < events.size(); i++) {
+          if (events.get(i).hasStarted()) {
+            restart = i;
+          }
+        }
+        assertThat(events.subList(restart, events.size()))
+            .as("no step again after the restart")
+            .noneMatch(JobEvent::hasProgress);
+        assertThat(node.faults().requests("dit")).isEqualTo(ditRequests);
         assertThat(events).last().matches(JobEvent::hasCompleted, "completed");
       }
     }
