@@ -33,27 +33,9 @@ class StopDrainTest {
 
   @Test
   void theStepInFlightWhenStoppingIsKept() throws Exception {
-    SchedulerServer.Database database = TestDatabases.sqlite(dir);
-    Path repository = Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
-    try (InferenceNode node =
-        InferenceNode.start(
-            NodeOptions.builder(repository).host("127.0.0.1").port(0).metricsPort(-1).build())) {
-      SchedulerServer.Options options =
-          new SchedulerServer.Options(
-              List.of("127.0.0.1:" + node.port()),
-              List.of(PipelineSpec.reference()),
-              null,
-              dir.resolve("clips"),
-              Duration.ofDays(7),
-              EngineConfig.builder().checkpointEvery(100).stopGrace(Duration.ofSeconds(10)).build(),
-              1,
-              database);
-      GenerateRequest request =
-          GenerateRequest.newBuilder()
-              .setPrompt("a red circle moving right")
-              .setSeed(5)
-              .setSteps(6)
-              .build();
+    try (InferenceNode node = startNode()) {
+      SchedulerServer.Options options = options(node, Duration.ofSeconds(10));
+      GenerateRequest request = request(6);
       Job job;
       long stopped;
       node.faults().addLatency("dit", 1500);
@@ -75,12 +57,7 @@ class StopDrainTest {
         SchedulerCore core = second.core();
         List<JobEvent> events =
             new ArrayList<>(DurableSchedulerTest.Recorder.of(core, ACME, job.getId(), 0).await());
-        int restart = -1;
-        for (int i = 0; i < events.size(); i++) {
-          if (events.get(i).hasStarted()) {
-            restart = i;
-          }
-        }
+        int restart = lastStarted(events);
         List<Integer> before = new ArrayList<>();
         for (JobEvent e : events.subList(0, restart)) {
           if (e.hasProgress()) {
@@ -105,29 +82,11 @@ class StopDrainTest {
 
   @Test
   void aJobStoppedInItsDecodeResumesAtTheDecode() throws Exception {
-    SchedulerServer.Database database = TestDatabases.sqlite(dir);
-    Path repository = Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
-    try (InferenceNode node =
-        InferenceNode.start(
-            NodeOptions.builder(repository).host("127.0.0.1").port(0).metricsPort(-1).build())) {
+    try (InferenceNode node = startNode()) {
       // Checkpoints only after the last step (every 100), and no grace: the decode in flight at
       // the stop is abandoned.
-      SchedulerServer.Options options =
-          new SchedulerServer.Options(
-              List.of("127.0.0.1:" + node.port()),
-              List.of(PipelineSpec.reference()),
-              null,
-              dir.resolve("clips"),
-              Duration.ofDays(7),
-              EngineConfig.builder().checkpointEvery(100).stopGrace(Duration.ZERO).build(),
-              1,
-              database);
-      GenerateRequest request =
-          GenerateRequest.newBuilder()
-              .setPrompt("a red circle moving right")
-              .setSeed(5)
-              .setSteps(4)
-              .build();
+      SchedulerServer.Options options = options(node, Duration.ZERO);
+      GenerateRequest request = request(4);
       Job job;
       node.faults().addLatency("vae", 3000);
       try (SchedulerServer first = new SchedulerServer(options, Renderers.standard())) {
@@ -147,12 +106,7 @@ class StopDrainTest {
         SchedulerCore core = second.core();
         List<JobEvent> events =
             new ArrayList<>(DurableSchedulerTest.Recorder.of(core, ACME, job.getId(), 0).await());
-        int restart = -1;
-        for (int i = 0; i < events.size(); i++) {
-          if (events.get(i).hasStarted()) {
-            restart = i;
-          }
-        }
+        int restart = lastStarted(events);
         assertThat(events.subList(restart, events.size()))
             .as("no step again after the restart")
             .noneMatch(JobEvent::hasProgress);
@@ -160,5 +114,43 @@ class StopDrainTest {
         assertThat(events).last().matches(JobEvent::hasCompleted, "completed");
       }
     }
+  }
+
+  private static InferenceNode startNode() throws Exception {
+    Path repository = Path.of(System.getProperty("framecast.modelRepository", "../triton-models"));
+    return InferenceNode.start(
+        NodeOptions.builder(repository).host("127.0.0.1").port(0).metricsPort(-1).build());
+  }
+
+  /** One node, the SQLite store in {@code dir}, a checkpoint every 100 steps (in effect: none). */
+  private SchedulerServer.Options options(InferenceNode node, Duration stopGrace) {
+    return new SchedulerServer.Options(
+        List.of("127.0.0.1:" + node.port()),
+        List.of(PipelineSpec.reference()),
+        null,
+        dir.resolve("clips"),
+        Duration.ofDays(7),
+        EngineConfig.builder().checkpointEvery(100).stopGrace(stopGrace).build(),
+        1,
+        TestDatabases.sqlite(dir));
+  }
+
+  private static GenerateRequest request(int steps) {
+    return GenerateRequest.newBuilder()
+        .setPrompt("a red circle moving right")
+        .setSeed(5)
+        .setSteps(steps)
+        .build();
+  }
+
+  /** The index of the last Started event: where the second scheduler took the job back. */
+  private static int lastStarted(List<JobEvent> events) {
+    int restart = -1;
+    for (int i = 0; i < events.size(); i++) {
+      if (events.get(i).hasStarted()) {
+        restart = i;
+      }
+    }
+    return restart;
   }
 }
