@@ -12,6 +12,11 @@ Sampler (mirrors the Java scheduler):
   * timesteps t_i = 1 - i/N for i = 0..N (linear, N = 24 by default), guidance the DiT config's
     default_guidance_scale (as the platform's default); each dit call
     advances every sample one Euler step; the final latents are decoded by vae.
+  * --sampler renoise (research, not the platform's yet): after each step but the last, the
+    step's prediction of the clean latents (the DiT's "denoised") is noised again to the next
+    level with fresh noise, x(t') = (1 - t') * denoised + t' * z, z the platform's philox-normal
+    noise of the prompt's seed in stream i + 1 (stream 0 is the platform's initial noise):
+    triton-models/README.md, "One shape a frame".
 
 Scoring: colour = mean colour of the bright pixels mapped to the nearest of the 7 colours;
 direction = displacement of the bright pixels' centroid from the first frames to the last;
@@ -176,6 +181,43 @@ def contact_sheet(clips: np.ndarray, every: int = 2, gap: int = 2) -> np.ndarray
 # ONNX pipeline
 # --------------------------------------------------------------------------------------------
 
+_PHILOX_M = (0xD2511F53, 0xCD9E8D57)
+_PHILOX_W = (0x9E3779B9, 0xBB67AE85)
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def philox_words(seed: int, stream: int, blocks: int) -> np.ndarray:
+    """Philox4x32-10 on counters (i, 0, stream, 0), i < blocks, keyed by the seed's two 32-bit
+    halves: the scheduler's PhiloxNormal (dev.framecast.scheduler.pipeline), whose initial noise
+    is stream 0. Returns [blocks, 4] uint64 words (each < 2^32)."""
+    key = seed & 0xFFFFFFFFFFFFFFFF
+    k0, k1 = np.uint64(key & 0xFFFFFFFF), np.uint64(key >> 32)
+    c0 = np.arange(blocks, dtype=np.uint64) & _MASK32
+    c1 = np.zeros(blocks, np.uint64)
+    c2 = np.full(blocks, stream & 0xFFFFFFFF, np.uint64)
+    c3 = np.zeros(blocks, np.uint64)
+    m0, m1 = np.uint64(_PHILOX_M[0]), np.uint64(_PHILOX_M[1])
+    for _ in range(10):
+        p0, p1 = m0 * c0, m1 * c2                      # < 2^64: exact in uint64
+        hi0, lo0 = p0 >> np.uint64(32), p0 & _MASK32
+        hi1, lo1 = p1 >> np.uint64(32), p1 & _MASK32
+        c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+        k0 = (k0 + np.uint64(_PHILOX_W[0])) & _MASK32
+        k1 = (k1 + np.uint64(_PHILOX_W[1])) & _MASK32
+    return np.stack([c0, c1, c2, c3], axis=1)
+
+
+def philox_normal(seed: int, count: int, stream: int = 0) -> np.ndarray:
+    """count standard normals (float32) as PhiloxNormal.noise draws them: Box-Muller in float64
+    on each block's four words ((w + 0.5) / 2^32)."""
+    w = philox_words(seed, stream, (count + 3) // 4).astype(np.float64)
+    u = (w + 0.5) / 4294967296.0
+    r0, r1 = np.sqrt(-2 * np.log(u[:, 0])), np.sqrt(-2 * np.log(u[:, 2]))
+    a1, a3 = 2 * np.pi * u[:, 1], 2 * np.pi * u[:, 3]
+    z = np.stack([r0 * np.cos(a1), r0 * np.sin(a1), r1 * np.cos(a3), r1 * np.sin(a3)], axis=1)
+    return z.reshape(-1)[:count].astype(np.float32)
+
+
 def initial_noise(seed: int, shape=(4, 16, 16, 16)) -> np.ndarray:
     import torch  # the documented noise source; torch is present wherever training runs
     g = torch.Generator().manual_seed(seed)
@@ -196,7 +238,7 @@ class OnnxPipeline:
         return emb, mask
 
     def generate(self, prompts: Sequence[str], seeds: Sequence[int], steps: int,
-                 guidance: float) -> np.ndarray:
+                 guidance: float, sampler: str = "euler") -> np.ndarray:
         b = len(prompts)
         emb, mask = self.encode(prompts)
         neg_emb, neg_mask = self.encode([""] * b)
@@ -205,11 +247,16 @@ class OnnxPipeline:
         for i in range(steps):
             t = np.full((b, 1), 1.0 - i / steps, np.float32)
             t_next = np.full((b, 1), 1.0 - (i + 1) / steps, np.float32)
-            x, _ = self.dit.run(["next_latents", "denoised"], {
+            x, denoised = self.dit.run(["next_latents", "denoised"], {
                 "latents": x, "timestep": t, "next_timestep": t_next,
                 "text_embeddings": emb, "attention_mask": mask,
                 "negative_text_embeddings": neg_emb, "negative_attention_mask": neg_mask,
                 "guidance_scale": g})
+            if sampler == "renoise" and i + 1 < steps:
+                z = np.stack([philox_normal(s, x[0].size, i + 1).reshape(x.shape[1:])
+                              for s in seeds])
+                x = ((1 - t_next.reshape(b, 1, 1, 1, 1)) * denoised
+                     + t_next.reshape(b, 1, 1, 1, 1) * z).astype(np.float32)
         return self.vae.run(["frames"], {"latents": x})[0]      # [B, F, 64, 64, 3] uint8
 
 
@@ -236,6 +283,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--json", default=None, help="write results here")
     ap.add_argument("--sheet", default=None, help="write a contact-sheet PNG here")
     ap.add_argument("--cpu", action="store_true", help="force CPUExecutionProvider")
+    ap.add_argument("--sampler", choices=["euler", "renoise"], default="euler",
+                    help="euler: the platform's; renoise: fresh noise after each step (research)")
     args = ap.parse_args(argv)
 
     if args.guidance is None:
@@ -244,10 +293,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     prompts = eval_prompts()[:args.limit]
     start = time.time()
     clips = np.concatenate([
-        pipe.generate([p.prompt for p in chunk], [p.seed for p in chunk], args.steps, args.guidance)
+        pipe.generate([p.prompt for p in chunk], [p.seed for p in chunk], args.steps, args.guidance,
+                      args.sampler)
         for chunk in (prompts[i:i + args.batch] for i in range(0, len(prompts), args.batch))])
     report = score_clips(clips, prompts)
-    report.update(steps=args.steps, guidance=args.guidance, seconds=round(time.time() - start, 2),
+    report.update(steps=args.steps, guidance=args.guidance, sampler=args.sampler,
+                  seconds=round(time.time() - start, 2),
                   noise="torch.Generator().manual_seed(seed); torch.randn((4,16,16,16))")
 
     for r in report["results"]:

@@ -26,7 +26,7 @@ from onnx import TensorProto
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
-from eval import count_shapes, score_clips  # noqa: E402
+from eval import count_shapes, philox_normal, philox_words, score_clips  # noqa: E402
 from export import GuidedEulerStep, export_all  # noqa: E402
 from model import MixFfn, ModelConfig, TextEncoder, word_buckets  # noqa: E402
 from train import (RECIPES, STAGES, Progress, Run, caption_table, dit_batch,  # noqa: E402
@@ -132,6 +132,19 @@ def check_scorer() -> str:
     expect(counts == [1, 2, 2, 1, 0], f"count_shapes: {counts}, expected [1, 2, 2, 1, 0]")
     return (f"colour 28/28, direction 28/28, one shape in {frames}/{frames} frames"
             " (float and uint8 clips); second shape, cut and blank frames counted")
+
+
+def check_philox() -> str:
+    # Random123's known answer (counter 0, key 0), as PhiloxNormalTest checks the Java one.
+    words = philox_words(0, 0, 1)[0].tolist()
+    expect(words == [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8], f"philox KAT: {words}")
+    a = philox_normal(7, 16384)
+    expect(np.array_equal(a[:1001], philox_normal(7, 1001)), "a prefix draws the same normals")
+    expect(not np.array_equal(a, philox_normal(7, 16384, stream=1)), "streams differ")
+    expect(not np.array_equal(a, philox_normal(-7, 16384)), "seeds differ (negative ones too)")
+    expect(abs(float(a.mean())) < 0.03 and abs(float(a.var()) - 1) < 0.05,
+           f"normals: mean {a.mean():.3f} variance {a.var():.3f}")
+    return f"KAT ok; 16,384 normals mean {a.mean():.3f} variance {a.var():.3f}"
 
 
 class SmokeTraining:
@@ -387,6 +400,7 @@ def main() -> int:
     checks = Checks()
     checks.run("data and tokenizer", check_data)
     checks.run("scorer on 28 ground-truth clips", check_scorer)
+    checks.run("philox-normal noise (the platform's generator)", check_philox)
     checks.run("depthwise convolution: CPU training path = nn.Conv3d", check_depthwise_conv)
     checks.run("word hashing and unseen words", check_word_hashing)
     with tempfile.TemporaryDirectory(prefix="framecast-smoke-") as work:
