@@ -122,7 +122,9 @@ class StopDrainTest {
         NodeOptions.builder(repository).host("127.0.0.1").port(0).metricsPort(-1).build());
   }
 
-  /** One node, the SQLite store in {@code dir}, a checkpoint every 100 steps (in effect: none). */
+  /**
+   * One node, the SQLite store in {@code dir}, checkpoints every 100 steps: only after the last.
+   */
   private SchedulerServer.Options options(InferenceNode node, Duration stopGrace) {
     return new SchedulerServer.Options(
         List.of("127.0.0.1:" + node.port()),
