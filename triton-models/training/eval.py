@@ -5,18 +5,14 @@ Usage (from the repo root; needs the onnxruntime Python package, e.g. on the GPU
 
 Sampler (mirrors the Java scheduler):
   * prompt and an empty negative prompt go through text_encoder;
-  * initial noise per prompt: torch.Generator().manual_seed(seed), then
-    torch.randn((4, 16, 16, 16), generator=g) on CPU in float32. (The platform itself uses its
-    own "philox-normal" generator; the noise source does not matter for scoring, only that it is
-    per-sample and reproducible.)
+  * initial noise per prompt: the platform's "philox-normal" noise of the prompt's seed
+    (philox_normal below, the scheduler's PhiloxNormal in NumPy: the same floats);
   * timesteps t_i = 1 - i/N for i = 0..N (linear, N = 24 by default), guidance the DiT config's
-    default_guidance_scale (as the platform's default); each dit call
-    advances every sample one Euler step; the final latents are decoded by vae.
-  * --sampler renoise (research, not the platform's yet): after each step but the last, the
-    step's prediction of the clean latents (the DiT's "denoised") is noised again to the next
-    level with fresh noise, x(t') = (1 - t') * denoised + t' * z, z the platform's philox-normal
-    noise of the prompt's seed in stream i + 1 (stream 0 is the platform's initial noise):
-    triton-models/README.md, "One shape a frame".
+    default_guidance_scale (as the platform's default); each dit call advances every sample one
+    step with the DiT config's sampler: "renoise" (the graph re-noises its prediction of the
+    clean latents to the next level with fresh philox-normal noise of the seed, stream i + 1 after
+    step i, mixed by the config's stochasticity; sampler.py) or "euler". --sampler euler or
+    renoise overrides it (stochasticity 0 or 1); the final latents are decoded by vae.
 
 Scoring: colour = mean colour of the bright pixels mapped to the nearest of the 7 colours;
 direction = displacement of the bright pixels' centroid from the first frames to the last;
@@ -26,6 +22,7 @@ right: two or more is a shape in pieces or a second shape, none a blank frame).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import struct
@@ -219,9 +216,8 @@ def philox_normal(seed: int, count: int, stream: int = 0) -> np.ndarray:
 
 
 def initial_noise(seed: int, shape=(4, 16, 16, 16)) -> np.ndarray:
-    import torch  # the documented noise source; torch is present wherever training runs
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=g, dtype=torch.float32).numpy()
+    """The job's initial latents as the scheduler draws them (PhiloxNormal, stream 0)."""
+    return philox_normal(seed, int(np.prod(shape))).reshape(shape)
 
 
 class OnnxPipeline:
@@ -231,6 +227,7 @@ class OnnxPipeline:
         load = lambda name: ort.InferenceSession(  # noqa: E731
             os.path.join(models_dir, name, "1", "model.onnx"), providers=providers)
         self.text_encoder, self.dit, self.vae = load("text_encoder"), load("dit"), load("vae")
+        self.takes_noise = any(i.name == "noise_seed" for i in self.dit.get_inputs())
 
     def encode(self, texts: Sequence[str]):
         ids = tokenize(texts).numpy()
@@ -238,8 +235,11 @@ class OnnxPipeline:
         return emb, mask
 
     def generate(self, prompts: Sequence[str], seeds: Sequence[int], steps: int,
-                 guidance: float, sampler: str = "euler") -> np.ndarray:
+                 guidance: float, stochasticity: float = 0.0) -> np.ndarray:
+        """stochasticity: the re-noising sampler's (0: Euler), for a DiT graph that has it."""
         b = len(prompts)
+        if stochasticity and not self.takes_noise:
+            raise SystemExit("this DiT graph has no re-noising sampler (no noise_seed input)")
         emb, mask = self.encode(prompts)
         neg_emb, neg_mask = self.encode([""] * b)
         x = np.stack([initial_noise(s) for s in seeds])
@@ -247,28 +247,44 @@ class OnnxPipeline:
         for i in range(steps):
             t = np.full((b, 1), 1.0 - i / steps, np.float32)
             t_next = np.full((b, 1), 1.0 - (i + 1) / steps, np.float32)
-            x, denoised = self.dit.run(["next_latents", "denoised"], {
-                "latents": x, "timestep": t, "next_timestep": t_next,
-                "text_embeddings": emb, "attention_mask": mask,
-                "negative_text_embeddings": neg_emb, "negative_attention_mask": neg_mask,
-                "guidance_scale": g})
-            if sampler == "renoise" and i + 1 < steps:
-                z = np.stack([philox_normal(s, x[0].size, i + 1).reshape(x.shape[1:])
-                              for s in seeds])
-                x = ((1 - t_next.reshape(b, 1, 1, 1, 1)) * denoised
-                     + t_next.reshape(b, 1, 1, 1, 1) * z).astype(np.float32)
+            feeds = {"latents": x, "timestep": t, "next_timestep": t_next,
+                     "text_embeddings": emb, "attention_mask": mask,
+                     "negative_text_embeddings": neg_emb, "negative_attention_mask": neg_mask,
+                     "guidance_scale": g}
+            if self.takes_noise:
+                feeds.update(noise_seed=np.array(seeds, np.int64).reshape(b, 1),
+                             noise_stream=np.full((b, 1), i + 1, np.int64),
+                             stochasticity=np.full((b, 1), stochasticity, np.float32))
+            x = self.dit.run(["next_latents"], feeds)[0]
         return self.vae.run(["frames"], {"latents": x})[0]      # [B, F, 64, 64, 3] uint8
+
+
+def dit_parameter(models: str, key: str) -> Optional[str]:
+    """A parameter of the DiT's config.pbtxt (None when absent)."""
+    import re
+    with open(os.path.join(models, "dit", "config.pbtxt")) as f:
+        pattern = r'key: "' + re.escape(key) + r'"\s*value:\s*\{\s*string_value: "([^"]+)"'
+        found = re.search(pattern, f.read())
+    return found.group(1) if found else None
 
 
 def default_guidance(models: str) -> float:
     """The DiT config's default_guidance_scale: the guidance the platform uses by default."""
-    import re
-    with open(os.path.join(models, "dit", "config.pbtxt")) as f:
-        found = re.search(r'key: "default_guidance_scale"\s*value:\s*\{\s*string_value: "([^"]+)"',
-                          f.read())
-    if not found:
+    found = dit_parameter(models, "default_guidance_scale")
+    if found is None:
         raise SystemExit(f"{models}/dit/config.pbtxt has no default_guidance_scale parameter")
-    return float(found.group(1))
+    return float(found)
+
+
+def config_stochasticity(models: str) -> float:
+    """The stochasticity the platform steps with: the DiT config's sampler (euler when absent)
+    and, for renoise, its stochasticity (1 when absent), as the scheduler's Pipeline reads them."""
+    sampler = dit_parameter(models, "sampler") or "euler"
+    if sampler == "euler":
+        return 0.0
+    if sampler != "renoise":
+        raise SystemExit(f"{models}/dit/config.pbtxt: unknown sampler {sampler!r}")
+    return float(dit_parameter(models, "stochasticity") or "1")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -279,27 +295,39 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--guidance", type=float, default=None,
                     help="guidance scale (default: the DiT config's default_guidance_scale)")
     ap.add_argument("--batch", type=int, default=28, help="prompts per ONNX call")
+    ap.add_argument("--seed-offset", type=int, default=0,
+                    help="add this to every prompt's seed (another draw of the same prompts)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N prompts (quick check)")
     ap.add_argument("--json", default=None, help="write results here")
     ap.add_argument("--sheet", default=None, help="write a contact-sheet PNG here")
     ap.add_argument("--cpu", action="store_true", help="force CPUExecutionProvider")
-    ap.add_argument("--sampler", choices=["euler", "renoise"], default="euler",
-                    help="euler: the platform's; renoise: fresh noise after each step (research)")
+    ap.add_argument("--sampler", choices=["config", "euler", "renoise"], default="config",
+                    help="config: the DiT config's (as the platform); euler: stochasticity 0;"
+                         " renoise: stochasticity 1")
+    ap.add_argument("--stochasticity", type=float, default=None,
+                    help="the re-noising sampler's stochasticity in [0, 1] (overrides --sampler)")
     args = ap.parse_args(argv)
 
     if args.guidance is None:
         args.guidance = default_guidance(args.models)
+    stochasticity = {"config": None, "euler": 0.0, "renoise": 1.0}[args.sampler]
+    if args.stochasticity is not None:
+        if not 0.0 <= args.stochasticity <= 1.0:
+            raise SystemExit("--stochasticity must be in [0, 1]")
+        stochasticity = args.stochasticity
+    if stochasticity is None:
+        stochasticity = config_stochasticity(args.models)
     pipe = OnnxPipeline(args.models, ["CPUExecutionProvider"] if args.cpu else None)
-    prompts = eval_prompts()[:args.limit]
+    prompts = [dataclasses.replace(p, seed=p.seed + args.seed_offset)
+               for p in eval_prompts()[:args.limit]]
     start = time.time()
     clips = np.concatenate([
         pipe.generate([p.prompt for p in chunk], [p.seed for p in chunk], args.steps, args.guidance,
-                      args.sampler)
+                      stochasticity)
         for chunk in (prompts[i:i + args.batch] for i in range(0, len(prompts), args.batch))])
     report = score_clips(clips, prompts)
-    report.update(steps=args.steps, guidance=args.guidance, sampler=args.sampler,
-                  seconds=round(time.time() - start, 2),
-                  noise="torch.Generator().manual_seed(seed); torch.randn((4,16,16,16))")
+    report.update(steps=args.steps, guidance=args.guidance, stochasticity=stochasticity,
+                  seconds=round(time.time() - start, 2), noise="philox-normal of the seed")
 
     for r in report["results"]:
         print(f"{r['prompt']:32s} seed {r['seed']}: colour {r['colour']!s:8s}"

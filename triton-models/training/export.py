@@ -5,13 +5,17 @@
 
 (`./framecast models train` exports by itself at the end of a run.)
 
-writes <out>/{text_encoder,dit,vae}/1/model.onnx (opset 17, dynamic batch axis everywhere)
-implementing the platform contract (see ../README.md):
+    python triton-models/training/export.py --add-sampler triton-models/dit/1/model.onnx
+
+writes <out>/{text_encoder,dit,vae}/1/model.onnx (opset 17, the DiT 18; dynamic batch axis
+everywhere) implementing the platform contract (see ../README.md):
 
   text_encoder  input_ids [B,64] int64 -> text_embeddings [B,64,128], attention_mask [B,64]
-  dit           one guided rectified-flow Euler step for every sample of the batch:
+  dit           one guided rectified-flow step for every sample of the batch:
                 v = v_uncond + g (v_cond - v_uncond)   (one DiT pass over [cond; uncond])
-                next_latents = x + (t_next - t) v,  denoised = x - t v
+                denoised = x - t v,  Euler: x + (t_next - t) v
+                next_latents: the Euler update re-noised with the job's philox-normal noise
+                (stream noise_stream) as much as its stochasticity says (sampler.py)
   vae           latents [B,4,F,16,16] (normalised) -> frames [B,F,64,64,3] uint8
 
 Weights are stored as fp16 (initializers with >= 1024 elements, each followed by a Cast to
@@ -38,6 +42,7 @@ from onnx import TensorProto, helper, numpy_helper
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import (FrameAutoencoder, ModelConfig, TextEncoder, VideoDiT,  # noqa: E402
                    build_models, count_parameters)
+from sampler import add_renoise_sampler  # noqa: E402
 
 OPSET = 17
 FP16_MIN_ELEMENTS = 1024
@@ -218,11 +223,13 @@ def to_onnx(spec: dict) -> onnx.ModelProto:
 
 def export_all(cfg: ModelConfig, text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT,
                out_dir: str, provenance: Dict[str, str],
-               verbose: bool = True) -> Dict[str, str]:
+               verbose: bool = True, sampler: bool = True) -> Dict[str, str]:
     """Write the three model.onnx files; returns model name -> path.
 
     `provenance` becomes ONNX metadata properties (framecast.weights at least: where the weights
-    came from); framecast.config is added here."""
+    came from); framecast.config is added here. `sampler=False` leaves the DiT an Euler step
+    without the re-noising sampler's inputs (opset 17: for an onnx package without opset 18;
+    the platform's config expects the sampler)."""
     if cfg.label_cond:
         raise ValueError("a label_cond DiT (a research diagnostic) reads labels, not text:"
                          " it cannot serve the platform's contract; train without it to export")
@@ -234,9 +241,13 @@ def export_all(cfg: ModelConfig, text: TextEncoder, vae: FrameAutoencoder, dit: 
         model = to_onnx(spec)
         converted = store_initializers_fp16(model)
         declare_output_shapes(model, contract_shapes(cfg)[name])
+        if name == "dit" and sampler:
+            add_renoise_sampler(model, contract_shapes(cfg)[name]["next_latents"][1:])
         model.doc_string = f"Framecast reference {name}"
-        helper.set_model_props(model, {**provenance,
-                                       "framecast.config": repr(sorted(cfg.to_dict().items()))})
+        props = {**provenance, "framecast.config": repr(sorted(cfg.to_dict().items()))}
+        if name == "dit" and sampler:
+            props["framecast.sampler"] = "re-noising sampler (sampler.py), stochasticity input"
+        helper.set_model_props(model, props)
         onnx.checker.check_model(model, full_check=True)  # also runs shape inference
         path = os.path.join(out_dir, name, "1", "model.onnx")
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -258,16 +269,41 @@ def random_init_models(seed: int, cfg: Optional[ModelConfig] = None):
     return cfg, text, vae, dit
 
 
+def add_sampler_in_place(path: str) -> int:
+    """Gives an exported DiT (Euler only, opset 17) the re-noising sampler's inputs: what
+    export_all does to every DiT it writes, for a graph whose training checkpoint is gone."""
+    model = onnx.load(path)
+    shape = [d.dim_value for d in
+             next(o for o in model.graph.output if o.name == "next_latents")
+             .type.tensor_type.shape.dim][1:]
+    add_renoise_sampler(model, shape)
+    props = {p.key: p.value for p in model.metadata_props}
+    props["framecast.sampler"] = "re-noising sampler appended by export.py --add-sampler"
+    helper.set_model_props(model, props)
+    onnx.checker.check_model(model, full_check=True)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(model.SerializeToString())
+    os.replace(tmp, path)
+    print(f"{path}: re-noising sampler added ({os.path.getsize(path):,} bytes)")
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description="Export the Framecast models to ONNX.")
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--checkpoint", help="a finished train.py run's checkpoint.pt")
     src.add_argument("--random-init", action="store_true", help="untrained weights")
+    src.add_argument("--add-sampler", metavar="DIT_ONNX",
+                     help="append the re-noising sampler to a DiT graph exported without it"
+                          " (in place)")
     ap.add_argument("--seed", type=int, default=0, help="seed for --random-init")
     ap.add_argument("--out", default=os.path.dirname(here), help="model repository root")
     args = ap.parse_args(argv)
 
+    if args.add_sampler:
+        return add_sampler_in_place(args.add_sampler)
     if args.checkpoint:
         from train import load_trained
         cfg, text, vae, dit, provenance = load_trained(args.checkpoint)

@@ -87,13 +87,15 @@ class Recipe:
     grad_clip: float = 1.0
     checkpoint_every_s: float = 120.0
     # A quick look while training (0: never): every eval_every DiT steps, the EMA weights
-    # sample eval_prompts of the 28 evaluation prompts (eval_steps Euler steps, guidance
-    # eval_guidance, in torch) and eval.py's scorer counts colour and direction. It draws from
-    # generators of its own: the run's weights do not depend on it.
+    # sample eval_prompts of the 28 evaluation prompts (eval_steps steps of the re-noising
+    # sampler with eval_stochasticity, guidance eval_guidance, the platform's philox noise, in
+    # torch) and eval.py's scorer counts colour and direction. Its noise is a pure function of
+    # the prompts' seeds: the run's weights do not depend on it.
     eval_every: int = 0
     eval_prompts: int = 28
     eval_steps: int = 24           # as eval.py and the platform (the DiT config's defaults)
-    eval_guidance: float = 4.0
+    eval_guidance: float = 3.0
+    eval_stochasticity: float = 1.0
 
     def model_config(self) -> ModelConfig:
         cfg = ModelConfig()
@@ -379,9 +381,11 @@ class Ema:
 @torch.no_grad()
 def sample_and_score(text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT, cfg: ModelConfig,
                      prompts: int, steps: int, guidance: float,
-                     sheet: Optional[str] = None, shift: float = 1.0) -> dict:
+                     sheet: Optional[str] = None, shift: float = 1.0,
+                     stochasticity: float = 1.0) -> dict:
     """The first `prompts` evaluation prompts sampled in torch (fp32, on the CPU) the way the
-    platform samples (guided Euler steps on t = 1 - i/steps, an empty negative prompt), scored
+    platform samples (philox initial noise, guided steps of the re-noising sampler on
+    t = 1 - i/steps with its stochasticity (0: Euler), an empty negative prompt), scored
     by eval.py: {"colour": n, "direction": n, "moving": n, "one_shape_frames": n, "frames": n,
     "total": n}; "moving" counts the clips whose shape moved measurably in any direction,
     "one_shape_frames" the frames holding exactly one shape. `sheet`: a contact sheet PNG."""
@@ -395,14 +399,24 @@ def sample_and_score(text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT, cf
             [data.COLOUR_NAMES.index(p.colour) * len(data.DIRECTION_NAMES)
              + data.DIRECTION_NAMES.index(p.direction) for p in chosen]
             + [LABEL_NONE] * len(chosen))
-    x = torch.stack([torch.randn((cfg.latent_channels, cfg.latent_frames, cfg.latent_size,
-                                  cfg.latent_size), generator=torch.Generator().manual_seed(p.seed))
+    shape = (cfg.latent_channels, cfg.latent_frames, cfg.latent_size, cfg.latent_size)
+    size = math.prod(shape)
+    x = torch.stack([torch.from_numpy(evaluation.philox_normal(p.seed, size).reshape(shape))
                      for p in chosen])
+    keep = math.sqrt(1.0 - stochasticity ** 2)
     for i in range(steps):
         t, t_next = data.timestep(i, steps, shift), data.timestep(i + 1, steps, shift)
         v_cond, v_uncond = dit(torch.cat([x, x]), torch.full((2 * len(chosen),), t), emb, mask,
                                labels).chunk(2)
-        x = x + (t_next - t) * (v_uncond + guidance * (v_cond - v_uncond))
+        v = v_uncond + guidance * (v_cond - v_uncond)
+        if stochasticity == 0.0:
+            x = x + (t_next - t) * v
+            continue
+        # sampler.py's step: re-noise the prediction with fresh philox noise (stream i + 1).
+        denoised, e_pred = x - t * v, x + (1 - t) * v
+        z = torch.stack([torch.from_numpy(
+            evaluation.philox_normal(p.seed, size, i + 1).reshape(shape)) for p in chosen])
+        x = (1 - t_next) * denoised + t_next * (keep * e_pred + stochasticity * z)
     clips = vae.decode_video(x).clamp(0.0, 1.0).numpy()        # [B, F, 3, H, W]
     report = evaluation.score_clips(list(clips), chosen)
     if sheet:
@@ -729,7 +743,8 @@ class Run:
         with torch.random.fork_rng(devices=[]):     # building models draws initial weights
             text, vae, dit = self.trained_models()
             found = sample_and_score(text, vae, dit, self.cfg, r.eval_prompts, r.eval_steps,
-                                     r.eval_guidance, os.path.join(self.work, "quick-eval.png"))
+                                     r.eval_guidance, os.path.join(self.work, "quick-eval.png"),
+                                     stochasticity=r.eval_stochasticity)
         found.update(step=self.step, loss=round(self.loss_ema, 4))
         self.summary.setdefault("evals", []).append(found)
         self.progress.say(

@@ -47,6 +47,16 @@ final class NodeClient implements AutoCloseable {
     return input.build();
   }
 
+  static ByteString longs(long... values) {
+    java.nio.ByteBuffer buffer =
+        java.nio.ByteBuffer.allocate(values.length * Long.BYTES)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (long v : values) {
+      buffer.putLong(v);
+    }
+    return ByteString.copyFrom(buffer.array());
+  }
+
   static ByteString floats(float... values) {
     ByteBuffer buffer = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : values) {

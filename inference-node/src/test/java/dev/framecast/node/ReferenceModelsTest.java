@@ -2,6 +2,7 @@ package dev.framecast.node;
 
 import static dev.framecast.node.NodeClient.floats;
 import static dev.framecast.node.NodeClient.input;
+import static dev.framecast.node.NodeClient.longs;
 import static dev.framecast.node.NodeClient.output;
 import static dev.framecast.node.NodeClient.outputTensor;
 import static dev.framecast.node.NodeClient.toFloats;
@@ -105,6 +106,9 @@ class ReferenceModelsTest {
             .addInputs(input("negative_text_embeddings", "FP32", 1, 64, 128))
             .addInputs(input("negative_attention_mask", "FP32", 1, 64))
             .addInputs(input("guidance_scale", "FP32", 1, 1))
+            .addInputs(input("noise_seed", "INT64", 1, 1))
+            .addInputs(input("noise_stream", "INT64", 1, 1))
+            .addInputs(input("stochasticity", "FP32", 1, 1))
             .addRawInputContents(floats(latents))
             .addRawInputContents(floats(1f))
             .addRawInputContents(floats(0.5f))
@@ -113,6 +117,9 @@ class ReferenceModelsTest {
             .addRawInputContents(output(empty, "text_embeddings"))
             .addRawInputContents(output(empty, "attention_mask"))
             .addRawInputContents(floats(4f))
+            .addRawInputContents(longs(5))
+            .addRawInputContents(longs(1))
+            .addRawInputContents(floats(0f)) // the Euler step: no fresh noise
             .build();
     ModelInferResponse response = client.blocking().modelInfer(step);
     float[] next = toFloats(output(response, "next_latents"));

@@ -2,6 +2,7 @@ package dev.framecast.node;
 
 import static dev.framecast.node.NodeClient.floats;
 import static dev.framecast.node.NodeClient.input;
+import static dev.framecast.node.NodeClient.longs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -123,6 +124,9 @@ class SimulatedNodeTest {
             .addInputs(input("negative_text_embeddings", "FP32", 2, 64, 128))
             .addInputs(input("negative_attention_mask", "FP32", 2, 64))
             .addInputs(input("guidance_scale", "FP32", 2, 1))
+            .addInputs(input("noise_seed", "INT64", 2, 1))
+            .addInputs(input("noise_stream", "INT64", 2, 1))
+            .addInputs(input("stochasticity", "FP32", 2, 1))
             .addRawInputContents(latentBytes)
             .addRawInputContents(floats(1f, 1f))
             .addRawInputContents(floats(0.5f, 0.5f))
@@ -131,6 +135,9 @@ class SimulatedNodeTest {
             .addRawInputContents(floats(new float[2 * 64 * 128]))
             .addRawInputContents(floats(new float[2 * 64]))
             .addRawInputContents(floats(4f, 4f))
+            .addRawInputContents(longs(7, 8))
+            .addRawInputContents(longs(1, 1))
+            .addRawInputContents(floats(1f, 1f))
             .build();
 
     long start = System.nanoTime();

@@ -70,7 +70,12 @@ class ModelConfigsTest {
             Map.entry("attention_mask", mask),
             Map.entry("negative_text_embeddings", text),
             Map.entry("negative_attention_mask", mask),
-            Map.entry("guidance_scale", scalar));
+            Map.entry("guidance_scale", scalar),
+            Map.entry("noise_seed", tensor(DataType.TYPE_INT64, 1)),
+            Map.entry("noise_stream", tensor(DataType.TYPE_INT64, 1)),
+            Map.entry("stochasticity", scalar));
+    assertThat(ModelRepository.parameter(dit, "sampler")).isEqualTo("renoise");
+    assertThat(Float.parseFloat(ModelRepository.parameter(dit, "stochasticity"))).isBetween(0f, 1f);
     assertThat(outputs(dit))
         .containsExactly(Map.entry("next_latents", latents), Map.entry("denoised", latents));
 

@@ -126,7 +126,11 @@ class PipelineLoopTest {
     float[] t = {1f, 0.75f, 0.5f, 0.125f};
     float[] next = {0.9f, 0.5f, 0.25f, 0f};
     float[] guidance = {4f, 1f, 7.5f, 0f};
-    float[][] batched = ditStep(batch, latents, t, next, text, negative, guidance);
+    long[] seeds = {5, -77, 1L << 40, 9};
+    long[] streams = {1, 7, 13, 22};
+    float[] stochasticity = {1f, 0.5f, 0f, 1f};
+    float[][] batched =
+        ditStep(batch, latents, t, next, text, negative, guidance, seeds, streams, stochasticity);
 
     int i = 1;
     float[] aloneLatents = slice(latents, i, latentSize);
@@ -142,7 +146,10 @@ class PipelineLoopTest {
             new float[] {next[i]},
             aloneText,
             aloneNegative,
-            new float[] {guidance[i]});
+            new float[] {guidance[i]},
+            new long[] {seeds[i]},
+            new long[] {streams[i]},
+            new float[] {stochasticity[i]});
 
     for (int output = 0; output < 2; output++) {
       assertFinite(batched[output]);
@@ -151,6 +158,41 @@ class PipelineLoopTest {
     }
     // The check above is only meaningful if the step actually changed the latents.
     assertThat(maxAbsDiff(alone[0], 0, aloneLatents, 0, latentSize)).isGreaterThan(1e-3f);
+  }
+
+  @Test
+  void stochasticityZeroIsTheEulerStepAndOneReNoisesThePrediction() throws Exception {
+    String[] prompts = {"a yellow square moving down"};
+    float[][] text = encode(prompts);
+    float[][] empty = encode(new String[] {""});
+    float[] latents = noise(1, 17);
+    float[] t = {0.5f};
+    float[] next = {0.375f};
+    float[] g = {3f};
+    long[] seed = {42};
+    long[] stream = {13};
+    float[][] euler = ditStep(1, latents, t, next, text, empty, g, seed, stream, new float[] {0f});
+    float[][] renoised =
+        ditStep(1, latents, t, next, text, empty, g, seed, stream, new float[] {1f});
+    float[][] otherStream =
+        ditStep(1, latents, t, next, text, empty, g, seed, new long[] {14}, new float[] {1f});
+    float[] denoised = euler[1];
+    float worstEuler = 0;
+    float sumSquares = 0;
+    for (int j = 0; j < latentSize; j++) {
+      // denoised = x - t v, so the Euler step x + (t' - t) v is x + (t' - t) (x - denoised) / t.
+      float v = (latents[j] - denoised[j]) / t[0];
+      worstEuler =
+          Math.max(worstEuler, Math.abs(euler[0][j] - (latents[j] + (next[0] - t[0]) * v)));
+      // Re-noised: (1 - t') denoised + t' z, so z = (x' - (1 - t') denoised) / t'.
+      float z = (renoised[0][j] - (1 - next[0]) * denoised[j]) / next[0];
+      sumSquares += z * z;
+    }
+    assertThat(worstEuler).isLessThan(1e-4f);
+    assertThat(maxAbsDiff(renoised[1], 0, denoised, 0, latentSize)).isEqualTo(0f);
+    // The fresh noise is standard normal, and another stream draws another.
+    assertThat(sumSquares / latentSize).isBetween(0.9f, 1.1f);
+    assertThat(maxAbsDiff(renoised[0], 0, otherStream[0], 0, latentSize)).isGreaterThan(0.5f);
   }
 
   /** Returns {text_embeddings, attention_mask} for the prompts, flattened row-major. */
@@ -173,7 +215,7 @@ class PipelineLoopTest {
     }
   }
 
-  /** One DiT step; returns {next_latents, denoised}. */
+  /** One DiT step with the config's sampler (stochasticity 1); returns {next_latents, denoised}. */
   private static float[][] ditStep(
       int batch,
       float[] latents,
@@ -182,6 +224,31 @@ class PipelineLoopTest {
       float[][] text,
       float[][] negative,
       float[] guidance)
+      throws OrtException {
+    long[] seeds = new long[batch];
+    long[] streams = new long[batch];
+    float[] stochasticity = new float[batch];
+    for (int b = 0; b < batch; b++) {
+      seeds[b] = 1000 + b;
+      streams[b] = Math.round((1 - t[b]) * 24) + 1;
+      stochasticity[b] = 1f;
+    }
+    return ditStep(
+        batch, latents, t, next, text, negative, guidance, seeds, streams, stochasticity);
+  }
+
+  /** One DiT step; returns {next_latents, denoised}. */
+  private static float[][] ditStep(
+      int batch,
+      float[] latents,
+      float[] t,
+      float[] next,
+      float[][] text,
+      float[][] negative,
+      float[] guidance,
+      long[] seeds,
+      long[] streams,
+      float[] stochasticity)
       throws OrtException {
     long[] latentShape = {batch, latentDims[0], latentDims[1], latentDims[2], latentDims[3]};
     long[] scalar = {batch, 1};
@@ -197,6 +264,9 @@ class PipelineLoopTest {
       inputs.put("negative_text_embeddings", tensor(negative[0], textShape));
       inputs.put("negative_attention_mask", tensor(negative[1], maskShape));
       inputs.put("guidance_scale", tensor(guidance, scalar));
+      inputs.put("noise_seed", OnnxTensor.createTensor(env, LongBuffer.wrap(seeds), scalar));
+      inputs.put("noise_stream", OnnxTensor.createTensor(env, LongBuffer.wrap(streams), scalar));
+      inputs.put("stochasticity", tensor(stochasticity, scalar));
       try (OrtSession.Result result = dit.run(inputs)) {
         return new float[][] {floats(result, "next_latents"), floats(result, "denoised")};
       }

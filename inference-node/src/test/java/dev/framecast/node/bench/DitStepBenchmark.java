@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -57,6 +58,20 @@ public class DitStepBenchmark {
     put("negative_text_embeddings", random, batch, 64, 128);
     put("negative_attention_mask", random, batch, 64);
     put("guidance_scale", random, batch, 1);
+    // The re-noising sampler: each row's seed and stream, fresh noise fully mixed in.
+    long[] seeds = new long[batch];
+    long[] streams = new long[batch];
+    float[] stochasticity = new float[batch];
+    for (int i = 0; i < batch; i++) {
+      seeds[i] = random.nextLong();
+      streams[i] = 1 + i;
+      stochasticity[i] = 1f;
+    }
+    long[] scalar = {batch, 1};
+    inputs.put("noise_seed", OnnxTensor.createTensor(env, LongBuffer.wrap(seeds), scalar));
+    inputs.put("noise_stream", OnnxTensor.createTensor(env, LongBuffer.wrap(streams), scalar));
+    inputs.put(
+        "stochasticity", OnnxTensor.createTensor(env, FloatBuffer.wrap(stochasticity), scalar));
   }
 
   private void put(String name, SplittableRandom random, long... shape) throws Exception {

@@ -39,7 +39,12 @@ final class Requests {
     return every > 0 && step % every == 0 && step < job.totalSteps();
   }
 
-  /** One DiT step of each job (one pipeline's), asking for the prediction only when previewed. */
+  /**
+   * One DiT step of each job (one pipeline's), asking for the prediction only when previewed. With
+   * the re-noising sampler each job also sends its seed and the noise stream of this step (step +
+   * 1; stream 0 is the job's initial noise): the graph draws the noise, so a clip is the same on
+   * every node, in every batch and after a restart from a checkpoint.
+   */
   static ModelInferRequest step(List<Job> jobs) {
     Pipeline p = jobs.get(0).pipeline();
     int n = jobs.size();
@@ -71,7 +76,7 @@ final class Requests {
     if (jobs.stream().anyMatch(job -> previewAfter(job, job.step() + 1))) {
       request.addOutputs(Tensors.output(ModelContract.DENOISED));
     }
-    return request
+    request
         .setModelName(p.spec().dit())
         .addInputs(latentsInput(p, n, p.latentFrames()))
         .addInputs(Tensors.input("timestep", "FP32", n, 1))
@@ -88,8 +93,25 @@ final class Requests {
         .addRawInputContents(Tensors.concat(mask))
         .addRawInputContents(Tensors.concat(negative))
         .addRawInputContents(Tensors.concat(negativeMask))
-        .addRawInputContents(Tensors.floats(guidance))
-        .build();
+        .addRawInputContents(Tensors.floats(guidance));
+    if (p.sampler().takesNoise()) {
+      long[] seeds = new long[n];
+      long[] streams = new long[n];
+      float[] stochasticity = new float[n];
+      for (int i = 0; i < n; i++) {
+        seeds[i] = jobs.get(i).seed();
+        streams[i] = jobs.get(i).step() + 1L;
+        stochasticity[i] = p.sampler().stochasticity();
+      }
+      request
+          .addInputs(Tensors.input(ModelContract.NOISE_SEED, "INT64", n, 1))
+          .addInputs(Tensors.input(ModelContract.NOISE_STREAM, "INT64", n, 1))
+          .addInputs(Tensors.input(ModelContract.STOCHASTICITY, "FP32", n, 1))
+          .addRawInputContents(Tensors.longs(seeds))
+          .addRawInputContents(Tensors.longs(streams))
+          .addRawInputContents(Tensors.floats(stochasticity));
+    }
+    return request.build();
   }
 
   /** VAE decoding of finished jobs' final latents (one pipeline's). */

@@ -40,6 +40,14 @@ final class Tensors {
     return ByteString.copyFrom(buffer.array());
   }
 
+  static ByteString longs(long[] values) {
+    ByteBuffer buffer = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (long v : values) {
+      buffer.putLong(v);
+    }
+    return ByteString.copyFrom(buffer.array());
+  }
+
   /** The i-th of n equal slices of a batched output. */
   static ByteString slice(ByteString all, int index, int count) {
     int size = all.size() / count;

@@ -90,6 +90,9 @@ public final class ModelContract {
   public static final String NEXT_LATENTS = "next_latents";
   public static final String DENOISED = "denoised";
   public static final String FRAMES = "frames";
+  public static final String NOISE_SEED = "noise_seed";
+  public static final String NOISE_STREAM = "noise_stream";
+  public static final String STOCHASTICITY = "stochasticity";
 
   private final Model textEncoder;
   private final Model dit;
@@ -113,9 +116,8 @@ public final class ModelContract {
             List.of(
                 new Tensor(TEXT_EMBEDDINGS, "FP32", new long[] {l, d}),
                 new Tensor(ATTENTION_MASK, "FP32", new long[] {l})));
-    Model dit =
-        new Model(
-            p.spec().dit(),
+    List<Tensor> ditInputs =
+        new ArrayList<>(
             List.of(
                 new Tensor(LATENTS, "FP32", latents),
                 new Tensor("timestep", "FP32", new long[] {1}),
@@ -124,7 +126,16 @@ public final class ModelContract {
                 new Tensor(ATTENTION_MASK, "FP32", new long[] {l}),
                 new Tensor("negative_text_embeddings", "FP32", new long[] {l, d}),
                 new Tensor("negative_attention_mask", "FP32", new long[] {l}),
-                new Tensor("guidance_scale", "FP32", new long[] {1})),
+                new Tensor("guidance_scale", "FP32", new long[] {1})));
+    if (p.sampler().takesNoise()) {
+      ditInputs.add(new Tensor(NOISE_SEED, "INT64", new long[] {1}));
+      ditInputs.add(new Tensor(NOISE_STREAM, "INT64", new long[] {1}));
+      ditInputs.add(new Tensor(STOCHASTICITY, "FP32", new long[] {1}));
+    }
+    Model dit =
+        new Model(
+            p.spec().dit(),
+            ditInputs,
             List.of(
                 new Tensor(NEXT_LATENTS, "FP32", latents), new Tensor(DENOISED, "FP32", latents)));
     // Previews decode a few latent frames, clips all of them: the frame dimension varies.

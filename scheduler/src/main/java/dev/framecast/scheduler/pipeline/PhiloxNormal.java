@@ -19,12 +19,21 @@ public final class PhiloxNormal {
 
   private PhiloxNormal() {}
 
-  /** {@code count} normals for the seed, as little-endian FP32 bytes. */
+  /** {@code count} normals for the seed, as little-endian FP32 bytes: a job's initial noise. */
   public static byte[] noise(long seed, int count) {
+    return noise(seed, 0, count);
+  }
+
+  /**
+   * {@code count} normals of one stream of the seed (counter word 2 = the stream's low 32 bits):
+   * stream 0 is a job's initial noise, stream i + 1 the fresh noise the re-noising sampler's DiT
+   * graph draws after step i (triton-models/training/sampler.py, the same function in ONNX).
+   */
+  public static byte[] noise(long seed, long stream, int count) {
     ByteBuffer out = ByteBuffer.allocate(count * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     int[] block = new int[4];
     for (int i = 0; i < count; i += 4) {
-      philox(seed, i / 4, block);
+      philox(seed, i / 4, (int) stream, block);
       double[] normals = boxMuller(block);
       for (int j = 0; j < 4 && i + j < count; j++) {
         out.putFloat((float) normals[j]);
@@ -33,11 +42,11 @@ public final class PhiloxNormal {
     return out.array();
   }
 
-  /** Philox4x32 with 10 rounds on counter (index, 0, 0, 0) and key (seed low, seed high). */
-  static void philox(long seed, long index, int[] out) {
+  /** Philox4x32 with 10 rounds on counter (index, 0, stream, 0) and key (seed low, seed high). */
+  static void philox(long seed, long index, int stream, int[] out) {
     int c0 = (int) index;
     int c1 = (int) (index >>> 32);
-    int c2 = 0;
+    int c2 = stream;
     int c3 = 0;
     int k0 = (int) seed;
     int k1 = (int) (seed >>> 32);

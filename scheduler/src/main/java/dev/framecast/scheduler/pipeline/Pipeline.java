@@ -20,12 +20,15 @@ public record Pipeline(
     Guidance guidance,
     String timestepSchedule,
     String noise,
+    Sampler sampler,
     Video video,
     int maxBatchSize) {
 
   public static final String UTF8_BYTES = "utf8-bytes";
   public static final String PHILOX_NORMAL = "philox-normal";
   public static final String LINEAR = "linear";
+  public static final String EULER = "euler";
+  public static final String RENOISE = "renoise";
 
   /** The text encoder's input and output: its tokenizer, max tokens, embedding width. */
   public record Text(String tokenizer, int maxLength, int embeddingDim) {}
@@ -39,6 +42,23 @@ public record Pipeline(
   /** Classifier-free guidance scale: the default and the range. */
   public record Guidance(float defaults, float min, float max) {}
 
+  /**
+   * How the DiT graph moves a job from one noise level to the next. {@code euler}: the Euler step
+   * of the guided velocity (the graph takes no noise). {@code renoise}: the step's prediction of
+   * the clean latents re-noised to the next level, the noise mixing the predicted noise and fresh
+   * philox-normal noise of the job's seed ({@code noise_stream} = step + 1) by {@code
+   * stochasticity} (0: Euler, 1: all fresh); the graph then takes {@code noise_seed}, {@code
+   * noise_stream} and {@code stochasticity}.
+   */
+  public record Sampler(String name, float stochasticity) {
+    public static final Sampler EULER_STEP = new Sampler(EULER, 0f);
+
+    /** Whether the DiT graph takes the sampler's noise inputs. */
+    public boolean takesNoise() {
+      return RENOISE.equals(name);
+    }
+  }
+
   /** The VAE's frames. */
   public record Video(int frameHeight, int frameWidth, float fps) {}
 
@@ -48,6 +68,7 @@ public record Pipeline(
     java.util.Objects.requireNonNull(latents, "latents");
     java.util.Objects.requireNonNull(steps, "steps");
     java.util.Objects.requireNonNull(guidance, "guidance");
+    java.util.Objects.requireNonNull(sampler, "sampler");
     java.util.Objects.requireNonNull(video, "video");
   }
 
@@ -76,6 +97,7 @@ public record Pipeline(
                 decimal(dit, "max_guidance_scale")),
             text(dit, "timestep_schedule"),
             text(dit, "noise"),
+            sampler(dit),
             new Video(
                 integer(vae, "frame_height"), integer(vae, "frame_width"), decimal(vae, "fps")),
             Math.min(
@@ -92,6 +114,14 @@ public record Pipeline(
         LINEAR.equals(timestepSchedule),
         "unsupported timestep_schedule '" + timestepSchedule + "'");
     require(PHILOX_NORMAL.equals(noise), "unsupported noise '" + noise + "'");
+    require(
+        EULER.equals(sampler.name()) || RENOISE.equals(sampler.name()),
+        "sampler '" + sampler.name() + "' (expected " + EULER + " or " + RENOISE + ")");
+    require(
+        EULER.equals(sampler.name())
+            ? sampler.stochasticity() == 0f
+            : sampler.stochasticity() >= 0f && sampler.stochasticity() <= 1f,
+        "stochasticity " + sampler.stochasticity() + " for sampler '" + sampler.name() + "'");
     require(
         steps.min() >= 1 && steps.min() <= steps.defaults() && steps.defaults() <= steps.max(),
         "steps limits");
@@ -214,6 +244,28 @@ public record Pipeline(
         .setHeight(video.frameHeight())
         .setFps(video.fps())
         .build();
+  }
+
+  /**
+   * The DiT config's {@code sampler} ({@code euler} when absent: model repositories written before
+   * it) and, for {@code renoise}, its {@code stochasticity} (1 when absent).
+   */
+  private static Sampler sampler(ModelConfig dit) {
+    if (!has(dit, "sampler")) {
+      if (has(dit, "stochasticity")) {
+        throw new IllegalArgumentException(
+            "model '" + dit.getName() + "' config has 'stochasticity' but no 'sampler'");
+      }
+      return Sampler.EULER_STEP;
+    }
+    String name = text(dit, "sampler").trim();
+    float defaults = RENOISE.equals(name) ? 1f : 0f;
+    return new Sampler(name, has(dit, "stochasticity") ? decimal(dit, "stochasticity") : defaults);
+  }
+
+  private static boolean has(ModelConfig config, String key) {
+    ModelParameter value = config.getParametersMap().get(key);
+    return value != null && !value.getStringValue().isEmpty();
   }
 
   private static int positiveOr(int maxBatch) {

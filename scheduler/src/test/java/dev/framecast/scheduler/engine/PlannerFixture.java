@@ -43,6 +43,7 @@ final class PlannerFixture {
         new Pipeline.Guidance(4f, 0f, 20f),
         Pipeline.LINEAR,
         Pipeline.PHILOX_NORMAL,
+        new Pipeline.Sampler(Pipeline.RENOISE, 1f),
         new Pipeline.Video(4, 4, 8f),
         maxBatch);
   }

@@ -54,6 +54,7 @@ public class TickBenchmark {
           new Pipeline.Guidance(4f, 0f, 20f),
           Pipeline.LINEAR,
           Pipeline.PHILOX_NORMAL,
+          new Pipeline.Sampler(Pipeline.RENOISE, 1f),
           new Pipeline.Video(64, 64, 8f),
           32);
 

@@ -134,4 +134,64 @@ class ModelContractTest {
     assertThat(ModelContract.checkConfigs(PIPELINE, noTokenizer, DIT, VAE))
         .containsExactly("model 'text_encoder' config has no parameter 'tokenizer'");
   }
+
+  private static ModelConfig dit(String... keyValues) {
+    ModelConfig.Builder dit = DIT.toBuilder();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      dit.putParameters(
+          keyValues[i], ModelParameter.newBuilder().setStringValue(keyValues[i + 1]).build());
+    }
+    return dit.build();
+  }
+
+  @Test
+  void theReNoisingSamplerAddsTheNoiseInputsToTheDitsContract() {
+    Pipeline renoise =
+        Pipeline.from(
+            PipelineSpec.reference(), TEXT, dit("sampler", "renoise", "stochasticity", "0.5"), VAE);
+    assertThat(renoise.sampler()).isEqualTo(new Pipeline.Sampler(Pipeline.RENOISE, 0.5f));
+    ModelContract.Model model = ModelContract.of(renoise).dit();
+    assertThat(model.inputs().subList(8, 11))
+        .containsExactly(
+            new ModelContract.Tensor("noise_seed", "INT64", new long[] {1}),
+            new ModelContract.Tensor("noise_stream", "INT64", new long[] {1}),
+            new ModelContract.Tensor("stochasticity", "FP32", new long[] {1}));
+    assertThat(ModelContract.check(model, metadata(model).build())).isEmpty();
+    // A DiT graph exported without the sampler cannot serve a config that names it...
+    assertThat(ModelContract.check(model, metadata(CONTRACT.dit()).build()))
+        .containsExactly(
+            "model 'dit' has no input 'noise_seed' (the scheduler sends INT64 [-1,1])",
+            "model 'dit' has no input 'noise_stream' (the scheduler sends INT64 [-1,1])",
+            "model 'dit' has no input 'stochasticity' (the scheduler sends FP32 [-1,1])");
+    // ... and one with it is refused where the config says euler (its inputs are required).
+    assertThat(ModelContract.check(CONTRACT.dit(), metadata(model).build()))
+        .contains(
+            "model 'dit' requires input 'noise_seed' (INT64 [-1,1]), which the scheduler does"
+                + " not send");
+    // Nodes whose configs name another sampler serve another pipeline.
+    assertThat(ModelContract.checkConfigs(renoise, TEXT, dit("sampler", "renoise"), VAE))
+        .containsExactly(
+            "pipeline 'reference': its configs give sampler.stochasticity 1.0, expected 0.5");
+  }
+
+  @Test
+  void theSamplerDefaultsAndItsMistakes() {
+    assertThat(PIPELINE.sampler()).isEqualTo(Pipeline.Sampler.EULER_STEP);
+    assertThat(
+            Pipeline.from(PipelineSpec.reference(), TEXT, dit("sampler", "renoise"), VAE).sampler())
+        .isEqualTo(new Pipeline.Sampler(Pipeline.RENOISE, 1f));
+    assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, dit("sampler", "ddim"), VAE))
+        .containsExactly(
+            "pipeline 'reference': invalid sampler 'ddim' (expected euler or renoise)");
+    assertThat(
+            ModelContract.checkConfigs(
+                PIPELINE, TEXT, dit("sampler", "renoise", "stochasticity", "1.5"), VAE))
+        .containsExactly("pipeline 'reference': invalid stochasticity 1.5 for sampler 'renoise'");
+    assertThat(
+            ModelContract.checkConfigs(
+                PIPELINE, TEXT, dit("sampler", "euler", "stochasticity", "0.5"), VAE))
+        .containsExactly("pipeline 'reference': invalid stochasticity 0.5 for sampler 'euler'");
+    assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, dit("stochasticity", "0.5"), VAE))
+        .containsExactly("model 'dit' config has 'stochasticity' but no 'sampler'");
+  }
 }
