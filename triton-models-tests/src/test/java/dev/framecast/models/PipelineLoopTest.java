@@ -69,9 +69,19 @@ class PipelineLoopTest {
     for (int step = 0; step < steps; step++) {
       float t = 1f - (float) step / steps;
       float next = 1f - (float) (step + 1) / steps;
+      // The config's sampler: each job's fresh noise, stream step + 1, fully mixed in.
       float[][] out =
           ditStep(
-              batch, latents, new float[] {t, t}, new float[] {next, next}, text, empty, guidance);
+              batch,
+              latents,
+              new float[] {t, t},
+              new float[] {next, next},
+              text,
+              empty,
+              guidance,
+              new long[] {7, 8},
+              new long[] {step + 1, step + 1},
+              new float[] {1f, 1f});
       latents = out[0];
       denoised = out[1];
     }
@@ -213,28 +223,6 @@ class PipelineLoopTest {
       }
       return new float[][] {embeddings, mask};
     }
-  }
-
-  /** One DiT step with the config's sampler (stochasticity 1); returns {next_latents, denoised}. */
-  private static float[][] ditStep(
-      int batch,
-      float[] latents,
-      float[] t,
-      float[] next,
-      float[][] text,
-      float[][] negative,
-      float[] guidance)
-      throws OrtException {
-    long[] seeds = new long[batch];
-    long[] streams = new long[batch];
-    float[] stochasticity = new float[batch];
-    for (int b = 0; b < batch; b++) {
-      seeds[b] = 1000 + b;
-      streams[b] = Math.round((1 - t[b]) * 24) + 1;
-      stochasticity[b] = 1f;
-    }
-    return ditStep(
-        batch, latents, t, next, text, negative, guidance, seeds, streams, stochasticity);
   }
 
   /** One DiT step; returns {next_latents, denoised}. */
