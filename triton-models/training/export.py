@@ -1,9 +1,10 @@
 """Export the three models as the Triton model repository's ONNX files.
 
-    /usr/bin/python3 triton-models/training/export.py --random-init --seed 0
+    python triton-models/training/export.py --random-init --seed 0
     python triton-models/training/export.py --checkpoint <work dir>/checkpoint.pt
 
-(`./framecast models train` exports by itself at the end of a run.)
+(`./framecast models train` exports by itself at the end of a run; `./framecast models export`
+runs the first. The DiT's sampler is opset 18: onnx >= 1.13, not Debian's 1.12.)
 
     python triton-models/training/export.py --add-sampler triton-models/dit/1/model.onnx
 
@@ -43,6 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import (FrameAutoencoder, ModelConfig, TextEncoder, VideoDiT,  # noqa: E402
                    build_models, count_parameters)
 from sampler import add_renoise_sampler  # noqa: E402
+from sampler import supported as sampler_supported  # noqa: E402
 
 OPSET = 17
 FP16_MIN_ELEMENTS = 1024
@@ -301,6 +303,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed for --random-init")
     ap.add_argument("--out", default=os.path.dirname(here), help="model repository root")
     args = ap.parse_args(argv)
+    if not sampler_supported():
+        raise SystemExit(f"onnx {onnx.__version__} knows opsets up to"
+                         f" {onnx.defs.onnx_opset_version()}; the DiT's sampler needs opset 18"
+                         " (onnx >= 1.13, as in the environment ./framecast models train makes)")
 
     if args.add_sampler:
         return add_sampler_in_place(args.add_sampler)
