@@ -129,9 +129,8 @@ def add_renoise_sampler(model: onnx.ModelProto, latent_shape: Sequence[int]) -> 
     inputs = {i.name for i in graph.input}
     if NOISE_SEED in inputs:
         raise ValueError("the DiT graph already has the re-noising sampler")
-    for needed in ("next_timestep",):
-        if needed not in inputs:
-            raise ValueError(f"the DiT graph has no input {needed!r}")
+    if "next_timestep" not in inputs:
+        raise ValueError("the DiT graph has no input 'next_timestep'")
     outputs = {o.name for o in graph.output}
     if not {"next_latents", "denoised"} <= outputs:
         raise ValueError("the DiT graph must have outputs next_latents and denoised")
