@@ -29,6 +29,9 @@ public class BackendProducer {
 
   private Backend backend;
 
+  /** The clip directory this gateway made for itself (no data directory given), removed at stop. */
+  private Path temporaryClips;
+
   @Produces
   @Singleton
   @Startup
@@ -37,12 +40,15 @@ public class BackendProducer {
         switch (config.mode()) {
           case EMBEDDED -> {
             GatewayConfig.Embedded embedded = config.embedded();
-            Path clips =
-                embedded.clipDirectory().isPresent()
-                    ? embedded.clipDirectory().get()
-                    : embedded.dataDir().isPresent()
-                        ? embedded.dataDir().get().resolve("clips")
-                        : Files.createTempDirectory("framecast-clips");
+            Path clips;
+            if (embedded.clipDirectory().isPresent()) {
+              clips = embedded.clipDirectory().get();
+            } else if (embedded.dataDir().isPresent()) {
+              clips = embedded.dataDir().get().resolve("clips");
+            } else {
+              temporaryClips = Files.createTempDirectory("framecast-clips");
+              clips = temporaryClips;
+            }
             yield new EmbeddedBackend(
                     new EmbeddedBackend.Settings(
                         embedded.modelRepository(),
@@ -169,6 +175,27 @@ public class BackendProducer {
   void stop(@Observes ShutdownEvent event) {
     if (backend != null) {
       backend.close();
+    }
+    if (temporaryClips != null) {
+      deleteTree(temporaryClips);
+      temporaryClips = null;
+    }
+  }
+
+  /**
+   * Removes a clip directory and what is in it. Without a data directory nothing outlives the
+   * process (no job store), so its clips would only be litter in the system's temporary directory.
+   */
+  static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      LOG.warnf("could not remove the temporary clip directory %s: %s", root, e.getMessage());
     }
   }
 }
