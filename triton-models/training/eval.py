@@ -7,7 +7,8 @@ Sampler (mirrors the Java scheduler):
   * prompt and an empty negative prompt go through text_encoder;
   * initial noise per prompt: the platform's "philox-normal" noise of the prompt's seed
     (philox_normal below, the scheduler's PhiloxNormal in NumPy: the same floats);
-  * timesteps t_i = 1 - i/N for i = 0..N (linear, N = 24 by default), guidance the DiT config's
+  * timesteps t_i = s*u / (1 + (s-1)*u), u = 1 - i/N for i = 0..N (N = 24 by default; s the DiT
+    config's timestep_shift, 1 when absent, so s = 1 is t_i = 1 - i/N), guidance the DiT config's
     default_guidance_scale (as the platform's default); each dit call advances every sample one
     step with the DiT config's sampler: "renoise" (the graph re-noises its prediction of the
     clean latents to the next level with fresh philox-normal noise of the seed, stream i + 1 after
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import struct
 import sys
@@ -35,7 +37,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import COLOURS, EvalPrompt, eval_prompts, tokenize  # noqa: E402
+from data import COLOURS, EvalPrompt, eval_prompts, timestep, tokenize  # noqa: E402
 
 BRIGHT = 0.35          # a pixel belongs to the shape if its brightest channel exceeds this
 EDGE_FRAMES = 4        # frames averaged at each end to measure motion
@@ -235,8 +237,10 @@ class OnnxPipeline:
         return emb, mask
 
     def generate(self, prompts: Sequence[str], seeds: Sequence[int], steps: int,
-                 guidance: float, stochasticity: float = 0.0) -> np.ndarray:
-        """stochasticity: the re-noising sampler's (0: Euler), for a DiT graph that has it."""
+                 guidance: float, stochasticity: float = 0.0, shift: float = 1.0) -> np.ndarray:
+        """stochasticity: the re-noising sampler's (0: Euler), for a DiT graph that has it;
+        shift: the schedule's timestep shift (data.timestep), as the DiT config's
+        timestep_shift."""
         b = len(prompts)
         if stochasticity and not self.takes_noise:
             raise SystemExit("this DiT graph has no re-noising sampler (no noise_seed input)")
@@ -245,8 +249,8 @@ class OnnxPipeline:
         x = np.stack([initial_noise(s) for s in seeds])
         g = np.full((b, 1), guidance, np.float32)
         for i in range(steps):
-            t = np.full((b, 1), 1.0 - i / steps, np.float32)
-            t_next = np.full((b, 1), 1.0 - (i + 1) / steps, np.float32)
+            t = np.full((b, 1), timestep(i, steps, shift), np.float32)
+            t_next = np.full((b, 1), timestep(i + 1, steps, shift), np.float32)
             feeds = {"latents": x, "timestep": t, "next_timestep": t_next,
                      "text_embeddings": emb, "attention_mask": mask,
                      "negative_text_embeddings": neg_emb, "negative_attention_mask": neg_mask,
@@ -287,6 +291,15 @@ def config_stochasticity(models: str) -> float:
     return float(dit_parameter(models, "stochasticity") or "1")
 
 
+def config_shift(models: str) -> float:
+    """The DiT config's timestep_shift (1 when absent), as the scheduler's Pipeline reads it: a
+    float32, so the schedule here rounds as the platform's does."""
+    shift = float(np.float32(dit_parameter(models, "timestep_shift") or "1"))
+    if not (shift > 0 and math.isfinite(shift)):
+        raise SystemExit(f"{models}/dit/config.pbtxt: timestep_shift {shift} is not above 0")
+    return shift
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -306,6 +319,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                          " renoise: stochasticity 1")
     ap.add_argument("--stochasticity", type=float, default=None,
                     help="the re-noising sampler's stochasticity in [0, 1] (overrides --sampler)")
+    ap.add_argument("--shift", type=float, default=None,
+                    help="the schedule's timestep shift (default: the DiT config's timestep_shift)")
     args = ap.parse_args(argv)
 
     if args.guidance is None:
@@ -317,16 +332,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         stochasticity = args.stochasticity
     if stochasticity is None:
         stochasticity = config_stochasticity(args.models)
+    shift = config_shift(args.models) if args.shift is None else args.shift
+    if not shift > 0:
+        raise SystemExit("--shift must be above 0")
     pipe = OnnxPipeline(args.models, ["CPUExecutionProvider"] if args.cpu else None)
     prompts = [dataclasses.replace(p, seed=p.seed + args.seed_offset)
                for p in eval_prompts()[:args.limit]]
     start = time.time()
     clips = np.concatenate([
         pipe.generate([p.prompt for p in chunk], [p.seed for p in chunk], args.steps, args.guidance,
-                      stochasticity)
+                      stochasticity, shift)
         for chunk in (prompts[i:i + args.batch] for i in range(0, len(prompts), args.batch))])
     report = score_clips(clips, prompts)
-    report.update(steps=args.steps, guidance=args.guidance, stochasticity=stochasticity,
+    report.update(steps=args.steps, guidance=args.guidance, stochasticity=stochasticity, shift=shift,
                   seconds=round(time.time() - start, 2), noise="philox-normal of the seed")
 
     for r in report["results"]:

@@ -88,14 +88,15 @@ class Recipe:
     checkpoint_every_s: float = 120.0
     # A quick look while training (0: never): every eval_every DiT steps, the EMA weights
     # sample eval_prompts of the 28 evaluation prompts (eval_steps steps of the re-noising
-    # sampler with eval_stochasticity, guidance eval_guidance, the platform's philox noise, in
-    # torch) and eval.py's scorer counts colour and direction. Its noise is a pure function of
-    # the prompts' seeds: the run's weights do not depend on it.
+    # sampler with eval_stochasticity, guidance eval_guidance, schedule shift eval_shift, the
+    # platform's philox noise, in torch) and eval.py's scorer counts colour and direction. Its
+    # noise is a pure function of the prompts' seeds: the run's weights do not depend on it.
     eval_every: int = 0
     eval_prompts: int = 28
     eval_steps: int = 24           # as eval.py and the platform (the DiT config's defaults)
     eval_guidance: float = 3.0
     eval_stochasticity: float = 1.0
+    eval_shift: float = 3.0        # the schedule's timestep shift (the DiT config's timestep_shift)
 
     def model_config(self) -> ModelConfig:
         cfg = ModelConfig()
@@ -385,7 +386,7 @@ def sample_and_score(text: TextEncoder, vae: FrameAutoencoder, dit: VideoDiT, cf
                      stochasticity: float = 1.0) -> dict:
     """The first `prompts` evaluation prompts sampled in torch (fp32, on the CPU) the way the
     platform samples (philox initial noise, guided steps of the re-noising sampler on
-    t = 1 - i/steps with its stochasticity (0: Euler), an empty negative prompt), scored
+    data.timestep(i, steps, shift) with its stochasticity (0: Euler), an empty negative prompt), scored
     by eval.py: {"colour": n, "direction": n, "moving": n, "one_shape_frames": n, "frames": n,
     "total": n}; "moving" counts the clips whose shape moved measurably in any direction,
     "one_shape_frames" the frames holding exactly one shape. `sheet`: a contact sheet PNG."""
@@ -744,7 +745,7 @@ class Run:
             text, vae, dit = self.trained_models()
             found = sample_and_score(text, vae, dit, self.cfg, r.eval_prompts, r.eval_steps,
                                      r.eval_guidance, os.path.join(self.work, "quick-eval.png"),
-                                     stochasticity=r.eval_stochasticity)
+                                     shift=r.eval_shift, stochasticity=r.eval_stochasticity)
         found.update(step=self.step, loss=round(self.loss_ema, 4))
         self.summary.setdefault("evals", []).append(found)
         self.progress.say(

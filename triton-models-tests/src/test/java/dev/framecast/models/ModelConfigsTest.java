@@ -90,6 +90,7 @@ class ModelConfigsTest {
             Float.parseFloat(ModelRepository.parameter(dit, "min_guidance_scale")),
             Float.parseFloat(ModelRepository.parameter(dit, "max_guidance_scale")));
     assertThat(ModelRepository.parameter(dit, "timestep_schedule")).isEqualTo("linear");
+    assertThat(Float.parseFloat(ModelRepository.parameter(dit, "timestep_shift"))).isEqualTo(3f);
   }
 
   @Test

@@ -58,9 +58,9 @@ final class Requests {
     List<ByteString> negativeMask = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Job job = jobs.get(i);
-      // Linear schedule: t_i = 1 - i / N, from pure noise (t = 1) to data (t = 0).
-      t[i] = 1f - (float) job.step() / job.totalSteps();
-      next[i] = 1f - (float) (job.step() + 1) / job.totalSteps();
+      // From pure noise (t = 1) to data (t = 0), as the pipeline's schedule spaces the steps.
+      t[i] = p.schedule().timestep(job.step(), job.totalSteps());
+      next[i] = p.schedule().timestep(job.step() + 1, job.totalSteps());
       guidance[i] = job.guidance();
       latents.add(job.latents());
       text.add(job.text().embeddings());

@@ -18,7 +18,7 @@ public record Pipeline(
     Latents latents,
     Steps steps,
     Guidance guidance,
-    String timestepSchedule,
+    Schedule schedule,
     String noise,
     Sampler sampler,
     Video video,
@@ -59,6 +59,27 @@ public record Pipeline(
     }
   }
 
+  /**
+   * The noise levels a job steps through: {@code t_i = shift * u / (1 + (shift - 1) * u)} with
+   * {@code u = 1 - i / N}, i = 0..N, from pure noise (t = 1) to data (t = 0). {@code linear} (the
+   * DiT config's {@code timestep_schedule}) is the one spacing of {@code u}; {@code shift} (its
+   * {@code timestep_shift}, 1 when absent) above 1 spends more of the steps at high noise, where a
+   * clip's layout and motion are decided (SD3's timestep shift, the {@code shift} of flow-matching
+   * schedulers).
+   */
+  public record Schedule(String name, float shift) {
+    public static final Schedule LINEAR_UNSHIFTED = new Schedule(LINEAR, 1f);
+
+    /**
+     * t before step {@code step} of {@code steps} (so {@code timestep(i + 1, n)} is step i's next
+     * timestep; {@code timestep(n, n)} = 0), computed in double and rounded once, as eval.py does.
+     */
+    public float timestep(int step, int steps) {
+      double u = 1.0 - (double) step / steps;
+      return (float) (shift * u / (1.0 + (shift - 1.0) * u));
+    }
+  }
+
   /** The VAE's frames. */
   public record Video(int frameHeight, int frameWidth, float fps) {}
 
@@ -68,6 +89,7 @@ public record Pipeline(
     java.util.Objects.requireNonNull(latents, "latents");
     java.util.Objects.requireNonNull(steps, "steps");
     java.util.Objects.requireNonNull(guidance, "guidance");
+    java.util.Objects.requireNonNull(schedule, "schedule");
     java.util.Objects.requireNonNull(sampler, "sampler");
     java.util.Objects.requireNonNull(video, "video");
   }
@@ -95,7 +117,9 @@ public record Pipeline(
                 decimal(dit, "default_guidance_scale"),
                 decimal(dit, "min_guidance_scale"),
                 decimal(dit, "max_guidance_scale")),
-            text(dit, "timestep_schedule"),
+            new Schedule(
+                text(dit, "timestep_schedule"),
+                has(dit, "timestep_shift") ? decimal(dit, "timestep_shift") : 1f),
             text(dit, "noise"),
             sampler(dit),
             new Video(
@@ -111,8 +135,10 @@ public record Pipeline(
   private void check() {
     require(UTF8_BYTES.equals(tokenizer()), "unsupported tokenizer '" + tokenizer() + "'");
     require(
-        LINEAR.equals(timestepSchedule),
-        "unsupported timestep_schedule '" + timestepSchedule + "'");
+        LINEAR.equals(schedule.name()), "unsupported timestep_schedule '" + schedule.name() + "'");
+    require(
+        schedule.shift() > 0f,
+        "timestep_shift " + schedule.shift() + " (expected a number above 0)");
     require(PHILOX_NORMAL.equals(noise), "unsupported noise '" + noise + "'");
     require(
         EULER.equals(sampler.name()) || RENOISE.equals(sampler.name()),

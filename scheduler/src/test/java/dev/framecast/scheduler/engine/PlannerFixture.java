@@ -41,7 +41,7 @@ final class PlannerFixture {
         new Pipeline.Latents(2, 2, 2, 2),
         new Pipeline.Steps(4, 1, 50),
         new Pipeline.Guidance(4f, 0f, 20f),
-        Pipeline.LINEAR,
+        Pipeline.Schedule.LINEAR_UNSHIFTED,
         Pipeline.PHILOX_NORMAL,
         new Pipeline.Sampler(Pipeline.RENOISE, 1f),
         new Pipeline.Video(4, 4, 8f),

@@ -21,6 +21,10 @@ import org.junit.jupiter.api.Test;
 /** The DiT step request as the model contract describes it, the sampler's inputs included. */
 class RequestsTest {
   private static Pipeline pipeline(Pipeline.Sampler sampler) {
+    return pipeline(sampler, Pipeline.Schedule.LINEAR_UNSHIFTED);
+  }
+
+  private static Pipeline pipeline(Pipeline.Sampler sampler, Pipeline.Schedule schedule) {
     Pipeline tiny = PlannerFixture.tiny(8);
     return new Pipeline(
         PipelineSpec.reference(),
@@ -28,7 +32,7 @@ class RequestsTest {
         tiny.latents(),
         tiny.steps(),
         tiny.guidance(),
-        tiny.timestepSchedule(),
+        schedule,
         tiny.noise(),
         sampler,
         tiny.video(),
@@ -103,6 +107,26 @@ class RequestsTest {
     ByteBuffer next = raw(request, "next_timestep");
     assertThat(next.getFloat()).isEqualTo(0.9f);
     assertThat(next.getFloat()).isEqualTo(1f - 7f / 10f);
+  }
+
+  @Test
+  void eachJobGetsItsOwnStepsTimestepsFromThePipelinesSchedule() {
+    Pipeline p = pipeline(Pipeline.Sampler.EULER_STEP, new Pipeline.Schedule(Pipeline.LINEAR, 3f));
+    // Ten steps: u = 1 - i / 10, t = 3u / (1 + 2u).
+    ModelInferRequest request = Requests.step(List.of(job(p, 1, 0), job(p, 2, 5), job(p, 3, 9)));
+
+    ByteBuffer t = raw(request, "timestep");
+    ByteBuffer next = raw(request, "next_timestep");
+    assertThat(t.getFloat()).isEqualTo(1f);
+    assertThat(next.getFloat()).isEqualTo(shifted(1 - 1.0 / 10));
+    assertThat(t.getFloat()).isEqualTo(0.75f);
+    assertThat(next.getFloat()).isEqualTo(shifted(1 - 6.0 / 10));
+    assertThat(t.getFloat()).isEqualTo(shifted(1 - 9.0 / 10));
+    assertThat(next.getFloat()).isEqualTo(0f);
+  }
+
+  private static float shifted(double u) {
+    return (float) (3 * u / (1 + 2 * u));
   }
 
   @Test

@@ -52,7 +52,7 @@ public class TickBenchmark {
           new Pipeline.Latents(4, 16, 16, 16),
           new Pipeline.Steps(24, 1, 100_000),
           new Pipeline.Guidance(4f, 0f, 20f),
-          Pipeline.LINEAR,
+          Pipeline.Schedule.LINEAR_UNSHIFTED,
           Pipeline.PHILOX_NORMAL,
           new Pipeline.Sampler(Pipeline.RENOISE, 1f),
           new Pipeline.Video(64, 64, 8f),

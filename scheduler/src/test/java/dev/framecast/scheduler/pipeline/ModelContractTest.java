@@ -194,4 +194,41 @@ class ModelContractTest {
     assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, dit("stochasticity", "0.5"), VAE))
         .containsExactly("model 'dit' config has 'stochasticity' but no 'sampler'");
   }
+
+  @Test
+  void theTimestepShiftDefaultsToOneAndSpacesTheStepsTowardsNoise() {
+    assertThat(PIPELINE.schedule()).isEqualTo(Pipeline.Schedule.LINEAR_UNSHIFTED);
+    Pipeline.Schedule shifted =
+        Pipeline.from(PipelineSpec.reference(), TEXT, dit("timestep_shift", "3.0"), VAE).schedule();
+    assertThat(shifted).isEqualTo(new Pipeline.Schedule(Pipeline.LINEAR, 3f));
+    // Unshifted: t_i = 1 - i / N. Shifted by 3: u = 1 - i / N, t = 3u / (1 + 2u).
+    assertThat(PIPELINE.schedule().timestep(6, 24)).isEqualTo(0.75f);
+    assertThat(shifted.timestep(12, 24)).isEqualTo(0.75f);
+    assertThat(shifted.timestep(18, 24)).isEqualTo((float) (0.75 / 1.5));
+    // Both ends stay where they are: pure noise first, data last.
+    assertThat(shifted.timestep(0, 24)).isEqualTo(1f);
+    assertThat(shifted.timestep(24, 24)).isEqualTo(0f);
+    for (int i = 1; i <= 24; i++) {
+      assertThat(shifted.timestep(i, 24)).isLessThan(shifted.timestep(i - 1, 24));
+    }
+    // Every step in between is at higher noise than the unshifted schedule's.
+    for (int i = 1; i < 24; i++) {
+      assertThat(shifted.timestep(i, 24)).isGreaterThan(PIPELINE.schedule().timestep(i, 24));
+    }
+  }
+
+  @Test
+  void aTimestepShiftThatIsNoPositiveNumberIsNamed() {
+    assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, dit("timestep_shift", "0"), VAE))
+        .containsExactly(
+            "pipeline 'reference': invalid timestep_shift 0.0 (expected a number above 0)");
+    assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, dit("timestep_shift", "-2"), VAE))
+        .containsExactly(
+            "pipeline 'reference': invalid timestep_shift -2.0 (expected a number above 0)");
+    assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, dit("timestep_shift", "NaN"), VAE))
+        .containsExactly("model 'dit' parameter 'timestep_shift' is not a number: NaN");
+    // A node whose config spaces the steps otherwise serves another pipeline.
+    assertThat(ModelContract.checkConfigs(PIPELINE, TEXT, dit("timestep_shift", "3"), VAE))
+        .containsExactly("pipeline 'reference': its configs give schedule.shift 3.0, expected 1.0");
+  }
 }
