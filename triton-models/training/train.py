@@ -109,6 +109,16 @@ class Recipe:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    @staticmethod
+    def from_dict(stored: dict) -> "Recipe":
+        """A checkpoint's recipe. Settings added since it was written take their defaults, so
+        a run started by an older train.py resumes; one this train.py no longer knows is named."""
+        unknown = sorted(set(stored) - set(Recipe.__dataclass_fields__))
+        if unknown:
+            raise SystemExit("the checkpoint's recipe has settings this train.py does not know: "
+                             + ", ".join(unknown) + " (--fresh starts over)")
+        return Recipe(**stored)
+
 
 RECIPES: Dict[str, Recipe] = {
     # A CPU: the step counts are upper bounds; --budget-minutes (default 45) plans the run.
@@ -606,7 +616,7 @@ class Run:
         if not os.path.exists(self.checkpoint_path):
             return False
         state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)
-        if state["recipe"] != self.recipe.to_dict():
+        if Recipe.from_dict(state["recipe"]).to_dict() != self.recipe.to_dict():
             raise SystemExit(
                 f"{self.checkpoint_path} belongs to another recipe; use another --work "
                 f"directory or --fresh to start over")
@@ -832,7 +842,7 @@ def load_trained(path: str):
     if state["stage"] != "done":
         raise SystemExit(f"{path}: the run stopped at {state['stage']} step {state['step']};"
                          f" finish it first (train.py resumes it)")
-    run = Run(Recipe(**state["recipe"]), os.path.dirname(os.path.abspath(path)),
+    run = Run(Recipe.from_dict(state["recipe"]), os.path.dirname(os.path.abspath(path)),
               torch.device("cpu"), state["bf16"], Progress())
     run.resume()
     return (run.cfg, *run.trained_models(), provenance(run))
@@ -900,10 +910,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if os.path.exists(checkpoint):
         # A run resumes with the recipe and step counts it started with, whatever is asked now.
         stored = torch.load(checkpoint, map_location="cpu", weights_only=False)["recipe"]
-        if stored != recipe.to_dict():
+        if Recipe.from_dict(stored).to_dict() != recipe.to_dict():
             progress.say(f"{checkpoint} holds a run of other settings (or a planned budget);"
                          f" resuming it as it was (--fresh starts over)")
-        recipe = Recipe(**stored)
+        recipe = Recipe.from_dict(stored)
     elif args.latents_from:
         # The stages taken from the other run count as that run ran them.
         theirs = torch.load(os.path.join(args.latents_from, "checkpoint.pt"), map_location="cpu",
