@@ -294,10 +294,7 @@ def config_stochasticity(models: str) -> float:
 def config_shift(models: str) -> float:
     """The DiT config's timestep_shift (1 when absent), as the scheduler's Pipeline reads it: a
     float32, so the schedule here rounds as the platform's does."""
-    shift = float(np.float32(dit_parameter(models, "timestep_shift") or "1"))
-    if not (shift > 0 and math.isfinite(shift)):
-        raise SystemExit(f"{models}/dit/config.pbtxt: timestep_shift {shift} is not above 0")
-    return shift
+    return float(np.float32(dit_parameter(models, "timestep_shift") or "1"))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -333,8 +330,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     if stochasticity is None:
         stochasticity = config_stochasticity(args.models)
     shift = config_shift(args.models) if args.shift is None else args.shift
-    if not shift > 0:
-        raise SystemExit("--shift must be above 0")
+    if not (shift > 0 and math.isfinite(shift)):
+        raise SystemExit(f"timestep shift {shift} (--shift or the DiT config's timestep_shift)"
+                         " must be a number above 0")
     pipe = OnnxPipeline(args.models, ["CPUExecutionProvider"] if args.cpu else None)
     prompts = [dataclasses.replace(p, seed=p.seed + args.seed_offset)
                for p in eval_prompts()[:args.limit]]
