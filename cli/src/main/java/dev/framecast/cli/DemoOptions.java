@@ -28,7 +28,7 @@ public record DemoOptions(
         --out FILE            the clip (default clip.mp4); the contact sheet is FILE with .png
         --steps N             denoising steps (default: the model's, 24)
         --seed S              seed of the initial noise (default: random, printed)
-        --guidance G          classifier-free guidance scale (default: the model's, 3.0)
+        --guidance G          classifier-free guidance scale (default: the model's, 2.0)
         --negative TEXT       negative prompt (default empty)
         --preview-every K     decode a preview every K steps (default 0: none)
         --priority P          interactive (default) or batch

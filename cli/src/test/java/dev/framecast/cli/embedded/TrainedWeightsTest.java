@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
  * its prompt's colour, at least three of the four move the way their prompt says (the trained
  * weights: 28 of the 28 evaluation prompts through the platform), and at least 58 of their 64
  * frames hold exactly one shape (here 64 with the model's defaults: the re-noising sampler,
- * timestep shift 3, guidance 3; 412 of the 448 frames of the 28 prompts; on the linear schedule
- * before, 56, the red circle fading out after 8 frames; the margin allows for another CPU's
- * rounding). Random-init weights make noise of one dominant hue with no travelling shape, so at
- * most one of the four could pass the first two checks, and noise is many specks and blotches, not
- * one shape a frame.
+ * timestep shift 3, guidance 2; 431 of the 448 frames of the 28 prompts; the weights before gave 56
+ * on the linear schedule, the red circle fading out after 8 frames; the margin allows for another
+ * CPU's rounding). Random-init weights make noise of one dominant hue with no travelling shape, so
+ * at most one of the four could pass the first two checks, and noise is many specks and blotches,
+ * not one shape a frame.
  */
 class TrainedWeightsTest {
   @BeforeAll

@@ -162,7 +162,7 @@ class SchedulerServiceTest {
                 .build());
     assertThat(job.getRequest().getModel()).isEqualTo("reference");
     // The DiT config's default_guidance_scale.
-    assertThat(job.getRequest().getGuidanceScale()).isEqualTo(3.0f);
+    assertThat(job.getRequest().getGuidanceScale()).isEqualTo(2.0f);
     assertThat(job.getRequest().hasSeed()).isTrue();
     assertThat(job.getTotalSteps()).isEqualTo(2);
 
