@@ -119,7 +119,11 @@ final class Checkpoints implements AutoCloseable {
 
   private static LatentCheckpoint take(Job job) {
     job.markCheckpointed();
-    return new LatentCheckpoint(job.step(), job.gpuSeconds(), job.latents().toByteArray());
+    return new LatentCheckpoint(
+        job.step(),
+        job.gpuSeconds(),
+        job.pipeline().stepFingerprint(),
+        job.latents().toByteArray());
   }
 
   private boolean write(Job job, LatentCheckpoint checkpoint) {

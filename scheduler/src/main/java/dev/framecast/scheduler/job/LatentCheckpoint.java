@@ -4,11 +4,14 @@ import java.util.Arrays;
 
 /**
  * A running job's latents after {@code step} of its denoising steps, and the GPU-seconds it had
- * been charged by then: enough to resume it at that step after a restart (the schedule and the
- * guidance follow from its spec, its text is encoded again), with the same clip as an undisturbed
- * run, since a step is a pure function of its inputs.
+ * been charged by then: enough to resume it at that step after a restart (the guidance follows from
+ * its spec, its text is encoded again), with the same clip as an undisturbed run, since a step is a
+ * pure function of its inputs. {@code pipeline} is the {@link
+ * dev.framecast.scheduler.pipeline.Pipeline#stepFingerprint() step fingerprint} of the pipeline
+ * that made the steps: only a pipeline with the same one (schedule, sampler, shapes) goes on from
+ * them.
  */
-public record LatentCheckpoint(int step, double gpuSeconds, byte[] latents) {
+public record LatentCheckpoint(int step, double gpuSeconds, long pipeline, byte[] latents) {
   public LatentCheckpoint {
     if (step < 1) {
       throw new IllegalArgumentException("a checkpoint follows at least one step, got " + step);
@@ -33,6 +36,11 @@ public record LatentCheckpoint(int step, double gpuSeconds, byte[] latents) {
     return step <= totalSteps && latents.length == latentSize * Float.BYTES;
   }
 
+  /** Whether the pipeline with this step fingerprint made it (and may go on from it). */
+  public boolean madeBy(long stepFingerprint) {
+    return pipeline == stepFingerprint;
+  }
+
   /** The size of the latents in bytes (without copying them). */
   public int latentBytes() {
     return latents.length;
@@ -43,12 +51,14 @@ public record LatentCheckpoint(int step, double gpuSeconds, byte[] latents) {
     return o instanceof LatentCheckpoint c
         && c.step == step
         && Double.compare(c.gpuSeconds, gpuSeconds) == 0
+        && c.pipeline == pipeline
         && Arrays.equals(c.latents, latents);
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * step + Double.hashCode(gpuSeconds)) + Arrays.hashCode(latents);
+    return 31 * (31 * (31 * step + Double.hashCode(gpuSeconds)) + Long.hashCode(pipeline))
+        + Arrays.hashCode(latents);
   }
 
   @Override
@@ -57,6 +67,8 @@ public record LatentCheckpoint(int step, double gpuSeconds, byte[] latents) {
         + step
         + ", gpuSeconds="
         + gpuSeconds
+        + ", pipeline="
+        + Long.toHexString(pipeline)
         + ", "
         + latents.length
         + " bytes]";

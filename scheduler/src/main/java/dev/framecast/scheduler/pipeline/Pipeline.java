@@ -238,6 +238,44 @@ public record Pipeline(
     return spec.name();
   }
 
+  /**
+   * What a denoising step's result depends on besides the job's own request (prompt, seed, steps,
+   * guidance), as a 64-bit digest: the three models' names, the tokenizer and the text's shape, the
+   * latents' shape, the noise, the sampler (and its stochasticity) and the schedule (and its
+   * shift). A latent checkpoint carries the digest of the pipeline that made it, so a restarted
+   * scheduler resumes a job from it only where it would have made the same steps: after a change to
+   * the DiT config's schedule or sampler the job starts over rather than finish old latents on a
+   * new trajectory. Not in it: the descriptions, limits and defaults (a job's spec has its own
+   * values set), the frame rate; nor the weights, which no config names: retrained weights belong
+   * under a new model name or version.
+   */
+  public long stepFingerprint() {
+    String canonical =
+        String.join(
+            "\n",
+            "models " + spec.textEncoder() + " " + spec.dit() + " " + spec.vae(),
+            "text " + text.tokenizer() + " " + text.maxLength() + " " + text.embeddingDim(),
+            "latents "
+                + latents.channels()
+                + " "
+                + latents.frames()
+                + " "
+                + latents.height()
+                + " "
+                + latents.width(),
+            "noise " + noise,
+            "sampler " + sampler.name() + " " + Float.floatToIntBits(sampler.stochasticity()),
+            "schedule " + schedule.name() + " " + Float.floatToIntBits(schedule.shift()));
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.nio.ByteBuffer.wrap(digest).getLong();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+
   /** Floats in one sample's latents (C x T x H x W). */
   public int latentSize() {
     return latents.channels() * latents.frames() * latents.height() * latents.width();

@@ -29,8 +29,11 @@ public final class DiskClipStore implements ClipStore {
   private static final String THUMBNAIL = ".thumbnail.png";
   private static final String SPRITESHEET = ".spritesheet.png";
 
-  /** "FCK1": a checkpoint file of this layout. */
-  private static final int CHECKPOINT_MAGIC = 0x46434B31;
+  /**
+   * "FCK2": a checkpoint file of this layout. The layout before it ("FCK1") had no pipeline
+   * fingerprint: such a file reads as none, and its job starts over.
+   */
+  private static final int CHECKPOINT_MAGIC = 0x46434B32;
 
   private final Path root;
   private final Duration retention;
@@ -83,8 +86,9 @@ public final class DiskClipStore implements ClipStore {
   }
 
   /**
-   * {@code <job id>.latents}: magic, step, GPU-seconds, length, CRC-32 of the latents, the latents;
-   * replaced atomically, so a reader sees the previous checkpoint or this one, whole.
+   * {@code <job id>.latents}: magic, step, GPU-seconds, the pipeline's step fingerprint, length,
+   * CRC-32 of the latents, the latents; replaced atomically, so a reader sees the previous
+   * checkpoint or this one, whole.
    */
   @Override
   public void putCheckpoint(String tenant, String jobId, LatentCheckpoint checkpoint)
@@ -92,11 +96,12 @@ public final class DiskClipStore implements ClipStore {
     byte[] latents = checkpoint.latents();
     java.util.zip.CRC32 crc = new java.util.zip.CRC32();
     crc.update(latents);
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(latents.length + 28);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(latents.length + 36);
     java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
     out.writeInt(CHECKPOINT_MAGIC);
     out.writeInt(checkpoint.step());
     out.writeDouble(checkpoint.gpuSeconds());
+    out.writeLong(checkpoint.pipeline());
     out.writeInt(latents.length);
     out.writeLong(crc.getValue());
     out.write(latents);
@@ -123,6 +128,7 @@ public final class DiskClipStore implements ClipStore {
       }
       int step = in.getInt();
       double gpuSeconds = in.getDouble();
+      long pipeline = in.getLong();
       int length = in.getInt();
       long expected = in.getLong();
       if (length < 0 || length != in.remaining()) {
@@ -135,7 +141,7 @@ public final class DiskClipStore implements ClipStore {
       if (crc.getValue() != expected) {
         return java.util.Optional.empty();
       }
-      return java.util.Optional.of(new LatentCheckpoint(step, gpuSeconds, latents));
+      return java.util.Optional.of(new LatentCheckpoint(step, gpuSeconds, pipeline, latents));
     } catch (java.nio.BufferUnderflowException | IllegalArgumentException damaged) {
       return java.util.Optional.empty();
     }

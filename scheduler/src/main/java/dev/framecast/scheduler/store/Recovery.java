@@ -5,6 +5,7 @@ import dev.framecast.scheduler.engine.ClipStore;
 import dev.framecast.scheduler.engine.Engine;
 import dev.framecast.scheduler.job.JobRecord;
 import dev.framecast.scheduler.job.LatentCheckpoint;
+import dev.framecast.scheduler.pipeline.Pipeline;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,10 +20,11 @@ import java.util.logging.Logger;
  * What a scheduler does on start with a job store: takes back each tenant's usage (so a restart
  * does not reset quotas) and every job that had not ended, in the order they were admitted (the
  * fair queue orders them from there). A job that was running goes on from its latest latent
- * checkpoint (kept with the clips every few steps, and at a clean stop), or else from its first
- * step; either way its clip is the one an undisturbed run makes (a step is a pure function of its
- * inputs, the first noise one of the seed), and what the lost steps were charged is given back, so
- * every step is charged once.
+ * checkpoint (kept with the clips every few steps, and at a clean stop) when the pipeline as now
+ * configured made it (the same models, schedule, sampler and shapes: its step fingerprint), or else
+ * from its first step; either way its clip is the one an undisturbed run makes (a step is a pure
+ * function of its inputs, the first noise one of the seed), and what the lost steps were charged is
+ * given back, so every step is charged once.
  */
 public final class Recovery {
   private static final Logger LOG = Logger.getLogger(Recovery.class.getName());
@@ -48,7 +50,19 @@ public final class Recovery {
       return null;
     }
     LatentCheckpoint checkpoint = found.get();
-    int latentSize = engine.pipelines().get(job.spec().pipeline()).latentSize();
+    Pipeline pipeline = engine.pipelines().get(job.spec().pipeline());
+    if (!checkpoint.madeBy(pipeline.stepFingerprint())) {
+      LOG.warning(
+          "job "
+              + job.id()
+              + ": its checkpoint (step "
+              + checkpoint.step()
+              + ") was made by another configuration of pipeline '"
+              + pipeline.name()
+              + "' (its models, schedule, sampler or shapes have changed since); from step 0");
+      return null;
+    }
+    int latentSize = pipeline.latentSize();
     if (!checkpoint.fits(job.spec().steps(), latentSize)) {
       LOG.warning(
           "job "

@@ -85,6 +85,9 @@ class CheckpointsTest {
     assertThat(checkpoint.gpuSeconds()).isEqualTo(first.gpuSeconds());
     assertThat(checkpoint.latents()).isEqualTo(first.latents().toByteArray());
     assertThat(checkpoint.fits(first.totalSteps(), first.pipeline().latentSize())).isTrue();
+    assertThat(checkpoint.madeBy(first.pipeline().stepFingerprint()))
+        .as("it names the pipeline configuration that made it")
+        .isTrue();
     assertThat(store.latest).containsOnlyKeys(first.id(), second.id());
   }
 }
