@@ -31,7 +31,7 @@ import sampler  # noqa: E402
 from export import GuidedEulerStep, export_all  # noqa: E402
 from model import MixFfn, ModelConfig, TextEncoder, word_buckets  # noqa: E402
 from train import (RECIPES, STAGES, Progress, Recipe, Run, caption_table,  # noqa: E402
-                   dit_batch, dit_loss, forget_unseen_words, render_frames, vae_loss)
+                   dit_batch, dit_loss, forget_unseen_words, render_frames, sample_t, vae_loss)
 
 # The platform contract, written out independently of export.py on purpose: (type, dims with
 # "B" for the batch axis and "F" for the vae's frame axis). See DESIGN.md.
@@ -107,6 +107,22 @@ def check_data() -> str:
     prompts = data.eval_prompts()
     expect(len(prompts) == 28 and len({p.prompt for p in prompts}) == 28, "28 distinct prompts")
     return f"captions e.g. {caps[0]!r}"
+
+
+def check_t_sampling() -> str:
+    """The training's noise levels: logit-normal, or a share of them uniform (recipe t_uniform)."""
+    n = 20000
+    plain = sample_t(n, torch.Generator().manual_seed(3), 3.0, 1.0, torch.device("cpu"))
+    again = sample_t(n, torch.Generator().manual_seed(3), 3.0, 1.0, torch.device("cpu"), 0.0)
+    expect(torch.equal(plain, again), "t_uniform 0 must draw the same t as before it existed")
+    low_plain = float((plain < 0.7).float().mean())
+    mixed = sample_t(n, torch.Generator().manual_seed(3), 3.0, 1.0, torch.device("cpu"), 0.15)
+    low_mixed = float((mixed < 0.7).float().mean())
+    # logit-normal(3, 1): 1.6% below 0.7; with 15% uniform: 0.85 * 1.6% + 0.15 * 70% = 11.9%.
+    expect(abs(low_plain - 0.016) < 0.005, f"logit-normal(3, 1) below 0.7: {low_plain:.3f}")
+    expect(abs(low_mixed - 0.119) < 0.01, f"15% uniform, below 0.7: {low_mixed:.3f}")
+    expect(0.0 < float(mixed.min()) and float(mixed.max()) < 1.0, "t outside (0, 1)")
+    return f"below t = 0.7: {low_plain:.1%} logit-normal(3, 1), {low_mixed:.1%} with 15% uniform"
 
 
 def check_scorer() -> str:
@@ -475,6 +491,7 @@ def check_sampler(paths: Dict[str, str]) -> str:
 def main() -> int:
     checks = Checks()
     checks.run("data and tokenizer", check_data)
+    checks.run("noise levels drawn for training", check_t_sampling)
     checks.run("scorer on 28 ground-truth clips", check_scorer)
     checks.run("philox-normal noise (the platform's generator)", check_philox)
     checks.run("depthwise convolution: CPU training path = nn.Conv3d", check_depthwise_conv)

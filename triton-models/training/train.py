@@ -83,6 +83,7 @@ class Recipe:
     # high-noise steps where a clip's layout is decided; see README "One shape a frame".
     t_mean: float = 2.0
     t_std: float = 1.0
+    t_uniform: float = 0.0         # share of t drawn uniformly instead (see sample_t)
     reverse_clips: bool = True     # play half the clips backwards, direction word swapped
     freeze_text: bool = False      # research: the text encoder stays at its seeded initial weights
     ema_decay: float = 0.998
@@ -218,9 +219,17 @@ def set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
 
 
 def sample_t(n: int, gen: torch.Generator, mean: float, std: float,
-             device: torch.device) -> torch.Tensor:
-    """Logit-normal t in (0, 1); mean > 0 leans towards noise, where layout and motion form."""
-    return torch.sigmoid(mean + std * torch.randn(n, generator=gen, device=device))
+             device: torch.device, uniform: float = 0.0) -> torch.Tensor:
+    """Logit-normal t in (0, 1); mean > 0 leans towards noise, where layout and motion form.
+    uniform > 0: that share of the samples is drawn uniformly from (0, 1) instead, so the
+    low-noise steps, where a shape's outline is drawn, keep their share of the training (0 draws
+    nothing more from gen: a run without it is the same run as before)."""
+    t = torch.sigmoid(mean + std * torch.randn(n, generator=gen, device=device))
+    if uniform > 0:
+        flat = torch.rand(n, generator=gen, device=device)
+        pick = torch.rand(n, generator=gen, device=device) < uniform
+        t = torch.where(pick, flat, t)
+    return t
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,7 +358,7 @@ def dit_loss(dit: VideoDiT, text: TextEncoder, x0: torch.Tensor, ids: torch.Tens
              gen: torch.Generator, recipe: Recipe, precision,
              labels: Optional[torch.Tensor] = None) -> torch.Tensor:
     noise = torch.randn(x0.shape, generator=gen, device=x0.device)
-    t = sample_t(x0.shape[0], gen, recipe.t_mean, recipe.t_std, x0.device)
+    t = sample_t(x0.shape[0], gen, recipe.t_mean, recipe.t_std, x0.device, recipe.t_uniform)
     tb = t.view(-1, 1, 1, 1, 1)
     x_t = (1.0 - tb) * x0 + tb * noise
     with precision():
