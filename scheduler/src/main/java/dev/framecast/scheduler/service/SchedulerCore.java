@@ -501,7 +501,21 @@ public final class SchedulerCore {
     if (store != null) {
       store.delete(jobId);
     }
-    engine.forget(jobId);
+    // An ended job stays held until the loop's pass that ended it is over: forget it once it is.
+    while (!engine.forget(jobId) && engine.job(jobId).isPresent()) {
+      if (System.nanoTime() > deadline) {
+        throw new FailedPreconditionException(
+            "JOB_STATE",
+            "job:" + jobId,
+            "job '" + jobId + "' has ended but is still being released; retry the delete");
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new OverloadedException("interrupted while deleting; retry", Duration.ofSeconds(1));
+      }
+    }
     // Its idempotency key goes with it (the store's went in the same transaction): the key then
     // makes a new job, here and after a restart alike.
     String key = last.getRequest().getIdempotencyKey();
