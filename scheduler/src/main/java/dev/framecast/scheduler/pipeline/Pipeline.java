@@ -247,7 +247,7 @@ public record Pipeline(
    * the DiT config's schedule or sampler the job starts over rather than finish old latents on a
    * new trajectory. Not in it: the descriptions, limits and defaults (a job's spec has its own
    * values set), the frame rate; nor the weights, which no config names: retrained weights belong
-   * under a new model name or version.
+   * under a new model name (or drain the jobs first).
    */
   public long stepFingerprint() {
     String canonical =
